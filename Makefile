@@ -1,0 +1,33 @@
+# The README's two commands are `make run` and `make test`; everything else is for developers.
+SHELL := /bin/bash
+export OPENBLAS_CORETYPE ?= Haswell
+SPEC ?= pipelines/lema.yaml
+JOBS ?= 2
+
+.PHONY: deps build release run test test-release bench-engine bench-kernels clean
+
+deps:
+	@scripts/ensure-deps.sh
+
+build: deps
+	swift build
+
+release: deps
+	swift build -c release
+
+# The main job: the default miniature LeMa experiment (resumes if interrupted; just run it again).
+run: release
+	.build/release/lema run $(SPEC) --jobs $(JOBS)
+
+# The test suite (numeric modules are compiled optimised even in this debug build; see Package.swift).
+test: deps
+	swift test
+
+bench-engine: release
+	.build/release/lema-bench engine
+
+bench-kernels: release
+	.build/release/lema-bench kernels
+
+clean:
+	rm -rf .build runs/*/

@@ -1,0 +1,130 @@
+import Foundation
+import LemaCore
+
+/// A place in a spec file, for error messages (`file:line:col`). Lines and columns are 1-based.
+public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
+    public var file: String
+    public var line: Int
+    public var column: Int
+    public init(file: String, line: Int, column: Int) {
+        self.file = file
+        self.line = line
+        self.column = column
+    }
+    public var description: String { "\(file):\(line):\(column)" }
+}
+
+/// The compiled pipeline: every (variant, stage) resolved to a node; identical nodes shared across variants.
+/// Pure data, built by `GraphBuilder` from a `PipelineSpec`, consumed by the planner and scheduler.
+public struct Graph: Sendable {
+    /// `name:` of the spec; the store lives at `runs/<pipelineName>/state.sqlite`.
+    public var pipelineName: String
+    /// `seed:` of the spec (default 0).
+    public var seed: UInt64
+    /// Directory of the spec file (relative paths in parameters resolve against it).
+    public var specDirectory: URL
+    /// Nodes in a deterministic topological order (parents before children; ties by stage order in the spec,
+    /// then variant order).
+    public var nodes: [GraphNode]
+    /// Variants in spec order. A spec without `sweep` has one variant named `default`.
+    public var variants: [GraphVariant]
+
+    public init(pipelineName: String, seed: UInt64, specDirectory: URL, nodes: [GraphNode], variants: [GraphVariant]) {
+        self.pipelineName = pipelineName
+        self.seed = seed
+        self.specDirectory = specDirectory
+        self.nodes = nodes
+        self.variants = variants
+    }
+
+    /// The node with a fingerprint, if present.
+    public func node(_ id: String) -> GraphNode? { nodes.first { $0.id == id } }
+
+    /// Nodes of a stage (one per distinct fingerprint across variants), in graph order.
+    public func nodes(ofStage stage: String) -> [GraphNode] { nodes.filter { $0.stage == stage } }
+}
+
+/// One point of a sweep.
+public struct GraphVariant: Sendable, Hashable {
+    /// A label such as `default` or `ratio=0.5,mode=lema` (or the `name:` of an explicit variant).
+    public var name: String
+    /// The parameter values this variant sets (after `--set` overrides and defaults).
+    public var params: [String: JSONValue]
+    /// Stage name → node fingerprint for this variant.
+    public var stageNodes: [String: String]
+
+    public init(name: String, params: [String: JSONValue], stageNodes: [String: String]) {
+        self.name = name
+        self.params = params
+        self.stageNodes = stageNodes
+    }
+}
+
+/// A unit of work: a stage with fully resolved parameters. Its `id` is the fingerprint: SHA-256 (hex) over the
+/// kind, kind version, canonical resolved parameters and the fingerprints of its inputs — nothing else (not the
+/// stage name, retries, timeout or threads, which do not change the result).
+public struct GraphNode: Sendable, Hashable {
+    public var id: String
+    public var stage: String
+    public var kind: String
+    public var kindVersion: Int
+    /// Resolved parameters, defaults applied, `${params.x}` substituted; references kept as written.
+    public var params: [String: JSONValue]
+    /// Reference parameter → bound upstream nodes, in spec order.
+    public var inputs: [String: [InputEdge]]
+    /// Extra attempts after a failure (0 = no retry).
+    public var retries: Int
+    /// Seconds before the node is cancelled and counted as failed; nil = no limit.
+    public var timeout: Double?
+    /// Cores the node may use; the scheduler holds this many tokens while it runs.
+    public var threads: Int
+    /// Names of the variants that contain this node, in variant order.
+    public var variants: [String]
+    /// Where the stage is defined in the spec.
+    public var location: SourceLocation
+
+    public init(id: String, stage: String, kind: String, kindVersion: Int, params: [String: JSONValue],
+                inputs: [String: [InputEdge]], retries: Int, timeout: Double?, threads: Int, variants: [String],
+                location: SourceLocation) {
+        self.id = id
+        self.stage = stage
+        self.kind = kind
+        self.kindVersion = kindVersion
+        self.params = params
+        self.inputs = inputs
+        self.retries = retries
+        self.timeout = timeout
+        self.threads = threads
+        self.variants = variants
+        self.location = location
+    }
+
+    /// Distinct parent node ids, in first-reference order.
+    public var parentIDs: [String] {
+        var seen = Set<String>()
+        var out: [String] = []
+        for key in inputs.keys.sorted() {
+            for edge in inputs[key] ?? [] where seen.insert(edge.nodeID).inserted { out.append(edge.nodeID) }
+        }
+        return out
+    }
+}
+
+/// A resolved reference from a node parameter to an upstream node.
+public struct InputEdge: Sendable, Hashable {
+    /// The parameter that holds the reference.
+    public var parameter: String
+    /// The upstream node's fingerprint.
+    public var nodeID: String
+    /// The upstream stage name.
+    public var stage: String
+    /// The artifact named by `stage.artifact`, or nil.
+    public var artifact: String?
+
+    public init(parameter: String, nodeID: String, stage: String, artifact: String?) {
+        self.parameter = parameter
+        self.nodeID = nodeID
+        self.stage = stage
+        self.artifact = artifact
+    }
+}

@@ -1,0 +1,4 @@
+import ArgumentParser
+public struct LemaCommand: ParsableCommand {
+    public init() {}
+}

@@ -1,0 +1,51 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Writes files so that a reader (or a process restarted after SIGKILL) sees either the old bytes or the new bytes,
+/// never a torn file: write to a temporary file in the same directory, fsync it, rename over the target, fsync the
+/// directory so the rename itself is durable.
+public enum AtomicFile {
+    /// Atomically replaces `url` with `data`, creating parent directories as needed.
+    public static func write(_ data: Data, to url: URL) throws {
+        let dir = url.deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
+        let fd = open(tmp.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else { throw AtomicFileError(path: tmp.path, operation: "open", code: errno) }
+        var ok = true
+        data.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if n < 0 { if errno == EINTR { continue }; ok = false; return }
+                offset += n
+            }
+        }
+        let writeErrno = errno
+        if !ok { close(fd); unlink(tmp.path); throw AtomicFileError(path: tmp.path, operation: "write", code: writeErrno) }
+        if fsync(fd) != 0 { let e = errno; close(fd); unlink(tmp.path); throw AtomicFileError(path: tmp.path, operation: "fsync", code: e) }
+        close(fd)
+        if rename(tmp.path, url.path) != 0 {
+            let e = errno
+            unlink(tmp.path)
+            throw AtomicFileError(path: url.path, operation: "rename", code: e)
+        }
+        syncDirectory(dir)
+    }
+
+    /// fsyncs a directory so that renames inside it survive a crash. Best effort: some filesystems refuse.
+    public static func syncDirectory(_ dir: URL) {
+        let dfd = open(dir.path, O_RDONLY)
+        if dfd >= 0 { _ = fsync(dfd); close(dfd) }
+    }
+}
+
+/// A failed step of an atomic write, with the OS error.
+public struct AtomicFileError: Error, CustomStringConvertible, Sendable {
+    public let path: String
+    public let operation: String
+    public let code: Int32
+    public var description: String { "cannot \(operation) \(path): \(String(cString: strerror(code)))" }
+}

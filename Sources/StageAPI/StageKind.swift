@@ -1,0 +1,130 @@
+import Foundation
+import LemaCore
+
+/// A kind of stage (`map`, `train`, `sample`, …). The engine validates a stage's parameters against `parameters`,
+/// fingerprints the resolved values together with `version`, and calls `run` with a `StageContext`.
+/// Kinds know nothing about SQLite or the scheduler; everything they need comes through the context.
+public protocol StageKind: Sendable {
+    /// The name used in specs (`kind: map`).
+    var name: String { get }
+    /// Bumped when the kind's behaviour changes in a way that should invalidate earlier results.
+    var version: Int { get }
+    /// One line for `lema kinds` and the docs.
+    var summary: String { get }
+    /// Every key the kind accepts, with types and defaults. Unknown keys are spec errors.
+    var parameters: [ParameterSpec] { get }
+    /// Checks that go beyond types (ranges, combinations). Return a message per problem, keyed by parameter name.
+    func validate(_ params: [String: JSONValue]) -> [ParameterProblem]
+    /// Runs the node to completion (resuming from the ledger/checkpoints the context offers) or throws.
+    func run(_ context: any StageContext) throws -> StageOutcome
+}
+
+extension StageKind {
+    public func validate(_ params: [String: JSONValue]) -> [ParameterProblem] { [] }
+}
+
+/// A problem found by `StageKind.validate`: which parameter and what is wrong (with the fix where possible).
+public struct ParameterProblem: Sendable, Hashable {
+    public var parameter: String
+    public var message: String
+    public init(parameter: String, message: String) {
+        self.parameter = parameter
+        self.message = message
+    }
+}
+
+/// The declared type of a parameter. `reference` and `references` name other stages (optionally `stage.artifact`);
+/// the engine turns them into graph edges and hands the producing nodes' artifacts to the stage as inputs.
+public indirect enum ParameterType: Sendable, Hashable, CustomStringConvertible {
+    case int
+    case double
+    case bool
+    case string
+    case list(ParameterType)
+    /// A mapping with arbitrary keys whose values have the given type.
+    case map(ParameterType)
+    /// One of a fixed set of strings.
+    case choice([String])
+    /// A reference to another stage's output (`stage` or `stage.artifact`).
+    case reference
+    /// A list of references.
+    case references
+    /// Any JSON value (validated by the kind itself).
+    case any
+
+    public var description: String {
+        switch self {
+        case .int: "an integer"
+        case .double: "a number"
+        case .bool: "true or false"
+        case .string: "a string"
+        case .list(let t): "a list of \(t.plural)"
+        case .map(let t): "a mapping of \(t.plural)"
+        case .choice(let cs): "one of " + cs.map { "'\($0)'" }.joined(separator: ", ")
+        case .reference: "a stage reference (STAGE or STAGE.ARTIFACT)"
+        case .references: "a list of stage references"
+        case .any: "any value"
+        }
+    }
+
+    private var plural: String {
+        switch self {
+        case .int: "integers"
+        case .double: "numbers"
+        case .bool: "booleans"
+        case .string: "strings"
+        default: "values (\(description))"
+        }
+    }
+}
+
+/// One accepted parameter of a stage kind.
+public struct ParameterSpec: Sendable, Hashable {
+    public var name: String
+    public var type: ParameterType
+    /// Applied when the spec omits the key; `nil` means the key is required.
+    public var defaultValue: JSONValue?
+    /// One sentence for the spec reference.
+    public var doc: String
+
+    public init(_ name: String, _ type: ParameterType, default defaultValue: JSONValue?, doc: String) {
+        self.name = name
+        self.type = type
+        self.defaultValue = defaultValue
+        self.doc = doc
+    }
+
+    public var isRequired: Bool { defaultValue == nil }
+}
+
+/// What a finished node leaves behind.
+public struct StageOutcome: Sendable, Hashable {
+    /// Named output files, as paths relative to the node's output directory (e.g. `["records": "records.jsonl"]`).
+    /// The first listed by name order is not special; consumers pick by name (`stage.artifact`) or take `default`.
+    public var artifacts: [String: String]
+    /// Small facts for `lema status`, reports and downstream checks (counts, accuracy, …).
+    public var summary: [String: JSONValue]
+
+    public init(artifacts: [String: String] = [:], summary: [String: JSONValue] = [:]) {
+        self.artifacts = artifacts
+        self.summary = summary
+    }
+}
+
+/// Thrown by a stage for a failure worth retrying or reporting; the message should say what and where.
+public struct StageFailure: Error, CustomStringConvertible, Sendable {
+    public var message: String
+    /// False for failures that retrying cannot fix (bad input data); the engine then skips remaining retries.
+    public var retryable: Bool
+    public init(_ message: String, retryable: Bool = true) {
+        self.message = message
+        self.retryable = retryable
+    }
+    public var description: String { message }
+}
+
+/// Thrown by a stage that noticed `context.isCancelled` and stopped after saving its progress.
+public struct StageCancelled: Error, CustomStringConvertible, Sendable {
+    public init() {}
+    public var description: String { "cancelled" }
+}

@@ -1,0 +1,2 @@
+import LemaCLI
+LemaCommand.main()
