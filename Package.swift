@@ -28,7 +28,9 @@ let package = Package(
         // Numeric core: ops with forward + backward, BLAS-backed GEMM. Knows nothing of the orchestrator.
         .target(name: "Kernels", dependencies: ["COpenBLAS"], swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
         // Tiny GPT: config, tokenizer, model, AdamW, sampler, safetensors checkpoints.
-        .target(name: "TinyGPT", dependencies: ["Kernels", "LemaCore"], swiftSettings: optimised),
+        .target(name: "TinyGPT", dependencies: [
+            "Kernels", "LemaCore", .product(name: "Crypto", package: "swift-crypto"),
+        ], swiftSettings: optimised),
         // Math word problems: generator, loaders, answers, steps, oracle corrector, record formats. Pure.
         .target(name: "Math", dependencies: ["LemaCore"], swiftSettings: optimised),
 
