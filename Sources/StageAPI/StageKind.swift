@@ -49,6 +49,10 @@ public indirect enum ParameterType: Sendable, Hashable, CustomStringConvertible 
     case reference
     /// A list of references.
     case references
+    /// A list of references that gathers across sweep variants: each named stage binds to its nodes in EVERY
+    /// variant (deduplicated, in variant order), so the stage holding it is one node for the whole pipeline
+    /// (e.g. `report`, which compares all variants). Its fingerprint covers all those nodes.
+    case gather
     /// Any JSON value (validated by the kind itself).
     case any
 
@@ -63,6 +67,7 @@ public indirect enum ParameterType: Sendable, Hashable, CustomStringConvertible 
         case .choice(let cs): "one of " + cs.map { "'\($0)'" }.joined(separator: ", ")
         case .reference: "a stage reference (STAGE or STAGE.ARTIFACT)"
         case .references: "a list of stage references"
+        case .gather: "a list of stage references (gathered across all sweep variants)"
         case .any: "any value"
         }
     }
