@@ -1,2 +1,3 @@
 import LemaCLI
-LemaCommand.main()
+
+LemaCommand.runMain()

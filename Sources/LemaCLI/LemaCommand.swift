@@ -1,0 +1,37 @@
+import ArgumentParser
+import Foundation
+
+/// The `lema` command line. Every error of every subcommand leaves through `LemaCommand.runMain()`, which turns it
+/// into one message on standard error and an exit code (see `ErrorFunnel`).
+public struct LemaCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "lema",
+        abstract: "Learning-from-mistakes experiments as resumable pipelines.",
+        discussion: """
+            A pipeline is one YAML file (see docs/spec.md). `lema run SPEC` completes whatever is missing: \
+            running it again after a crash resumes where it stopped.
+            """,
+        subcommands: [
+            RunCommand.self, StatusCommand.self, GraphCommand.self, WhyCommand.self, InvalidateCommand.self,
+            ExportCommand.self, ScoreCommand.self, KindsCommand.self,
+        ]
+    )
+
+    public init() {}
+
+    /// Parses the process arguments, runs the chosen subcommand, and exits through the error funnel.
+    public static func runMain() -> Never {
+        var command: any ParsableCommand
+        do {
+            command = try parseAsRoot()
+        } catch {
+            exit(withError: error)  // usage errors: ArgumentParser's own formatting and suggestions
+        }
+        do {
+            try command.run()
+            Foundation.exit(0)
+        } catch {
+            ErrorFunnel.exit(with: error)
+        }
+    }
+}

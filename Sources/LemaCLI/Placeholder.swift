@@ -1,4 +1,0 @@
-import ArgumentParser
-public struct LemaCommand: ParsableCommand {
-    public init() {}
-}

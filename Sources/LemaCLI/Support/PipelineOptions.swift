@@ -1,0 +1,93 @@
+import ArgumentParser
+import Engine
+import Foundation
+import StageAPI
+
+/// The options every pipeline command shares: the spec, `--set` overrides and where runs live.
+struct PipelineOptions: ParsableArguments {
+    @Argument(help: "The pipeline spec (YAML), e.g. pipelines/lema.yaml.")
+    var spec: String
+
+    @Option(name: .customLong("set"), help: ArgumentHelp("Override a pipeline param (repeatable).", valueName: "key=value"))
+    var overrides: [String] = []
+
+    @Option(name: .customLong("runs-dir"), help: ArgumentHelp(
+        "Directory holding runs/<name>/ (default: $LEMA_RUNS_DIR or ./runs).", valueName: "dir"))
+    var runsDirectory: String?
+
+    /// Compiles the spec against the known stage kinds (throws `SpecErrors` on any problem).
+    func compile() throws -> Graph {
+        let url = URL(fileURLWithPath: spec)
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw CLIError(message: "no spec file at '\(spec)'", code: LemaExitCode.invalidSpec)
+        }
+        return try PipelineCompiler.compile(file: url, overrides: overrides, registry: KindCatalog.registry)
+    }
+
+    /// `runs/<pipeline>/` for a compiled graph.
+    func runDirectory(for graph: Graph) -> URL {
+        RunLocation.directory(pipeline: graph.pipelineName, runsDirectory: runsDirectory)
+    }
+
+    /// Opens the run's store; `mustExist` makes a missing store an error instead of creating one.
+    func openStore(for graph: Graph, mustExist: Bool) throws -> Store {
+        let path = runDirectory(for: graph).appendingPathComponent("state.sqlite")
+        if mustExist, !FileManager.default.fileExists(atPath: path.path) {
+            throw CLIError(message: "pipeline '\(graph.pipelineName)' has not run yet (no \(path.path)); "
+                + "start it with: lema run \(spec)")
+        }
+        return try Store(path: path)
+    }
+}
+
+/// Where runs live: `--runs-dir`, else `$LEMA_RUNS_DIR`, else `./runs`.
+enum RunLocation {
+    static func directory(pipeline: String, runsDirectory: String?) -> URL {
+        let base = runsDirectory ?? ProcessInfo.processInfo.environment["LEMA_RUNS_DIR"] ?? "runs"
+        return URL(fileURLWithPath: base).appendingPathComponent(pipeline)
+    }
+}
+
+extension Graph {
+    /// Nodes of a stage, or a CLI error naming the known stages (with a suggestion).
+    func requireStage(_ stage: String) throws -> [GraphNode] {
+        let found = nodes(ofStage: stage)
+        if !found.isEmpty { return found }
+        var stages: [String] = []
+        for node in nodes where !stages.contains(node.stage) { stages.append(node.stage) }
+        let suggestion = stages.min { editDistance($0, stage) < editDistance($1, stage) }
+            .flatMap { editDistance($0, stage) <= max(2, stage.count / 3) ? " — did you mean '\($0)'?" : nil } ?? ""
+        throw CLIError(message: "no stage '\(stage)' in pipeline '\(pipelineName)'\(suggestion) "
+            + "(stages: \(stages.joined(separator: ", ")))")
+    }
+
+    /// All descendants of the given nodes (including them), in graph order.
+    func descendants(of ids: Set<String>) -> [GraphNode] {
+        var marked = ids
+        var out: [GraphNode] = []
+        for node in nodes {  // topological order: parents are decided before children
+            if marked.contains(node.id) || node.parentIDs.contains(where: marked.contains) {
+                marked.insert(node.id)
+                out.append(node)
+            }
+        }
+        return out
+    }
+}
+
+/// Levenshtein distance, for suggestions.
+func editDistance(_ a: String, _ b: String) -> Int {
+    let a = Array(a), b = Array(b)
+    if a.isEmpty { return b.count }
+    if b.isEmpty { return a.count }
+    var previous = Array(0...b.count)
+    var current = [Int](repeating: 0, count: b.count + 1)
+    for i in 1...a.count {
+        current[0] = i
+        for j in 1...b.count {
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+        }
+        swap(&previous, &current)
+    }
+    return previous[b.count]
+}
