@@ -1,0 +1,101 @@
+/// Causal multi-head self-attention with per-row padding masks.
+///
+/// qkv holds, per token, the query, key and value vectors side by side: qkv[b,t,:] = [q (C) | k (C) | v (C)], and
+/// head h uses channels h·hd ..< (h+1)·hd of each, hd = C/NH. Query i of row b sees key j when j ≤ i and
+/// j < length[b] (right padding: padded keys are never seen; padded queries see the valid prefix, and their
+/// outputs are ignored by the loss mask). Per (b,h) the work is three small GEMMs on strided views of qkv, which
+/// run single-threaded inside OpenBLAS while the (b,h) pairs are spread over `threads`.
+public enum Attention {
+    /// - Parameters:
+    ///   - out: (B,T,C) attention output before the projection
+    ///   - att: (B,NH,T,T) softmax probabilities, saved for backward (zero where masked)
+    ///   - qkv: (B,T,3C)
+    ///   - lengths: (B) valid tokens per row, or nil for all T
+    public static func forward(
+        out: UnsafeMutablePointer<Float>, att: UnsafeMutablePointer<Float>, qkv: UnsafePointer<Float>,
+        lengths: UnsafePointer<Int32>?, B: Int, T: Int, C: Int, NH: Int, threads: Int
+    ) {
+        let hd = C / NH
+        let scale = 1 / Float(hd).squareRoot()
+        BLAS.useThreads(1)
+        Parallel.forEachChunk(count: B * NH, threads: threads) { pairs in
+            for bh in pairs {
+                let b = bh / NH, h = bh % NH
+                let length = lengths.map { Int($0[b]) } ?? T
+                let q = qkv + b * T * 3 * C + h * hd  // (T,hd) with row stride 3C
+                let k = q + C, v = q + 2 * C
+                let p = att + bh * T * T  // (T,T)
+                // scores = scale · Q Kᵀ
+                BLAS.sgemm(
+                    transA: false, transB: true, m: T, n: T, k: hd, alpha: scale, a: q, lda: 3 * C, b: k,
+                    ldb: 3 * C, beta: 0, c: p, ldc: T)
+                for i in 0..<T {
+                    maskedSoftmax(p + i * T, visible: min(i + 1, length), count: T)
+                }
+                // out = P V
+                BLAS.sgemm(
+                    transA: false, transB: false, m: T, n: hd, k: T, alpha: 1, a: p, lda: T, b: v, ldb: 3 * C,
+                    beta: 0, c: out + b * T * C + h * hd, ldc: C)
+            }
+        }
+    }
+
+    /// Softmax over row[0..<visible] in place; row[visible..<count] set to 0. All zero when visible is 0.
+    @inline(__always)
+    static func maskedSoftmax(_ row: UnsafeMutablePointer<Float>, visible: Int, count: Int) {
+        var maxv = -Float.infinity
+        for j in 0..<visible { maxv = max(maxv, row[j]) }
+        var sum: Float = 0
+        for j in 0..<visible {
+            let e = FastMath.exp(row[j] - maxv)
+            row[j] = e
+            sum += e
+        }
+        let inv = visible > 0 ? 1 / sum : 0
+        for j in 0..<visible { row[j] *= inv }
+        for j in visible..<count { row[j] = 0 }
+    }
+
+    /// dqkv = ∂L/∂qkv (overwritten) from dout (B,T,C).
+    /// - Parameters: dqkv (B,T,3C), dout (B,T,C), qkv (B,T,3C), att (B,NH,T,T) from forward,
+    ///   scratch (threads,T,T) workspace
+    public static func backward(
+        dqkv: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, qkv: UnsafePointer<Float>,
+        att: UnsafePointer<Float>, scratch: UnsafeMutablePointer<Float>, B: Int, T: Int, C: Int, NH: Int,
+        threads: Int
+    ) {
+        let hd = C / NH
+        let scale = 1 / Float(hd).squareRoot()
+        BLAS.useThreads(1)
+        Parallel.forEachChunkIndexed(count: B * NH, threads: threads) { chunk, pairs in
+            let ds = scratch + chunk * T * T  // (T,T) this thread's dP, then dS
+            for bh in pairs {
+                let b = bh / NH, h = bh % NH
+                let q = qkv + b * T * 3 * C + h * hd, k = q + C, v = q + 2 * C  // (T,hd), stride 3C
+                let dq = dqkv + b * T * 3 * C + h * hd, dk = dq + C, dv = dq + 2 * C  // (T,hd), stride 3C
+                let dy = dout + b * T * C + h * hd  // (T,hd), stride C
+                let p = att + bh * T * T  // (T,T)
+                // dP = dY Vᵀ ; dV = Pᵀ dY
+                BLAS.sgemm(
+                    transA: false, transB: true, m: T, n: T, k: hd, alpha: 1, a: dy, lda: C, b: v, ldb: 3 * C,
+                    beta: 0, c: ds, ldc: T)
+                BLAS.sgemm(
+                    transA: true, transB: false, m: T, n: hd, k: T, alpha: 1, a: p, lda: T, b: dy, ldb: C,
+                    beta: 0, c: dv, ldc: 3 * C)
+                // dS = P ⊙ (dP − Σⱼ P·dP), row by row (masked entries have P = 0 and stay 0)
+                for i in 0..<T {
+                    let pr = p + i * T, dr = ds + i * T
+                    let rowDot = FastMath.dot(pr, dr, T)
+                    for j in 0..<T { dr[j] = pr[j] * (dr[j] - rowDot) }
+                }
+                // dQ = scale · dS K ; dK = scale · dSᵀ Q
+                BLAS.sgemm(
+                    transA: false, transB: false, m: T, n: hd, k: T, alpha: scale, a: ds, lda: T, b: k, ldb: 3 * C,
+                    beta: 0, c: dq, ldc: 3 * C)
+                BLAS.sgemm(
+                    transA: true, transB: false, m: T, n: hd, k: T, alpha: scale, a: ds, lda: T, b: q, ldb: 3 * C,
+                    beta: 0, c: dk, ldc: 3 * C)
+            }
+        }
+    }
+}

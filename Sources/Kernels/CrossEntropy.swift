@@ -1,0 +1,88 @@
+#if canImport(Glibc)
+import Glibc
+#else
+import Darwin
+#endif
+
+/// Softmax cross-entropy with a per-token loss mask: loss = Σₙ mask[n] · (−log softmax(logits[n])[target[n]]) / Σ mask.
+/// Tokens with mask 0 (prompt, padding) contribute nothing to the loss or the gradient.
+public enum CrossEntropy {
+    /// Writes per-token losses and returns the masked mean (0 when the mask is all zero).
+    /// - Parameters: losses (N) −log p(target), unmasked; logits (N,V); targets (N); mask (N)
+    @discardableResult
+    public static func forward(
+        losses: UnsafeMutablePointer<Float>, logits: UnsafePointer<Float>, targets: UnsafePointer<Int32>,
+        mask: UnsafePointer<Float>, N: Int, V: Int, threads: Int
+    ) -> Float {
+        Parallel.forEachChunk(count: N, threads: threads) { rows in
+            for n in rows {
+                let l = logits + n * V
+                var maxv = -Float.infinity
+                for v in 0..<V { maxv = max(maxv, l[v]) }
+                var sum: Float = 0
+                for v in 0..<V { sum += FastMath.exp(l[v] - maxv) }
+                losses[n] = maxv + logf(sum) - l[Int(targets[n])]
+            }
+        }
+        // Sequential sums in a fixed order (deterministic), in Double to keep large batches exact enough.
+        var total = 0.0, weight = 0.0
+        for n in 0..<N where mask[n] != 0 {
+            total += Double(mask[n]) * Double(losses[n])
+            weight += Double(mask[n])
+        }
+        return weight > 0 ? Float(total / weight) : 0
+    }
+
+    /// dlogits = mask[n] / Σ mask · (softmax(logits[n]) − onehot(target[n])) (overwritten), the gradient of the
+    /// masked mean. Rows with mask 0 get zeros.
+    /// - Parameters: dlogits (N,V), logits (N,V), targets (N), mask (N)
+    public static func backward(
+        dlogits: UnsafeMutablePointer<Float>, logits: UnsafePointer<Float>, targets: UnsafePointer<Int32>,
+        mask: UnsafePointer<Float>, N: Int, V: Int, threads: Int
+    ) {
+        var weight = 0.0
+        for n in 0..<N { weight += Double(mask[n]) }
+        let invWeight = weight > 0 ? Float(1 / weight) : 0
+        Parallel.forEachChunk(count: N, threads: threads) { rows in
+            for n in rows {
+                let l = logits + n * V, d = dlogits + n * V
+                let w = mask[n] * invWeight
+                if w == 0 {
+                    d.update(repeating: 0, count: V)
+                    continue
+                }
+                var maxv = -Float.infinity
+                for v in 0..<V { maxv = max(maxv, l[v]) }
+                var sum: Float = 0
+                for v in 0..<V {
+                    let e = FastMath.exp(l[v] - maxv)
+                    d[v] = e
+                    sum += e
+                }
+                let scale = w / sum
+                for v in 0..<V { d[v] *= scale }
+                d[Int(targets[n])] -= w
+            }
+        }
+    }
+}
+
+/// Softmax of one row, for sampling: probs = softmax(logits / temperature).
+public enum Softmax {
+    /// - Parameters: probs (V), logits (V); temperature > 0
+    public static func forward(
+        probs: UnsafeMutablePointer<Float>, logits: UnsafePointer<Float>, V: Int, temperature: Float = 1
+    ) {
+        let invT = 1 / temperature
+        var maxv = -Float.infinity
+        for v in 0..<V { maxv = max(maxv, logits[v]) }
+        var sum: Float = 0
+        for v in 0..<V {
+            let e = FastMath.exp((logits[v] - maxv) * invT)
+            probs[v] = e
+            sum += e
+        }
+        let inv = 1 / sum
+        for v in 0..<V { probs[v] *= inv }
+    }
+}

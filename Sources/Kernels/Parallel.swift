@@ -1,0 +1,52 @@
+import Dispatch
+
+/// Splits work across a given number of threads. Every kernel takes a `threads` argument and passes it here, so the
+/// caller (the worker pool) decides how many cores a model uses and the machine is never oversubscribed.
+///
+/// Determinism: callers split work so that each output element is computed by exactly one chunk with a fixed
+/// sequence of floating-point operations; the partition therefore never changes results, only speed.
+public enum Parallel {
+    /// Calls `body(range)` for `threads` contiguous chunks covering `0..<count` (fewer if `count` is small).
+    /// With one thread (or one chunk) the body runs inline on the calling thread, with no dispatch overhead.
+    public static func forEachChunk(count: Int, threads: Int, _ body: (Range<Int>) -> Void) {
+        let chunks = max(1, min(threads, count))
+        if chunks == 1 {
+            if count > 0 { body(0..<count) }
+            return
+        }
+        withoutActuallyEscaping(body) { escapable in
+            // Safe: concurrentPerform returns only after every iteration finished, and callers guarantee that
+            // the chunks write disjoint memory.
+            let box = UncheckedSendable(escapable)
+            DispatchQueue.concurrentPerform(iterations: chunks) { i in
+                let lo = count * i / chunks
+                let hi = count * (i + 1) / chunks
+                if lo < hi { box.value(lo..<hi) }
+            }
+        }
+    }
+
+    /// Like `forEachChunk`, but also passes the chunk index (`0..<threads`), e.g. to pick per-thread scratch memory.
+    public static func forEachChunkIndexed(count: Int, threads: Int, _ body: (Int, Range<Int>) -> Void) {
+        let chunks = max(1, min(threads, count))
+        if chunks == 1 {
+            if count > 0 { body(0, 0..<count) }
+            return
+        }
+        withoutActuallyEscaping(body) { escapable in
+            let box = UncheckedSendable(escapable)  // safe for the same reason as above
+            DispatchQueue.concurrentPerform(iterations: chunks) { i in
+                let lo = count * i / chunks
+                let hi = count * (i + 1) / chunks
+                if lo < hi { box.value(i, lo..<hi) }
+            }
+        }
+    }
+}
+
+/// Carries a non-Sendable value (a closure over raw buffers) into `concurrentPerform`. Only used where the code
+/// around it guarantees that concurrent uses touch disjoint memory and finish before the owner continues.
+struct UncheckedSendable<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}
