@@ -1,0 +1,215 @@
+import Foundation
+import LemaCore
+
+/// The run state of one pipeline: one SQLite file (`runs/<pipeline>/state.sqlite`) behind one connection and one
+/// serial dispatch queue. Every public method is synchronous and thread-safe.
+///
+/// Durability. The file is in WAL mode with `synchronous=NORMAL`: a commit appends its pages to the WAL with
+/// `write(2)` and returns without `fsync`. Once `write` returns the data belongs to the kernel, so every committed
+/// transaction survives the process being killed (SIGKILL, crash, OOM) at any instant; the next opener replays the
+/// WAL. Only an OS crash or power loss can lose the last few transactions — never corrupt the file, and never reorder
+/// them (WAL frames are applied in order up to the last valid commit). That is exactly the guarantee resume needs:
+/// a lost tail only means a few finished items or a status change are redone. `synchronous=FULL` would add an
+/// fsync per commit (milliseconds each) for protection against power loss that a rerun already gives.
+///
+/// Buffered writers. Ledger records, metrics, events and progress are appended to an in-memory buffer under a lock
+/// and committed in one transaction when `StoreOptions.batchSize` of them are waiting, `maxDelay` after the first of
+/// them arrived (a timer on the queue), before any other write (so commits happen in call order), before any read
+/// (so readers see their own writes), and on `flush()`/`close()`. A crash loses at most the buffered records.
+public final class Store: @unchecked Sendable {
+    // @unchecked Sendable: `db` is only touched on `queue`; `buffer`, `deferredError` and `isClosed` only under
+    // `bufferLock`; everything else is immutable.
+
+    /// Number of migrations this build knows; recorded in `PRAGMA user_version`.
+    public static var schemaVersion: Int { StoreMigrations.all.count }
+
+    /// The database file.
+    public let path: URL
+    public let options: StoreOptions
+
+    let db: SQLiteConnection
+    private let queue: DispatchQueue
+    private let queueKey = DispatchSpecificKey<ObjectIdentifier>()
+    let bufferLock = NSLock()
+    var buffer = WriteBuffer()
+    var deferredError: StoreError?
+    var isClosed = false
+    private let timer: DispatchSourceTimer
+
+    /// Opens (creating it and its parent directories if needed) the store at `path`, switches it to WAL and
+    /// applies pending migrations. Throws `StoreError.newerSchema` for a file written by a newer lema.
+    public init(path: URL, options: StoreOptions = StoreOptions()) throws {
+        self.path = path.standardizedFileURL
+        self.options = options
+        let directory = self.path.deletingLastPathComponent()
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            throw StoreError.sqlite(path: self.path.path, code: 14, message: "cannot create directory "
+                + "\(directory.path): \(error.localizedDescription)", sql: "open")
+        }
+        db = try SQLiteConnection(path: self.path.path)
+        try db.execute("PRAGMA busy_timeout = \(Int(options.busyTimeout * 1000))")
+        // WAL: readers never block the writer and commits are appends (see the type's doc on durability).
+        try db.execute("PRAGMA journal_mode = WAL")
+        try db.execute("PRAGMA synchronous = NORMAL")
+        try db.execute("PRAGMA foreign_keys = ON")
+        try StoreMigrations.migrate(db)
+
+        queue = DispatchQueue(label: "lema.store.\(self.path.lastPathComponent)", qos: .userInitiated)
+        timer = DispatchSource.makeTimerSource(queue: queue)
+        queue.setSpecific(key: queueKey, value: ObjectIdentifier(self))
+        timer.setEventHandler { [weak self] in self?.commitBufferFromTimer() }
+        timer.schedule(deadline: .distantFuture)
+        timer.resume()
+    }
+
+    deinit {
+        if !isClosed { try? close() }
+    }
+
+    // MARK: Queue
+
+    /// Runs `body` on the store's queue (inline when already there, so internal callers cannot deadlock).
+    func onQueue<T>(_ body: () throws -> T) throws -> T {
+        if DispatchQueue.getSpecific(key: queueKey) == ObjectIdentifier(self) { return try body() }
+        return try queue.sync(execute: body)
+    }
+
+    /// A read with read-your-writes semantics: buffered records are committed first.
+    func read<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
+        try onQueue {
+            try checkOpen()
+            try commitBuffer()
+            return try body(db)
+        }
+    }
+
+    /// A write transaction that first commits the buffered records (in the same transaction), so the database
+    /// always reflects calls in the order they were made.
+    func write<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
+        try onQueue {
+            try checkOpen()
+            let taken = takeBuffer()
+            do {
+                return try db.transaction {
+                    try taken.write(to: db)
+                    return try body(db)
+                }
+            } catch {
+                restoreBuffer(taken)
+                throw error
+            }
+        }
+    }
+
+    private func checkOpen() throws {
+        bufferLock.lock()
+        defer { bufferLock.unlock() }
+        if isClosed { throw StoreError.closed(path: path.path) }
+    }
+
+    // MARK: Flush and close
+
+    /// Makes everything buffered (ledger records, metrics, events, progress) durable now.
+    public func flush() throws {
+        try onQueue {
+            try checkOpen()
+            try commitBuffer()
+        }
+    }
+
+    /// Flushes, stops the timer and closes the connection. Later calls throw `StoreError.closed`.
+    public func close() throws {
+        try onQueue {
+            bufferLock.lock()
+            let already = isClosed
+            bufferLock.unlock()
+            if already { return }
+            defer {
+                timer.cancel()
+                db.close()
+            }
+            let result = Result { try commitBuffer() }
+            bufferLock.lock()
+            isClosed = true
+            bufferLock.unlock()
+            try result.get()
+        }
+    }
+
+    // MARK: Buffer plumbing
+
+    /// Commits what is buffered in its own transaction (on the queue). Restores the records on failure.
+    func commitBuffer() throws {
+        let taken = takeBuffer()
+        guard !taken.isEmpty else { return }
+        do {
+            try db.transaction { try taken.write(to: db) }
+        } catch {
+            restoreBuffer(taken)
+            throw error
+        }
+    }
+
+    private func commitBufferFromTimer() {
+        guard db.isOpen else { return }
+        do {
+            try commitBuffer()
+        } catch let error as StoreError {
+            bufferLock.lock()
+            deferredError = error
+            bufferLock.unlock()
+        } catch {
+            bufferLock.lock()
+            deferredError = .invalidData(path: path.path, detail: "\(error)")
+            bufferLock.unlock()
+        }
+    }
+
+    private func takeBuffer() -> WriteBuffer {
+        bufferLock.lock()
+        defer { bufferLock.unlock() }
+        let taken = buffer
+        buffer = WriteBuffer()
+        deferredError = nil
+        return taken
+    }
+
+    private func restoreBuffer(_ taken: WriteBuffer) {
+        bufferLock.lock()
+        defer { bufferLock.unlock() }
+        buffer = taken.merged(with: buffer)
+        armTimerLocked()
+    }
+
+    /// Adds to the buffer; arms the age timer for the first record and triggers a commit at `batchSize`.
+    /// Throws a failure of an earlier background commit (once) so it does not go unnoticed.
+    func buffered(_ add: (inout WriteBuffer) -> Void) throws {
+        bufferLock.lock()
+        if isClosed {
+            bufferLock.unlock()
+            throw StoreError.closed(path: path.path)
+        }
+        if let error = deferredError {
+            deferredError = nil
+            bufferLock.unlock()
+            throw error
+        }
+        add(&buffer)
+        let count = buffer.count
+        armTimerLocked()
+        let full = count >= options.batchSize
+        bufferLock.unlock()
+        // A full buffer is committed by the caller: it keeps memory bounded and gives natural backpressure
+        // when items are produced faster than they can be committed.
+        if full { try flush() }
+    }
+
+    /// Schedules the age-based commit unless it is already pending. Call with `bufferLock` held.
+    private func armTimerLocked() {
+        guard !buffer.isEmpty, !buffer.timerArmed else { return }
+        buffer.timerArmed = true
+        timer.schedule(deadline: .now() + options.maxDelay)
+    }
+}
