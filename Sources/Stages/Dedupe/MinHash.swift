@@ -1,0 +1,57 @@
+import LemaCore
+
+/// MinHash signatures with LSH banding. Permutation `i` is the seeded multiply-add-shift hash
+/// `h_i(x) = (a_i·x + b_i mod 2^64) >> 32` (a_i odd) of a shingle's 64-bit hash; the signature keeps the minimum of
+/// each. Two sets agree on one permutation with probability ≈ their Jaccard similarity, so records that agree on all
+/// `rows` values of some band become candidate pairs (probability 1 − (1 − J^rows)^bands).
+public struct MinHasher: Sendable {
+    public let permutations: Int
+    public let bands: Int
+    public var rows: Int { permutations / bands }
+    private let a: [UInt64]
+    private let b: [UInt64]
+    private let bandSeed: UInt64
+
+    /// `permutations` must be a positive multiple of `bands` (checked by the kind's `validate`).
+    public init(permutations: Int, bands: Int, seed: UInt64) {
+        self.permutations = permutations
+        self.bands = bands
+        var rng = SeededRNG(seed: SeededRNG.derive(seed, "minhash-permutations"))
+        var a: [UInt64] = [], b: [UInt64] = []
+        for _ in 0..<permutations {
+            a.append(rng.next() | 1)
+            b.append(rng.next())
+        }
+        self.a = a
+        self.b = b
+        bandSeed = SeededRNG.derive(seed, "minhash-bands")
+    }
+
+    /// Writes the signature of a non-empty shingle set into `signature` (count `permutations`). // (P,)
+    public func signature(of shingles: [UInt64], into signature: UnsafeMutableBufferPointer<UInt32>) {
+        for p in 0..<permutations { signature[p] = .max }
+        a.withUnsafeBufferPointer { a in
+            b.withUnsafeBufferPointer { b in
+                for x in shingles {
+                    for p in 0..<permutations {
+                        let h = UInt32(truncatingIfNeeded: (a[p] &* x &+ b[p]) >> 32)
+                        if h < signature[p] { signature[p] = h }
+                    }
+                }
+            }
+        }
+    }
+
+    /// One 64-bit key per band from a signature; equal keys mean (up to 2^-64 collisions) equal band rows.
+    /// Writes `bands` keys into `keys`. // signature (P,) → keys (B,)
+    public func bandKeys(of signature: UnsafeMutableBufferPointer<UInt32>, into keys: UnsafeMutableBufferPointer<UInt64>) {
+        let r = rows
+        for band in 0..<bands {
+            var h = bandSeed ^ UInt64(band)
+            for k in (band * r)..<(band * r + r) {
+                h = Shingles.finalize(h ^ UInt64(signature[k]))
+            }
+            keys[band] = h
+        }
+    }
+}

@@ -1,0 +1,51 @@
+import Dispatch
+
+/// Data-parallel loops for per-item work whose result does not depend on how items are split across threads.
+public enum Parallel {
+    /// Calls `body(range)` for contiguous chunks covering `0..<count`, on up to `threads` threads. Chunk boundaries
+    /// depend on `threads`, so `body` must compute each item independently of which chunk it lands in.
+    public static func forEachChunk(count: Int, threads: Int, _ body: @Sendable (Range<Int>) -> Void) {
+        guard count > 0 else { return }
+        let workers = max(1, min(threads, count))
+        if workers == 1 { body(0..<count); return }
+        // More chunks than workers so an unlucky slow chunk does not idle the others.
+        let chunks = min(count, workers * 4)
+        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            let lo = count * chunk / chunks
+            let hi = count * (chunk + 1) / chunks
+            if lo < hi { body(lo..<hi) }
+        }
+    }
+}
+
+/// A fixed-size buffer shared by `Parallel` workers. Safe because every worker writes a disjoint set of indices
+/// and nobody reads until `concurrentPerform` has returned (which orders the writes before the reads). Backed by
+/// manually allocated memory rather than an Array property so concurrent writers do not trip Swift's dynamic
+/// exclusivity checks (they touch different elements, which the checker cannot see).
+public final class SharedSlots<Element>: @unchecked Sendable {
+    private let buffer: UnsafeMutableBufferPointer<Element>
+
+    public init(repeating value: Element, count: Int) {
+        buffer = UnsafeMutableBufferPointer.allocate(capacity: count)
+        buffer.initialize(repeating: value)
+    }
+
+    deinit {
+        buffer.deinitialize()
+        buffer.deallocate()
+    }
+
+    public var count: Int { buffer.count }
+
+    /// Reads or writes one slot; callers guarantee no two threads touch the same index concurrently.
+    public subscript(index: Int) -> Element {
+        get { buffer[index] }
+        set { buffer[index] = newValue }
+    }
+
+    /// Direct access for a worker's inner loop; it must only touch its own indices.
+    public var unsafeBuffer: UnsafeMutableBufferPointer<Element> { buffer }
+
+    /// A copy of the contents (after the parallel phase).
+    public func toArray() -> [Element] { Array(buffer) }
+}
