@@ -1,0 +1,60 @@
+import Crypto
+import Foundation
+import LemaCore
+
+/// What a node's fingerprint is made of, for `lema why` (which component changed between two runs).
+public struct FingerprintComponents: Sendable, Hashable, Codable {
+    public var kind: String
+    public var kindVersion: Int
+    /// Canonical JSON of the resolved parameters (sorted keys, no whitespace).
+    public var params: String
+    /// Input parameter (reference parameters, and `after` for ordering-only inputs) → upstream fingerprints.
+    public var inputs: [String: [String]]
+
+    public init(kind: String, kindVersion: Int, params: String, inputs: [String: [String]]) {
+        self.kind = kind
+        self.kindVersion = kindVersion
+        self.params = params
+        self.inputs = inputs
+    }
+
+    /// The exact text that is hashed: canonical JSON `{"inputs":{…},"kind":…,"params":{…},"version":…}`.
+    public var canonicalText: String {
+        var out = "{\"inputs\":"
+        out += JSONValue.object(inputs.mapValues { .array($0.map(JSONValue.string)) }).canonicalText
+        out += ",\"kind\":" + JSONValue.string(kind).canonicalText
+        out += ",\"params\":" + params
+        out += ",\"version\":" + String(kindVersion) + "}"
+        return out
+    }
+
+    /// SHA-256 (lower-case hex) of `canonicalText`: the node id.
+    public var fingerprint: String { Fingerprint.sha256Hex(canonicalText) }
+}
+
+extension GraphNode {
+    /// The components this node's fingerprint was computed from.
+    public var fingerprintComponents: FingerprintComponents {
+        FingerprintComponents(kind: kind, kindVersion: kindVersion, params: JSONValue.object(params).canonicalText,
+                              inputs: inputs.mapValues { $0.map(\.nodeID) })
+    }
+}
+
+/// SHA-256 helpers.
+public enum Fingerprint {
+    /// Lower-case hex SHA-256 of the UTF-8 bytes of `text`.
+    public static func sha256Hex(_ text: String) -> String {
+        let digest = SHA256.hash(data: Data(text.utf8))
+        var hex = ""
+        hex.reserveCapacity(64)
+        let digits = Array("0123456789abcdef".utf8)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(64)
+        for byte in digest {
+            bytes.append(digits[Int(byte >> 4)])
+            bytes.append(digits[Int(byte & 0x0f)])
+        }
+        hex = String(decoding: bytes, as: UTF8.self)
+        return hex
+    }
+}

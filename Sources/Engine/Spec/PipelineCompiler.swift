@@ -1,0 +1,45 @@
+import Foundation
+import LemaCore
+import StageAPI
+
+/// YAML spec → validated `PipelineSpec` → `Graph`. The only entry point other modules need.
+///
+/// Every problem found is collected and thrown together as `SpecErrors` (sorted by location); a graph is returned
+/// only for a spec without problems, so nothing can run from an invalid spec.
+public enum PipelineCompiler {
+    /// Reads, validates and compiles a spec file. `overrides` are `--set key=value` strings; the value is read as
+    /// YAML (so `ratio=0.5` is a number and `tags=[a,b]` a list). Locations use the path as given.
+    public static func compile(file: URL, overrides: [String], registry: KindRegistry) throws -> Graph {
+        let text: String
+        do {
+            text = try String(contentsOf: file, encoding: .utf8)
+        } catch {
+            throw SpecErrors(diagnostics: [SpecDiagnostic(
+                location: nil, message: "cannot read spec '\(file.relativePath)': \(error.localizedDescription)")])
+        }
+        return try compile(text: text, fileName: file.relativePath,
+                           specDirectory: file.deletingLastPathComponent().standardizedFileURL,
+                           overrides: overrides, registry: registry)
+    }
+
+    /// Same from text (tests). `fileName` is used in locations; `specDirectory` is recorded in the graph.
+    public static func compile(text: String, fileName: String, specDirectory: URL, overrides: [String],
+                               registry: KindRegistry) throws -> Graph {
+        var diagnostics = DiagnosticCollector()
+        guard let parsed = YAMLParser(fileName: fileName).parse(text, diagnostics: &diagnostics) else {
+            if diagnostics.isEmpty {
+                diagnostics.error(SourceLocation(file: fileName, line: 1, column: 1),
+                                  "the spec is empty: it needs at least 'name' and 'stages'")
+            }
+            throw diagnostics.errors()
+        }
+        let (root, overridden) = Overrides.apply(overrides, to: parsed, diagnostics: &diagnostics)
+        var reader = SpecReader(fileName: fileName, registry: registry, diagnostics: diagnostics)
+        let spec = reader.read(root, overriddenParams: overridden)
+        diagnostics = reader.diagnostics
+        guard let spec else { throw diagnostics.errors() }
+        let graph = GraphBuilder.build(spec, specDirectory: specDirectory, diagnostics: &diagnostics)
+        guard let graph, diagnostics.isEmpty else { throw diagnostics.errors() }
+        return graph
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+import LemaCore
+import StageAPI
+
+/// A spec after structural validation: every key known, every kind found, every reference pointing at a stage.
+/// Values that may contain `${params.x}` stay YAML nodes until a variant resolves them.
+struct PipelineSpec {
+    var name: String
+    var seed: UInt64
+    /// `params:` in the order written.
+    var params: [ParamDeclaration]
+    var paramIndex: [String: Int]
+    /// Variants in order: grid points, then explicit variants (or the single `default`).
+    var variants: [VariantSpec]
+    /// Stages in the order written.
+    var stages: [StageSpec]
+    var stageIndex: [String: Int]
+}
+
+/// One `params:` entry: the default value of a pipeline parameter.
+struct ParamDeclaration {
+    var name: String
+    var value: JSONValue
+    var location: SourceLocation
+}
+
+/// One sweep point: the parameter values it sets on top of the defaults.
+struct VariantSpec {
+    var name: String
+    /// Parameter → value, in the order written.
+    var values: [(name: String, value: JSONValue)]
+    var location: SourceLocation
+}
+
+/// A stage definition.
+struct StageSpec {
+    var name: String
+    /// Position in the spec (ties in ordering go to the earlier stage).
+    var index: Int
+    /// Where the stage's name is written under `stages:`.
+    var location: SourceLocation
+    var kind: any StageKind
+    /// Kind parameters written in the spec, in the order written.
+    var entries: [StageEntry]
+    /// Engine keys (may contain interpolation, so resolved per variant).
+    var retries: YAMLPair?
+    var timeout: YAMLPair?
+    var threads: YAMLPair?
+    /// `after:` stage names (ordering-only inputs).
+    var after: [StageReference]
+    /// Reference parameters, in the order written.
+    var references: [StageReference]
+    /// Pipeline parameters interpolated anywhere in the stage, sorted: the only values a variant can change.
+    var usedParams: [String]
+    /// Stage indices this stage reads (references and `after`), deduplicated.
+    var dependencies: [Int]
+}
+
+/// A kind parameter written in a stage.
+struct StageEntry {
+    var parameter: ParameterSpec
+    var pair: YAMLPair
+}
+
+/// `stage` or `stage.artifact`, as bound to a reference parameter (or `after`).
+struct StageReference {
+    var parameter: String
+    var stage: String
+    var artifact: String?
+    var location: SourceLocation
+    /// A `gather` reference: binds to the stage's nodes in every variant, not just the current one.
+    var gathers = false
+}
+
+/// Keys every stage accepts besides its kind's parameters.
+enum EngineKeys {
+    static let kind = "kind"
+    static let retries = "retries"
+    static let timeout = "timeout"
+    static let threads = "threads"
+    /// Also the reserved input name under which `after:` edges enter the fingerprint.
+    static let after = "after"
+    static let all = [kind, retries, timeout, threads, after]
+}

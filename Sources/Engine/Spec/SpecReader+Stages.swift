@@ -1,0 +1,158 @@
+import LemaCore
+import StageAPI
+
+extension SpecReader {
+    /// Reads `stages:`: names, kinds, keys, references and interpolation uses. Stages whose kind is unknown are
+    /// reported and left out (their names still count as defined, so references to them do not add noise).
+    mutating func readStages(_ pair: YAMLPair, paramIndex: [String: Int]) -> ([StageSpec], [String: Int]) {
+        guard let entries = pair.value.mapping, !entries.isEmpty else {
+            diagnostics.error(pair.value.location,
+                              "expected a non-empty mapping from stage name to definition for 'stages', got \(pair.value.shortDescription)")
+            return ([], [:])
+        }
+        let names = entries.map(\.key)
+        let defined = Set(names)
+        var stages: [StageSpec] = []
+        for (index, entry) in entries.enumerated() {
+            if let stage = readStage(entry, index: index, defined: defined, names: names, paramIndex: paramIndex) {
+                stages.append(stage)
+            }
+        }
+        var stageIndex: [String: Int] = [:]
+        for (i, s) in stages.enumerated() { stageIndex[s.name] = i }
+        for i in stages.indices {
+            var seen = Set<Int>()
+            stages[i].dependencies = (stages[i].references + stages[i].after).compactMap { stageIndex[$0.stage] }
+                .filter { seen.insert($0).inserted }
+        }
+        return (stages, stageIndex)
+    }
+
+    static func isStageName(_ s: String) -> Bool {
+        guard let first = s.unicodeScalars.first, first == "_" || (first.isASCII && first.properties.isAlphabetic) else {
+            return false
+        }
+        return s.unicodeScalars.allSatisfy { $0.isASCII && ($0 == "_" || $0 == "-" || $0.properties.isAlphabetic || ("0"..."9").contains($0)) }
+    }
+
+    private mutating func readStage(_ entry: YAMLPair, index: Int, defined: Set<String>, names: [String],
+                                    paramIndex: [String: Int]) -> StageSpec? {
+        let name = entry.key
+        var valid = true
+        if !Self.isStageName(name) {
+            diagnostics.error(entry.keyLocation,
+                              "invalid stage name '\(name)': use letters, digits, '_' and '-', starting with a letter or '_' (a dot separates STAGE.ARTIFACT in references)")
+            valid = false
+        }
+        guard let pairs = entry.value.mapping else {
+            diagnostics.error(entry.value.location, "stage '\(name)' must be a mapping with at least 'kind', got \(entry.value.shortDescription)")
+            return nil
+        }
+        guard let kindPair = pairs.first(where: { $0.key == EngineKeys.kind }) else {
+            diagnostics.error(entry.keyLocation, "stage '\(name)' has no 'kind' (known kinds: \(registry.names.joined(separator: ", ")))")
+            return nil
+        }
+        guard let kindText = kindPair.value.scalar?.text, kindPair.value.scalar?.isNull == false else {
+            diagnostics.error(kindPair.value.location, "expected a stage kind name for 'kind', got \(kindPair.value.shortDescription)")
+            return nil
+        }
+        guard let kind = registry[kindText] else {
+            let hint = Suggestions.hint(for: kindText, in: registry.names)
+            diagnostics.error(kindPair.value.location, "unknown stage kind '\(kindText)'"
+                              + (hint.isEmpty ? " (known kinds: \(registry.names.joined(separator: ", ")))" : hint))
+            return nil
+        }
+        var stage = StageSpec(name: name, index: index, location: entry.keyLocation, kind: kind, entries: [],
+                              retries: nil, timeout: nil, threads: nil, after: [], references: [], usedParams: [],
+                              dependencies: [])
+        let parameters = Dictionary(kind.parameters.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        var uses: [(String, SourceLocation)] = []
+        for pair in pairs {
+            switch pair.key {
+            case EngineKeys.kind: continue
+            case EngineKeys.retries: stage.retries = pair
+            case EngineKeys.timeout: stage.timeout = pair
+            case EngineKeys.threads: stage.threads = pair
+            case EngineKeys.after:
+                stage.after = readReferences(pair, parameter: EngineKeys.after, single: false, stage: name,
+                                             defined: defined, names: names, allowArtifact: false)
+                continue
+            default:
+                guard let parameter = parameters[pair.key] else {
+                    let candidates = kind.parameters.map(\.name) + EngineKeys.all
+                    let hint = Suggestions.hint(for: pair.key, in: candidates)
+                    let accepted = kind.parameters.map(\.name).sorted().joined(separator: ", ")
+                    diagnostics.error(pair.keyLocation, "unknown key '\(pair.key)' in stage '\(name)' (kind '\(kind.name)')"
+                                      + (hint.isEmpty ? " — kind '\(kind.name)' accepts: \(accepted.isEmpty ? "no parameters" : accepted); every stage also accepts: after, retries, threads, timeout" : hint))
+                    continue
+                }
+                switch parameter.type {
+                case .reference, .references, .gather:
+                    var refs = readReferences(pair, parameter: parameter.name, single: parameter.type == .reference,
+                                              stage: name, defined: defined, names: names, allowArtifact: true)
+                    if parameter.type == .gather { for i in refs.indices { refs[i].gathers = true } }
+                    stage.references += refs
+                    stage.entries.append(StageEntry(parameter: parameter, pair: pair))
+                    continue
+                default:
+                    stage.entries.append(StageEntry(parameter: parameter, pair: pair))
+                }
+            }
+            Interpolation.collectUses(pair.value, into: &uses, diagnostics: &diagnostics)
+        }
+        for parameter in kind.parameters where parameter.isRequired && !pairs.contains(where: { $0.key == parameter.name }) {
+            diagnostics.error(entry.keyLocation,
+                              "stage '\(name)' (kind '\(kind.name)') is missing required parameter '\(parameter.name)' (\(parameter.type))")
+        }
+        var used = Set<String>()
+        for (param, location) in uses {
+            if paramIndex[param] != nil { used.insert(param); continue }
+            let hint = Suggestions.hint(for: param, in: paramIndex.keys.sorted())
+            diagnostics.error(location, "undefined parameter '\(param)' in ${params.\(param)}"
+                              + (hint.isEmpty ? ": declare it under 'params'" : hint))
+        }
+        stage.usedParams = used.sorted()
+        return valid ? stage : nil
+    }
+
+    /// `stage`, `stage.artifact`, or a list of them. References are fixed text: the graph's shape may not depend on
+    /// parameters, so `${params.…}` is refused here.
+    private mutating func readReferences(_ pair: YAMLPair, parameter: String, single: Bool, stage: String,
+                                         defined: Set<String>, names: [String], allowArtifact: Bool) -> [StageReference] {
+        let items: [YAMLNode]
+        switch pair.value.content {
+        case .scalar where single || !(pair.value.scalar?.isNull ?? true): items = [pair.value]
+        case .sequence(let list) where !single: items = list
+        default:
+            let expected = single ? ParameterType.reference.description
+                : (allowArtifact ? "a list of stage references" : "a list of stage names")
+            diagnostics.error(pair.value.location, "expected \(expected) for '\(parameter)', got \(pair.value.shortDescription)")
+            return []
+        }
+        var out: [StageReference] = []
+        for item in items {
+            guard let scalar = item.scalar, !scalar.isNull else {
+                diagnostics.error(item.location, "expected a stage reference (STAGE or STAGE.ARTIFACT) for '\(parameter)', got \(item.shortDescription)")
+                continue
+            }
+            if scalar.text.contains("${") {
+                diagnostics.error(item.location,
+                                  "references cannot use ${params.…} interpolation in '\(parameter)': the graph's shape may not depend on parameters")
+                continue
+            }
+            let parts = scalar.text.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+            let target = allowArtifact ? parts[0] : scalar.text
+            let artifact = allowArtifact && parts.count == 2 ? parts[1] : nil
+            if let artifact, artifact.isEmpty {
+                diagnostics.error(item.location, "empty artifact name in reference '\(scalar.text)': write STAGE or STAGE.ARTIFACT")
+                continue
+            }
+            guard defined.contains(target) else {
+                diagnostics.error(item.location, "reference to unknown stage '\(target)'" + Suggestions.hint(for: target, in: names))
+                continue
+            }
+            out.append(StageReference(parameter: parameter, stage: target, artifact: artifact, location: item.location))
+        }
+        return out
+    }
+}

@@ -1,0 +1,121 @@
+import LemaCore
+import StageAPI
+
+/// Reads the top level of a spec tree into a `PipelineSpec`, collecting every structural problem.
+/// Stage definitions are read in `SpecReader+Stages.swift`, sweeps in `SpecReader+Sweep.swift`.
+struct SpecReader {
+    let fileName: String
+    let registry: KindRegistry
+    var diagnostics: DiagnosticCollector
+
+    static let topLevelKeys = ["name", "description", "seed", "params", "sweep", "stages"]
+
+    init(fileName: String, registry: KindRegistry, diagnostics: DiagnosticCollector) {
+        self.fileName = fileName
+        self.registry = registry
+        self.diagnostics = diagnostics
+    }
+
+    /// The validated structure, or nil when a problem prevents building one (problems are in `diagnostics`).
+    mutating func read(_ root: YAMLNode, overriddenParams: [String: SourceLocation]) -> PipelineSpec? {
+        guard let pairs = root.mapping else {
+            diagnostics.error(root.location,
+                              "a spec must be a mapping with the keys name, stages and optionally seed, params, sweep; got \(root.shortDescription)")
+            return nil
+        }
+        var name: String?
+        var seed: UInt64 = 0
+        var params: [ParamDeclaration] = []
+        var sweepPair: YAMLPair?
+        var stagesPair: YAMLPair?
+        for pair in pairs {
+            switch pair.key {
+            case "name": name = readName(pair)
+            case "description":
+                if pair.value.scalar == nil {
+                    diagnostics.error(pair.value.location, "expected a string for 'description', got \(pair.value.shortDescription)")
+                }
+            case "seed": seed = readSeed(pair) ?? 0
+            case "params": params = readParams(pair)
+            case "sweep": sweepPair = pair
+            case "stages": stagesPair = pair
+            default:
+                // `x-…` keys are ignored: a place to define YAML anchors (as in docker-compose).
+                if pair.key.hasPrefix("x-") { continue }
+                let hint = Suggestions.hint(for: pair.key, in: Self.topLevelKeys)
+                diagnostics.error(pair.keyLocation, "unknown top-level key '\(pair.key)'"
+                                  + (hint.isEmpty ? " (allowed: \(Self.topLevelKeys.joined(separator: ", ")), or x-… for anchors)" : hint))
+            }
+        }
+        let start = SourceLocation(file: fileName, line: root.location.line, column: root.location.column)
+        if name == nil, !pairs.contains(where: { $0.key == "name" }) {
+            diagnostics.error(start, "missing required key 'name' (the pipeline's name, e.g. name: lema-mini)")
+        }
+        var paramIndex: [String: Int] = [:]
+        for (i, p) in params.enumerated() { paramIndex[p.name] = i }
+
+        var stages: [StageSpec] = []
+        var stageIndex: [String: Int] = [:]
+        if let stagesPair {
+            (stages, stageIndex) = readStages(stagesPair, paramIndex: paramIndex)
+        } else {
+            diagnostics.error(start, "missing required key 'stages' (a mapping from stage name to its definition)")
+        }
+        let variants = readSweep(sweepPair, params: params, paramIndex: paramIndex, overridden: overriddenParams)
+        guard let name, stagesPair != nil else { return nil }
+        return PipelineSpec(name: name, seed: seed, params: params, paramIndex: paramIndex, variants: variants,
+                            stages: stages, stageIndex: stageIndex)
+    }
+
+    private mutating func readName(_ pair: YAMLPair) -> String? {
+        guard let s = pair.value.scalar, !pair.value.scalar!.isNull else {
+            diagnostics.error(pair.value.location, "expected a string for 'name', got \(pair.value.shortDescription)")
+            return nil
+        }
+        let ok = !s.text.isEmpty && s.text.unicodeScalars.allSatisfy {
+            $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "._-".unicodeScalars.contains($0))
+        }
+        guard ok, s.text != ".", s.text != ".." else {
+            diagnostics.error(pair.value.location,
+                              "invalid pipeline name '\(s.text)': use letters, digits, '.', '_' and '-' (it names the runs/ directory)")
+            return nil
+        }
+        return s.text
+    }
+
+    private mutating func readSeed(_ pair: YAMLPair) -> UInt64? {
+        if let s = pair.value.scalar, case .success(.int(let i)) = YAMLScalarResolver.resolve(s), i >= 0 {
+            return UInt64(i)
+        }
+        diagnostics.error(pair.value.location, "expected a non-negative integer for 'seed', got \(pair.value.shortDescription)")
+        return nil
+    }
+
+    private mutating func readParams(_ pair: YAMLPair) -> [ParamDeclaration] {
+        guard let entries = pair.value.mapping else {
+            if !(pair.value.scalar?.isNull ?? false) {
+                diagnostics.error(pair.value.location, "expected a mapping of parameter defaults for 'params', got \(pair.value.shortDescription)")
+            }
+            return []
+        }
+        var out: [ParamDeclaration] = []
+        for entry in entries {
+            guard Interpolation.isParamName(Substring(entry.key)) else {
+                diagnostics.error(entry.keyLocation,
+                                  "invalid parameter name '\(entry.key)': use letters, digits, '_' and '-', starting with a letter or '_'")
+                continue
+            }
+            var uses: [(String, SourceLocation)] = []
+            Interpolation.collectUses(entry.value, into: &uses, diagnostics: &diagnostics)
+            if let use = uses.first {
+                diagnostics.error(use.1, "parameter defaults cannot use ${params.…} interpolation (in '\(entry.key)')")
+                continue
+            }
+            switch entry.value.jsonValue() {
+            case .success(let value): out.append(ParamDeclaration(name: entry.key, value: value, location: entry.keyLocation))
+            case .failure(let d): diagnostics.error(d.location, d.message)
+            }
+        }
+        return out
+    }
+}

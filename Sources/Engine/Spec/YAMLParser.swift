@@ -1,0 +1,225 @@
+import CYAML
+import Foundation
+
+/// Builds a `YAMLNode` tree from libyaml's event stream: anchors and aliases resolved, merge keys (`<<`) applied,
+/// duplicate keys reported, every node marked with its 1-based line and column.
+struct YAMLParser {
+    /// Maps libyaml's 0-based (line, column) to a location; lets `--set` values report positions in the argument.
+    var locate: @Sendable (Int, Int) -> SourceLocation
+    /// Alias expansion beyond this many nodes is refused (protects against "billion laughs" documents).
+    var maxWeight = 5_000_000
+
+    init(fileName: String) {
+        locate = { line, column in SourceLocation(file: fileName, line: line + 1, column: column + 1) }
+    }
+
+    init(locate: @escaping @Sendable (Int, Int) -> SourceLocation) {
+        self.locate = locate
+    }
+
+    /// Parses one YAML document. Returns nil when the text holds no document. Problems are appended to `diagnostics`;
+    /// a syntax error stops parsing and returns nil.
+    func parse(_ text: String, diagnostics: inout DiagnosticCollector) -> YAMLNode? {
+        var bytes = Array(text.utf8)
+        bytes.append(0)  // keeps baseAddress non-nil for empty input; not part of the parsed length
+        var parser = yaml_parser_t()
+        guard yaml_parser_initialize(&parser) == 1 else {
+            diagnostics.error(nil, "could not initialise the YAML parser (out of memory?)")
+            return nil
+        }
+        defer { yaml_parser_delete(&parser) }
+        return bytes.withUnsafeBufferPointer { buffer -> YAMLNode? in
+            yaml_parser_set_input_string(&parser, buffer.baseAddress, buffer.count - 1)
+            var builder = TreeBuilder(locate: locate, maxWeight: maxWeight)
+            var event = yaml_event_t()
+            while true {
+                guard yaml_parser_parse(&parser, &event) == 1 else {
+                    diagnostics.error(syntaxErrorLocation(parser), syntaxErrorMessage(parser))
+                    return nil
+                }
+                let done = builder.handle(event, diagnostics: &diagnostics)
+                yaml_event_delete(&event)
+                if done { break }
+            }
+            return builder.failed ? nil : builder.root
+        }
+    }
+
+    private func syntaxErrorLocation(_ parser: yaml_parser_t) -> SourceLocation {
+        locate(Int(parser.problem_mark.line), Int(parser.problem_mark.column))
+    }
+
+    private func syntaxErrorMessage(_ parser: yaml_parser_t) -> String {
+        let problem = parser.problem.map { String(cString: $0) } ?? "unknown problem"
+        var message = "invalid YAML: \(problem)"
+        if let context = parser.context.map({ String(cString: $0) }) {
+            let mark = locate(Int(parser.context_mark.line), Int(parser.context_mark.column))
+            message += " (\(context) at line \(mark.line), column \(mark.column))"
+        }
+        return message
+    }
+}
+
+/// Event-by-event construction state.
+private struct TreeBuilder {
+    let locate: @Sendable (Int, Int) -> SourceLocation
+    let maxWeight: Int
+    var anchors: [String: YAMLNode] = [:]
+    var stack: [Frame] = []
+    var root: YAMLNode?
+    var documents = 0
+    var failed = false
+
+    init(locate: @escaping @Sendable (Int, Int) -> SourceLocation, maxWeight: Int) {
+        self.locate = locate
+        self.maxWeight = maxWeight
+    }
+
+    enum Frame {
+        case sequence(location: SourceLocation, anchor: String?, items: [YAMLNode])
+        case mapping(MappingFrame)
+    }
+
+    struct MappingFrame {
+        var location: SourceLocation
+        var anchor: String?
+        var pairs: [YAMLPair] = []
+        var index: [String: SourceLocation] = [:]
+        var pendingKey: (text: String, location: SourceLocation, isMerge: Bool)?
+        var merges: [YAMLNode] = []
+    }
+
+    /// Returns true at the end of the stream or on a fatal problem.
+    mutating func handle(_ event: yaml_event_t, diagnostics: inout DiagnosticCollector) -> Bool {
+        let mark = locate(Int(event.start_mark.line), Int(event.start_mark.column))
+        switch event.type {
+        case YAML_STREAM_END_EVENT:
+            return true
+        case YAML_DOCUMENT_START_EVENT:
+            documents += 1
+            if documents > 1 {
+                diagnostics.error(mark, "a spec must be a single YAML document; remove this '---' and what follows")
+                failed = true
+                return true
+            }
+        case YAML_ALIAS_EVENT:
+            let name = string(event.data.alias.anchor)
+            guard let node = anchors[name] else {
+                diagnostics.error(mark, "unknown alias '*\(name)': define the anchor '&\(name)' before using it")
+                failed = true
+                return true
+            }
+            return complete(node, diagnostics: &diagnostics)
+        case YAML_SCALAR_EVENT:
+            let s = event.data.scalar
+            let text = String(decoding: UnsafeBufferPointer(start: s.value, count: Int(s.length)), as: UTF8.self)
+            let style: YAMLScalar.Style = switch s.style {
+            case YAML_SINGLE_QUOTED_SCALAR_STYLE: .singleQuoted
+            case YAML_DOUBLE_QUOTED_SCALAR_STYLE: .doubleQuoted
+            case YAML_LITERAL_SCALAR_STYLE: .literal
+            case YAML_FOLDED_SCALAR_STYLE: .folded
+            default: .plain
+            }
+            let node = YAMLNode(.scalar(YAMLScalar(text, style: style, tag: optionalString(s.tag))), at: mark)
+            if let anchor = optionalString(s.anchor) { anchors[anchor] = node }
+            return complete(node, diagnostics: &diagnostics)
+        case YAML_SEQUENCE_START_EVENT:
+            stack.append(.sequence(location: mark, anchor: optionalString(event.data.sequence_start.anchor), items: []))
+        case YAML_MAPPING_START_EVENT:
+            stack.append(.mapping(MappingFrame(location: mark, anchor: optionalString(event.data.mapping_start.anchor))))
+        case YAML_SEQUENCE_END_EVENT:
+            guard case .sequence(let location, let anchor, let items)? = stack.popLast() else { return fail(mark, &diagnostics) }
+            let node = YAMLNode(.sequence(items), at: location)
+            if let anchor { anchors[anchor] = node }
+            return complete(node, diagnostics: &diagnostics)
+        case YAML_MAPPING_END_EVENT:
+            guard case .mapping(let frame)? = stack.popLast() else { return fail(mark, &diagnostics) }
+            let node = YAMLNode(.mapping(applyMerges(frame)), at: frame.location)
+            if let anchor = frame.anchor { anchors[anchor] = node }
+            return complete(node, diagnostics: &diagnostics)
+        default:
+            break
+        }
+        return false
+    }
+
+    private mutating func fail(_ mark: SourceLocation, _ diagnostics: inout DiagnosticCollector) -> Bool {
+        diagnostics.error(mark, "invalid YAML: unbalanced structure")
+        failed = true
+        return true
+    }
+
+    /// Adds a finished node to its parent (or makes it the root).
+    private mutating func complete(_ node: YAMLNode, diagnostics: inout DiagnosticCollector) -> Bool {
+        if node.weight > maxWeight {
+            diagnostics.error(node.location, "document too large after expanding aliases (more than \(maxWeight) nodes)")
+            failed = true
+            return true
+        }
+        guard let top = stack.popLast() else {
+            root = node
+            return false
+        }
+        switch top {
+        case .sequence(let location, let anchor, var items):
+            items.append(node)
+            stack.append(.sequence(location: location, anchor: anchor, items: items))
+        case .mapping(var frame):
+            if let key = frame.pendingKey {
+                frame.pendingKey = nil
+                if key.isMerge {
+                    mergeSources(node, into: &frame, diagnostics: &diagnostics)
+                } else if let first = frame.index[key.text] {
+                    diagnostics.error(key.location,
+                                      "duplicate key '\(key.text)' (first defined at line \(first.line), column \(first.column))")
+                } else {
+                    frame.index[key.text] = key.location
+                    frame.pairs.append(YAMLPair(key: key.text, keyLocation: key.location, value: node))
+                }
+            } else if let scalar = node.scalar {
+                let isMerge = scalar.style == .plain && scalar.tag == nil && scalar.text == "<<"
+                frame.pendingKey = (scalar.text, node.location, isMerge)
+            } else {
+                diagnostics.error(node.location, "mapping keys must be scalars, got \(node.shortDescription)")
+                frame.pendingKey = ("", node.location, true)  // swallow the value; nothing sensible to key it by
+                frame.merges.append(YAMLNode(.mapping([]), at: node.location))
+            }
+            stack.append(.mapping(frame))
+        }
+        return false
+    }
+
+    /// `<<: *a` or `<<: [*a, *b]`: the mappings whose keys fill in what the mapping does not set itself.
+    private func mergeSources(_ node: YAMLNode, into frame: inout MappingFrame, diagnostics: inout DiagnosticCollector) {
+        switch node.content {
+        case .mapping: frame.merges.append(node)
+        case .sequence(let items):
+            for item in items {
+                if item.mapping != nil { frame.merges.append(item) }
+                else { diagnostics.error(item.location, "merge key '<<' takes mappings, got \(item.shortDescription)") }
+            }
+        case .scalar:
+            diagnostics.error(node.location, "merge key '<<' takes a mapping or a list of mappings, got \(node.shortDescription)")
+        }
+    }
+
+    /// Explicit keys win; among merged mappings the earlier one wins (YAML merge-key semantics).
+    private func applyMerges(_ frame: MappingFrame) -> [YAMLPair] {
+        guard !frame.merges.isEmpty else { return frame.pairs }
+        var pairs = frame.pairs
+        var present = Set(frame.index.keys)
+        for source in frame.merges {
+            for pair in source.mapping ?? [] where present.insert(pair.key).inserted { pairs.append(pair) }
+        }
+        return pairs
+    }
+
+    private func string(_ p: UnsafeMutablePointer<yaml_char_t>?) -> String {
+        optionalString(p) ?? ""
+    }
+
+    private func optionalString(_ p: UnsafeMutablePointer<yaml_char_t>?) -> String? {
+        guard let p else { return nil }
+        return String(cString: p)
+    }
+}
