@@ -51,20 +51,24 @@ enum Interpolation {
     }
 
     /// Parameter names used anywhere in a node (scalars only; keys are not interpolated).
+    /// Returns false when a malformed `${…}` was reported.
+    @discardableResult
     static func collectUses(_ node: YAMLNode, into names: inout [(String, SourceLocation)],
-                            diagnostics: inout DiagnosticCollector) {
+                            diagnostics: inout DiagnosticCollector) -> Bool {
         switch node.content {
         case .scalar(let s):
-            guard s.text.contains("$") else { return }
+            guard s.text.contains("$") else { return true }
             do {
                 for case .param(let name) in try segments(s.text) { names.append((name, node.location)) }
+                return true
             } catch {
                 diagnostics.error(node.location, error.message)
+                return false
             }
         case .sequence(let items):
-            for item in items { collectUses(item, into: &names, diagnostics: &diagnostics) }
+            return items.reduce(true) { collectUses($1, into: &names, diagnostics: &diagnostics) && $0 }
         case .mapping(let pairs):
-            for pair in pairs { collectUses(pair.value, into: &names, diagnostics: &diagnostics) }
+            return pairs.reduce(true) { collectUses($1.value, into: &names, diagnostics: &diagnostics) && $0 }
         }
     }
 

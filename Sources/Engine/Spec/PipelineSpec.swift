@@ -35,7 +35,7 @@ struct VariantSpec {
 /// A stage definition.
 struct StageSpec {
     var name: String
-    /// Position in the spec (ties in ordering go to the earlier stage).
+    /// Position among the stages kept after validation, in spec order (ties in ordering go to the lower index).
     var index: Int
     /// Where the stage's name is written under `stages:`.
     var location: SourceLocation
@@ -52,6 +52,9 @@ struct StageSpec {
     var references: [StageReference]
     /// Pipeline parameters interpolated anywhere in the stage, sorted: the only values a variant can change.
     var usedParams: [String]
+    /// An interpolation in the stage is malformed or names an undefined parameter (already reported): the stage
+    /// is not resolved, so that one mistake does not also show up as a type error.
+    var unresolvable = false
     /// Stage indices this stage reads (references and `after`), deduplicated.
     var dependencies: [Int]
 }

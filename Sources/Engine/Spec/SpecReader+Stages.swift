@@ -19,7 +19,10 @@ extension SpecReader {
             }
         }
         var stageIndex: [String: Int] = [:]
-        for (i, s) in stages.enumerated() { stageIndex[s.name] = i }
+        for i in stages.indices {
+            stages[i].index = i  // position among the kept stages (still spec order)
+            stageIndex[stages[i].name] = i
+        }
         for i in stages.indices {
             var seen = Set<Int>()
             stages[i].dependencies = (stages[i].references + stages[i].after).compactMap { stageIndex[$0.stage] }
@@ -98,7 +101,7 @@ extension SpecReader {
                     stage.entries.append(StageEntry(parameter: parameter, pair: pair))
                 }
             }
-            Interpolation.collectUses(pair.value, into: &uses, diagnostics: &diagnostics)
+            if !Interpolation.collectUses(pair.value, into: &uses, diagnostics: &diagnostics) { stage.unresolvable = true }
         }
         for parameter in kind.parameters where parameter.isRequired && !pairs.contains(where: { $0.key == parameter.name }) {
             diagnostics.error(entry.keyLocation,
@@ -107,6 +110,7 @@ extension SpecReader {
         var used = Set<String>()
         for (param, location) in uses {
             if paramIndex[param] != nil { used.insert(param); continue }
+            stage.unresolvable = true
             let hint = Suggestions.hint(for: param, in: paramIndex.keys.sorted())
             diagnostics.error(location, "undefined parameter '\(param)' in ${params.\(param)}"
                               + (hint.isEmpty ? ": declare it under 'params'" : hint))

@@ -106,7 +106,7 @@ struct SpecReader {
                 continue
             }
             var uses: [(String, SourceLocation)] = []
-            Interpolation.collectUses(entry.value, into: &uses, diagnostics: &diagnostics)
+            _ = Interpolation.collectUses(entry.value, into: &uses, diagnostics: &diagnostics)
             if let use = uses.first {
                 diagnostics.error(use.1, "parameter defaults cannot use ${params.…} interpolation (in '\(entry.key)')")
                 continue

@@ -35,6 +35,7 @@ struct StageResolver {
     }
 
     mutating func resolve(_ stage: StageSpec, values: [String: JSONValue]) -> ResolvedStage? {
+        if stage.unresolvable { return nil }
         let key = Self.cacheKey(stage, values: values)
         if let cached = cache[stage.index][key] { return cached }
         let resolved = compute(stage, values: values)

@@ -36,8 +36,8 @@ struct YAMLNode: Sendable {
     var shortDescription: String {
         switch content {
         case .scalar(let s): s.isNull ? "null" : "'\(s.text)'"
-        case .sequence: "a list"
-        case .mapping: "a mapping"
+        case .sequence(let items): items.isEmpty ? "an empty list" : "a list"
+        case .mapping(let pairs): pairs.isEmpty ? "an empty mapping" : "a mapping"
         }
     }
 }
