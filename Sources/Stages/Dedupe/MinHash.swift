@@ -29,13 +29,30 @@ public struct MinHasher: Sendable {
 
     /// Writes the signature of a non-empty shingle set into `signature` (count `permutations`). // (P,)
     public func signature(of shingles: [UInt64], into signature: UnsafeMutableBufferPointer<UInt32>) {
-        for p in 0..<permutations { signature[p] = .max }
+        // Permutation-major order keeps the coefficients and running minima in registers over the shingle loop;
+        // four permutations per pass give the CPU four independent min-chains instead of one.
         a.withUnsafeBufferPointer { a in
             b.withUnsafeBufferPointer { b in
-                for x in shingles {
-                    for p in 0..<permutations {
-                        let h = UInt32(truncatingIfNeeded: (a[p] &* x &+ b[p]) >> 32)
-                        if h < signature[p] { signature[p] = h }
+                shingles.withUnsafeBufferPointer { xs in
+                    var p = 0
+                    while p + 4 <= permutations {
+                        let a0 = a[p], a1 = a[p + 1], a2 = a[p + 2], a3 = a[p + 3]
+                        let b0 = b[p], b1 = b[p + 1], b2 = b[p + 2], b3 = b[p + 3]
+                        var m0 = UInt32.max, m1 = UInt32.max, m2 = UInt32.max, m3 = UInt32.max
+                        for x in xs {
+                            m0 = min(m0, UInt32(truncatingIfNeeded: (a0 &* x &+ b0) >> 32))
+                            m1 = min(m1, UInt32(truncatingIfNeeded: (a1 &* x &+ b1) >> 32))
+                            m2 = min(m2, UInt32(truncatingIfNeeded: (a2 &* x &+ b2) >> 32))
+                            m3 = min(m3, UInt32(truncatingIfNeeded: (a3 &* x &+ b3) >> 32))
+                        }
+                        signature[p] = m0; signature[p + 1] = m1; signature[p + 2] = m2; signature[p + 3] = m3
+                        p += 4
+                    }
+                    while p < permutations {
+                        var m = UInt32.max
+                        for x in xs { m = min(m, UInt32(truncatingIfNeeded: (a[p] &* x &+ b[p]) >> 32)) }
+                        signature[p] = m
+                        p += 1
                     }
                 }
             }

@@ -18,7 +18,7 @@ public enum Shingles {
         var out = String.UnicodeScalarView()
         var pendingSpace = false
         for scalar in text.lowercased().unicodeScalars {
-            if scalar.properties.isWhitespace {
+            if isWhitespace(scalar) {
                 pendingSpace = !out.isEmpty
                 continue
             }
@@ -26,6 +26,14 @@ public enum Shingles {
             out.append(scalar)
         }
         return String(out)
+    }
+
+    /// ASCII fast path; Unicode's White_Space property otherwise (the property lookup dominates otherwise).
+    @inline(__always)
+    static func isWhitespace(_ scalar: Unicode.Scalar) -> Bool {
+        let v = scalar.value
+        if v < 0x80 { return v == 0x20 || (v >= 0x09 && v <= 0x0D) }
+        return scalar.properties.isWhitespace
     }
 
     /// The sorted, distinct 64-bit hashes of the text's shingles. A text shorter than one shingle yields a single

@@ -22,9 +22,10 @@ public struct JSONLine: Sendable {
     public func object() throws -> [String: JSONValue] {
         let value: JSONValue
         do {
-            value = try JSONValue.parse(bytes)
+            value = try JSONParser.parse(bytes)
         } catch {
-            throw StageFailure("\(file.path):\(lineNumber): not valid JSON (\(Self.preview(bytes)))", retryable: false)
+            throw StageFailure("\(file.path):\(lineNumber): not valid JSON: \(error) (\(Self.preview(bytes)))",
+                               retryable: false)
         }
         guard let object = value.objectValue else {
             throw StageFailure("\(file.path):\(lineNumber): expected a JSON object, found \(Self.preview(bytes))",
