@@ -8,7 +8,8 @@ import Darwin
 /// Tokens with mask 0 (prompt, padding) contribute nothing to the loss or the gradient.
 public enum CrossEntropy {
     /// Writes per-token losses and returns the masked mean (0 when the mask is all zero).
-    /// - Parameters: losses (N) −log p(target), unmasked; logits (N,V); targets (N); mask (N)
+    /// - Parameters: losses (N) −log p(target), 0 where mask is 0; logits (N,V); targets (N), read only where
+    ///   mask ≠ 0 (padding may carry any id); mask (N)
     @discardableResult
     public static func forward(
         losses: UnsafeMutablePointer<Float>, logits: UnsafePointer<Float>, targets: UnsafePointer<Int32>,
@@ -16,6 +17,10 @@ public enum CrossEntropy {
     ) -> Float {
         Parallel.forEachChunk(count: N, threads: threads) { rows in
             for n in rows {
+                if mask[n] == 0 {
+                    losses[n] = 0
+                    continue
+                }
                 let l = logits + n * V
                 var maxv = -Float.infinity
                 for v in 0..<V { maxv = max(maxv, l[v]) }

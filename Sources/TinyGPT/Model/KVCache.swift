@@ -1,0 +1,153 @@
+import Kernels
+
+/// Per-layer key/value caches (B,NH,maxT,hd) plus the small activation buffers of a one-token decode step, all
+/// preallocated for a batch of `batchSize` rows.
+public final class KVCache {
+    public let batchSize: Int
+    public let maxLength: Int
+    let storage: FloatBuffer
+    let keys: [UnsafeMutablePointer<Float>]  // per layer (B,NH,maxT,hd)
+    let values: [UnsafeMutablePointer<Float>]  // per layer (B,NH,maxT,hd)
+    // Decode-step activations, one row per sequence.
+    let x, ln, atty, tmp: UnsafeMutablePointer<Float>  // (B,C) each
+    let qkv: UnsafeMutablePointer<Float>  // (B,3C)
+    let fc: UnsafeMutablePointer<Float>  // (B,H)
+    let mean, rstd: UnsafeMutablePointer<Float>  // (B)
+    let logits: UnsafeMutablePointer<Float>  // (B,V)
+    var scratch: FloatBuffer  // (threads,maxT)
+
+    init(config: GPTConfig, batchSize B: Int, maxLength: Int) {
+        batchSize = B
+        self.maxLength = maxLength
+        let C = config.dModel, H = config.mlpRatio * C, V = config.vocabSize
+        let perCache = B * C * maxLength  // NH·hd = C
+        storage = FloatBuffer(count: 2 * config.layers * perCache + B * (4 * C + 3 * C + H + 2 + V))
+        var next = storage.pointer
+        func take(_ n: Int) -> UnsafeMutablePointer<Float> {
+            defer { next += n }
+            return next
+        }
+        keys = (0..<config.layers).map { _ in take(perCache) }
+        values = (0..<config.layers).map { _ in take(perCache) }
+        x = take(B * C)
+        ln = take(B * C)
+        atty = take(B * C)
+        tmp = take(B * C)
+        qkv = take(3 * B * C)
+        fc = take(B * H)
+        mean = take(B)
+        rstd = take(B)
+        logits = take(B * V)
+        scratch = FloatBuffer(count: 0)
+    }
+
+    func scratch(threads: Int) -> UnsafeMutablePointer<Float> {
+        if scratch.count < threads * maxLength { scratch = FloatBuffer(count: threads * maxLength) }
+        return scratch.pointer
+    }
+}
+
+extension GPT {
+    /// A cache for `batchSize` sequences of up to `maxLength` positions (default and limit: contextLength).
+    public func makeKVCache(batchSize: Int, maxLength: Int? = nil) -> KVCache {
+        KVCache(config: config, batchSize: batchSize, maxLength: min(maxLength ?? config.contextLength, config.contextLength))
+    }
+
+    /// Logits (B,T,V) of a full forward pass without a cache (the reference path). Rows may be right-padded, with
+    /// `validLengths` giving each row's real length.
+    public func logits(
+        tokens: [Int32], batchSize B: Int, length T: Int, validLengths: [Int32]? = nil, threads: Int
+    ) throws(GPTError) -> [Float] {
+        try Batch(tokens: tokens, targets: tokens, lossMask: [Float](repeating: 0, count: tokens.count),
+                  batchSize: B, length: T, validLengths: validLengths).validate(for: config)
+        reserve(batchSize: B, length: T)
+        tokens.withUnsafeBufferPointer { t in
+            optionalPointer(validLengths) { lengths in
+                runForward(tokens: t.baseAddress!, lengths: lengths, B: B, T: T, cache: nil, threads: threads)
+            }
+        }
+        return Array(UnsafeBufferPointer(start: acts!.logits, count: B * T * config.vocabSize))
+    }
+
+    /// Runs the prompt (B,T) (right-padded; `validLengths` per row) through the model, stores keys and values of
+    /// positions 0..<T in `cache`, and returns the logits (B,T,V).
+    public func prefill(
+        cache: KVCache, tokens: [Int32], length T: Int, validLengths: [Int32]? = nil, threads: Int
+    ) throws(GPTError) -> [Float] {
+        let B = cache.batchSize
+        guard T <= cache.maxLength else {
+            throw .invalidSampling("prompt length \(T) exceeds the cache length \(cache.maxLength)")
+        }
+        try Batch(tokens: tokens, targets: tokens, lossMask: [Float](repeating: 0, count: tokens.count),
+                  batchSize: B, length: T, validLengths: validLengths).validate(for: config)
+        reserve(batchSize: B, length: T)
+        tokens.withUnsafeBufferPointer { t in
+            optionalPointer(validLengths) { lengths in
+                runForward(tokens: t.baseAddress!, lengths: lengths, B: B, T: T, cache: cache, threads: threads)
+            }
+        }
+        return Array(UnsafeBufferPointer(start: acts!.logits, count: B * T * config.vocabSize))
+    }
+
+    /// One decode step: token b is placed at position positions[b] of row b (overwriting whatever the cache held
+    /// there) and attends to positions 0...positions[b]. Returns the logits (B,V).
+    public func decode(cache: KVCache, tokens: [Int32], positions: [Int32], threads: Int) throws(GPTError) -> [Float] {
+        let B = cache.batchSize
+        guard tokens.count == B, positions.count == B else {
+            throw .invalidSampling("decode needs \(B) tokens and positions, got \(tokens.count) and \(positions.count)")
+        }
+        guard tokens.allSatisfy({ $0 >= 0 && Int($0) < config.vocabSize }) else {
+            throw .invalidSampling("a token id is outside the vocabulary 0..<\(config.vocabSize)")
+        }
+        guard positions.allSatisfy({ $0 >= 0 && Int($0) < cache.maxLength }) else {
+            throw .invalidSampling("a position is outside the cache 0..<\(cache.maxLength)")
+        }
+        tokens.withUnsafeBufferPointer { t in
+            positions.withUnsafeBufferPointer { p in
+                decodeStep(cache: cache, tokens: t.baseAddress!, positions: p.baseAddress!, threads: threads)
+            }
+        }
+        return Array(UnsafeBufferPointer(start: cache.logits, count: B * config.vocabSize))
+    }
+
+    /// `decode` on raw buffers (no checks, no allocation); logits land in `cache.logits` (B,V).
+    func decodeStep(cache: KVCache, tokens: UnsafePointer<Int32>, positions: UnsafePointer<Int32>, threads: Int) {
+        let B = cache.batchSize, C = config.dModel, V = config.vocabSize, NH = config.heads, H = config.mlpRatio * C
+        let p = params.pointer
+        let scratch = cache.scratch(threads: threads)
+        Encoder.forward(
+            out: cache.x, tokens: tokens, positionOffsets: positions, wte: p + layout.wte, wpe: p + layout.wpe,
+            B: B, T: 1, C: C, threads: threads)
+        for (l, w) in layout.blocks.enumerated() {
+            LayerNorm.forward(
+                out: cache.ln, mean: cache.mean, rstd: cache.rstd, inp: cache.x, weight: p + w.ln1Weight,
+                bias: p + w.ln1Bias, N: B, C: C, threads: threads)
+            Matmul.forward(
+                out: cache.qkv, inp: cache.ln, weight: p + w.qkvWeight, bias: p + w.qkvBias, N: B, IC: C, OC: 3 * C,
+                threads: threads)
+            Attention.decode(
+                out: cache.atty, qkv: cache.qkv, kCache: cache.keys[l], vCache: cache.values[l], positions: positions,
+                scratch: scratch, B: B, C: C, NH: NH, maxT: cache.maxLength, threads: threads)
+            Matmul.forward(
+                out: cache.tmp, inp: cache.atty, weight: p + w.projWeight, bias: p + w.projBias, N: B, IC: C, OC: C,
+                threads: threads)
+            Residual.forward(out: cache.x, a: cache.x, b: cache.tmp, count: B * C, threads: threads)
+            LayerNorm.forward(
+                out: cache.ln, mean: cache.mean, rstd: cache.rstd, inp: cache.x, weight: p + w.ln2Weight,
+                bias: p + w.ln2Bias, N: B, C: C, threads: threads)
+            Matmul.forward(
+                out: cache.fc, inp: cache.ln, weight: p + w.fcWeight, bias: p + w.fcBias, N: B, IC: C, OC: H,
+                threads: threads)
+            GELU.forward(out: cache.fc, inp: cache.fc, count: B * H, threads: threads)
+            Matmul.forward(
+                out: cache.tmp, inp: cache.fc, weight: p + w.fc2Weight, bias: p + w.fc2Bias, N: B, IC: H, OC: C,
+                threads: threads)
+            Residual.forward(out: cache.x, a: cache.x, b: cache.tmp, count: B * C, threads: threads)
+        }
+        LayerNorm.forward(
+            out: cache.ln, mean: cache.mean, rstd: cache.rstd, inp: cache.x, weight: p + layout.lnfWeight,
+            bias: p + layout.lnfBias, N: B, C: C, threads: threads)
+        Matmul.forward(
+            out: cache.logits, inp: cache.ln, weight: p + layout.wte, bias: nil, N: B, IC: C, OC: V, threads: threads)
+    }
+}

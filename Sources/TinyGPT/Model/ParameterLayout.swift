@@ -1,0 +1,75 @@
+/// Where every parameter tensor lives inside the one contiguous parameter buffer, with its checkpoint name
+/// (`wte`, `wpe`, `h.0.ln1.weight`, …, `ln_f.bias`) and shape. Gradients and AdamW moments use the same layout.
+public struct ParameterLayout: Sendable {
+    /// Offsets of one transformer block's tensors.
+    public struct Block: Sendable {
+        public let ln1Weight, ln1Bias, qkvWeight, qkvBias, projWeight, projBias: Int
+        public let ln2Weight, ln2Bias, fcWeight, fcBias, fc2Weight, fc2Bias: Int
+    }
+
+    /// Every tensor in buffer order.
+    public let tensors: [(name: String, shape: [Int], range: Range<Int>)]
+    /// Total number of parameters.
+    public let count: Int
+    public let wte: Int  // (V,C), also the tied LM head
+    public let wpe: Int  // (maxT,C)
+    public let blocks: [Block]
+    public let lnfWeight: Int  // (C)
+    public let lnfBias: Int  // (C)
+
+    public init(config: GPTConfig) {
+        let C = config.dModel, V = config.vocabSize, H = config.mlpRatio * C
+        var list: [(name: String, shape: [Int], range: Range<Int>)] = []
+        var next = 0
+        func add(_ name: String, _ shape: [Int]) -> Int {
+            let n = shape.reduce(1, *)
+            list.append((name, shape, next..<(next + n)))
+            defer { next += n }
+            return next
+        }
+        wte = add("wte", [V, C])
+        wpe = add("wpe", [config.contextLength, C])
+        var blocks: [Block] = []
+        for l in 0..<config.layers {
+            let p = "h.\(l)."
+            blocks.append(
+                Block(
+                    ln1Weight: add(p + "ln1.weight", [C]), ln1Bias: add(p + "ln1.bias", [C]),
+                    qkvWeight: add(p + "attn.qkv.weight", [3 * C, C]), qkvBias: add(p + "attn.qkv.bias", [3 * C]),
+                    projWeight: add(p + "attn.proj.weight", [C, C]), projBias: add(p + "attn.proj.bias", [C]),
+                    ln2Weight: add(p + "ln2.weight", [C]), ln2Bias: add(p + "ln2.bias", [C]),
+                    fcWeight: add(p + "mlp.fc.weight", [H, C]), fcBias: add(p + "mlp.fc.bias", [H]),
+                    fc2Weight: add(p + "mlp.proj.weight", [C, H]), fc2Bias: add(p + "mlp.proj.bias", [C])))
+        }
+        self.blocks = blocks
+        lnfWeight = add("ln_f.weight", [C])
+        lnfBias = add("ln_f.bias", [C])
+        tensors = list
+        count = next
+    }
+}
+
+/// A fixed-size Float buffer with manual lifetime (the kernels work on raw pointers; no copy-on-write surprises).
+public final class FloatBuffer: @unchecked Sendable {
+    // @unchecked: the owner (model, trainer) is used by one thread at a time; kernels split writes disjointly.
+    public let pointer: UnsafeMutablePointer<Float>
+    public let count: Int
+
+    public init(count: Int, value: Float = 0) {
+        self.count = count
+        pointer = .allocate(capacity: max(count, 1))
+        pointer.initialize(repeating: value, count: max(count, 1))
+    }
+
+    deinit { pointer.deallocate() }
+
+    /// A copy of the contents.
+    public var array: [Float] { Array(UnsafeBufferPointer(start: pointer, count: count)) }
+
+    /// Replaces the contents; `values.count` must equal `count` (checked by callers that take user input).
+    public func assign(_ values: [Float]) {
+        values.withUnsafeBufferPointer { pointer.update(from: $0.baseAddress!, count: min(count, $0.count)) }
+    }
+
+    public func zero() { pointer.update(repeating: 0, count: count) }
+}
