@@ -1,0 +1,132 @@
+import Foundation
+import LemaCore
+
+/// What the planner decided for one node, with the reason shown by `lema run`, `lema status` and `lema why`.
+public enum PlanDecision: Sendable, Hashable, CustomStringConvertible {
+    case run(reason: String)
+    case skip(reason: String)
+
+    public var reason: String {
+        switch self {
+        case .run(let reason), .skip(let reason): reason
+        }
+    }
+
+    public var willRun: Bool { if case .run = self { true } else { false } }
+
+    public var description: String {
+        switch self {
+        case .run(let reason): "run: \(reason)"
+        case .skip(let reason): "skip: \(reason)"
+        }
+    }
+}
+
+/// Decides, for every node of a graph, whether it runs and why. A pure function of the graph and the stored node
+/// records (one bulk read), so it can be tested on small graphs and shown by `--dry-run` without side effects.
+public enum Planner {
+    /// Reason texts, shared with the runner and tests.
+    public enum Reason {
+        public static let upToDate = "succeeded before (fingerprint unchanged)"
+        public static let newNode = "new node"
+        public static let upstreamWillRun = "upstream will run"
+        public static let notSelected = "not selected by --only"
+        public static let interrupted = "interrupted"
+        public static let previousFailed = "previous attempt failed"
+        public static let previouslyBlocked = "previously blocked by a failed upstream node"
+    }
+
+    /// Plans every node of `graph`. `records` are all node rows of the store by id (nodes of earlier graphs
+    /// included: they explain "params changed"). `only` limits the run to the named stages and their ancestors.
+    public static func plan(graph: Graph, records: [String: NodeRecord], only: [String]) -> [String: PlanDecision] {
+        let selected = selection(graph: graph, only: only)
+        let previousByStage = previousRecords(graph: graph, records: records)
+        var decisions: [String: PlanDecision] = [:]
+        decisions.reserveCapacity(graph.nodes.count)
+        // Graph nodes are topologically ordered, so parents are decided before children.
+        for node in graph.nodes {
+            if let selected, !selected.contains(node.id) {
+                decisions[node.id] = .skip(reason: Reason.notSelected)
+                continue
+            }
+            let upstreamRuns = node.parentIDs.contains { decisions[$0]?.willRun == true }
+            decisions[node.id] = decide(node: node, record: records[node.id], upstreamRuns: upstreamRuns,
+                                        previous: previousByStage[node.stage] ?? [])
+        }
+        return decisions
+    }
+
+    private static func decide(node: GraphNode, record: NodeRecord?, upstreamRuns: Bool,
+                               previous: [NodeRecord]) -> PlanDecision {
+        guard let record else { return .run(reason: changeReason(node: node, previous: previous)) }
+        switch record.status {
+        case .succeeded:
+            return upstreamRuns ? .run(reason: Reason.upstreamWillRun) : .skip(reason: Reason.upToDate)
+        case .failed:
+            let detail = record.error.map { ": " + firstLine($0) } ?? ""
+            return .run(reason: Reason.previousFailed + detail)
+        case .blocked:
+            return .run(reason: upstreamRuns ? Reason.upstreamWillRun : Reason.previouslyBlocked)
+        case .cancelled:
+            return .run(reason: record.reason ?? Reason.interrupted)
+        case .running:
+            // Orphans are reclaimed before planning; a live owner would hold the lock. Treat as resumable.
+            return .run(reason: "reclaimed after crash")
+        case .pending:
+            if let reason = record.reason, !reason.isEmpty { return .run(reason: reason) }
+            if record.attempts > 0 { return .run(reason: Reason.interrupted) }
+            return .run(reason: changeReason(node: node, previous: previous))
+        }
+    }
+
+    /// "new node", or what changed relative to the closest earlier node of the same stage.
+    static func changeReason(node: GraphNode, previous: [NodeRecord]) -> String {
+        let candidates = previous.compactMap { record -> (NodeRecord, FingerprintParts)? in
+            FingerprintParts(componentsText: record.components).map { (record, $0) }
+        }
+        guard !candidates.isEmpty else { return Reason.newNode }
+        let current = FingerprintParts(node: node)
+        // The closest earlier node: fewest differences, then the most recently finished.
+        let best = candidates.min { a, b in
+            let da = current.differences(from: a.1).count, db = current.differences(from: b.1).count
+            if da != db { return da < db }
+            return (a.0.finishedAt ?? .distantPast) > (b.0.finishedAt ?? .distantPast)
+        }
+        guard let best else { return Reason.newNode }
+        let diffs = current.differences(from: best.1)
+        return diffs.isEmpty ? Reason.newNode : diffs.joined(separator: "; ")
+    }
+
+    /// Earlier nodes (not in the current graph) by stage name, succeeded ones only: those are what a user
+    /// compares against ("it ran before with ratio 0.5").
+    private static func previousRecords(graph: Graph, records: [String: NodeRecord]) -> [String: [NodeRecord]] {
+        let current = Set(graph.nodes.map(\.id))
+        let stages = Set(graph.nodes.map(\.stage))
+        var out: [String: [NodeRecord]] = [:]
+        for record in records.values where !current.contains(record.id) && stages.contains(record.stage)
+            && record.status == .succeeded {
+            out[record.stage, default: []].append(record)
+        }
+        return out
+    }
+
+    /// Node ids selected by `--only` (the named stages and all their ancestors), or nil when not restricted.
+    private static func selection(graph: Graph, only: [String]) -> Set<String>? {
+        guard !only.isEmpty else { return nil }
+        let wanted = Set(only)
+        var selected = Set<String>()
+        var parentsByID: [String: [String]] = [:]
+        for node in graph.nodes { parentsByID[node.id] = node.parentIDs }
+        var stack = graph.nodes.filter { wanted.contains($0.stage) }.map(\.id)
+        while let id = stack.popLast() {
+            guard selected.insert(id).inserted else { continue }
+            stack.append(contentsOf: parentsByID[id] ?? [])
+        }
+        return selected
+    }
+
+    private static func firstLine(_ text: String) -> String {
+        let line = text.split(separator: "\n", maxSplits: 1).first.map(String.init) ?? text
+        return line.count > 160 ? String(line.prefix(157)) + "..." : line
+    }
+}

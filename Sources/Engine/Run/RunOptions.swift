@@ -1,0 +1,56 @@
+import Foundation
+
+/// How live progress is shown while a run executes.
+public enum ProgressMode: String, Sendable, CaseIterable {
+    /// A redrawn block (one line per running node) when stderr is a terminal, plain log lines otherwise.
+    case auto
+    /// Always the redrawn block.
+    case tty
+    /// Log lines on start/finish of each node and every few seconds for long ones.
+    case plain
+    /// Only the final summary.
+    case quiet
+}
+
+/// Knobs of one `lema run`.
+public struct RunOptions: Sendable {
+    /// Worker tokens: at most this many cores' worth of nodes run at once (a node holds `threads` tokens).
+    public var jobs: Int
+    /// Stage names to run (their ancestors are included); empty = everything.
+    public var only: [String]
+    /// Plan and report, execute nothing, change nothing.
+    public var dryRun: Bool
+    /// After a failure keep running everything that does not depend on the failed node.
+    public var keepGoing: Bool
+    public var progress: ProgressMode
+    /// First retry waits about this long; each further retry doubles it (with deterministic jitter).
+    public var retryBaseDelay: TimeInterval
+    /// Upper bound of one backoff wait.
+    public var retryMaxDelay: TimeInterval
+    /// Install SIGINT/SIGTERM handling for the duration of the run (the CLI does; in-process tests may not).
+    public var handleSignals: Bool
+    /// Called on a second SIGINT/SIGTERM just before the process exits (e.g. to kill child process groups).
+    public var onForcedExit: (@Sendable () -> Void)?
+    /// Shown to a second `lema run` that finds the lock taken.
+    public var commandLine: String
+    /// Where progress lines go (default: standard error).
+    public var output: (@Sendable (String) -> Void)?
+
+    public init(jobs: Int = 2, only: [String] = [], dryRun: Bool = false, keepGoing: Bool = true,
+                progress: ProgressMode = .auto, retryBaseDelay: TimeInterval = 1, retryMaxDelay: TimeInterval = 60,
+                handleSignals: Bool = true, onForcedExit: (@Sendable () -> Void)? = nil,
+                commandLine: String = CommandLine.arguments.joined(separator: " "),
+                output: (@Sendable (String) -> Void)? = nil) {
+        self.jobs = max(1, jobs)
+        self.only = only
+        self.dryRun = dryRun
+        self.keepGoing = keepGoing
+        self.progress = progress
+        self.retryBaseDelay = retryBaseDelay
+        self.retryMaxDelay = retryMaxDelay
+        self.handleSignals = handleSignals
+        self.onForcedExit = onForcedExit
+        self.commandLine = commandLine
+        self.output = output
+    }
+}

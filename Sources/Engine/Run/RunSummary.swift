@@ -1,0 +1,71 @@
+import Foundation
+
+/// The result of `Runner.run()`: what ran, what was skipped and why, what failed and what that blocked.
+public struct RunSummary: Sendable {
+    /// One node in one of the summary's lists.
+    public struct Entry: Sendable, Hashable {
+        public var nodeID: String
+        public var stage: String
+        /// Variants containing the node (empty for single-variant pipelines' "default").
+        public var variants: [String]
+        /// Why it was skipped / why it ran / the error / which failed node blocked it.
+        public var reason: String
+
+        public init(nodeID: String, stage: String, variants: [String], reason: String) {
+            self.nodeID = nodeID
+            self.stage = stage
+            self.variants = variants
+            self.reason = reason
+        }
+
+        /// `stage` or `stage [ratio=0.5]` for a node that is not shared by every variant.
+        public var label: String {
+            variants.isEmpty || variants == ["default"] ? stage : "\(stage) [\(variants.joined(separator: ", "))]"
+        }
+    }
+
+    public var pipeline: String
+    public var succeeded: [Entry] = []
+    public var skipped: [Entry] = []
+    public var failed: [Entry] = []
+    /// Not run because an ancestor failed (`reason` names it).
+    public var blocked: [Entry] = []
+    /// Stopped or never started because of SIGINT/SIGTERM; back to pending.
+    public var interruptedNodes: [Entry] = []
+    /// Planned to run (filled by a dry run instead of `succeeded`).
+    public var planned: [Entry] = []
+    public var interrupted = false
+    public var dryRun = false
+    public var wallSeconds: Double = 0
+
+    public init(pipeline: String) { self.pipeline = pipeline }
+
+    /// 0 = everything done, 1 = something failed or was blocked, 130 = interrupted.
+    public var exitCode: Int32 {
+        if interrupted { return 130 }
+        return failed.isEmpty && blocked.isEmpty ? 0 : 1
+    }
+
+    /// The closing report printed by `lema run`.
+    public var text: String {
+        var lines: [String] = []
+        let seconds = String(format: "%.2fs", wallSeconds)
+        if dryRun {
+            lines.append("\(pipeline): dry run — \(planned.count) node(s) would run, \(skipped.count) skipped")
+            for entry in planned { lines.append("  run   \(entry.label): \(entry.reason)") }
+            for entry in skipped { lines.append("  skip  \(entry.label): \(entry.reason)") }
+            return lines.joined(separator: "\n")
+        }
+        var head = "\(pipeline): \(succeeded.count) ran, \(skipped.count) skipped"
+        if !failed.isEmpty { head += ", \(failed.count) failed" }
+        if !blocked.isEmpty { head += ", \(blocked.count) blocked" }
+        if interrupted { head += ", interrupted (\(interruptedNodes.count) node(s) left pending)" }
+        lines.append(head + " in \(seconds)")
+        for entry in failed { lines.append("  FAILED  \(entry.label): \(entry.reason)") }
+        for entry in blocked { lines.append("  blocked \(entry.label): \(entry.reason)") }
+        if interrupted {
+            lines.append("  run `lema run` again to resume; finished items and checkpoints are kept")
+        }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,229 @@
+import Foundation
+import LemaCore
+import StageAPI
+
+/// How one attempt of a node ended.
+enum AttemptResult {
+    case succeeded(StageOutcome)
+    case failed(message: String, retryable: Bool)
+    /// Stopped because of SIGINT/SIGTERM.
+    case interrupted
+}
+
+extension Scheduler {
+    /// Output directory of node `i` relative to the run directory: `nodes/<stage>-<first 12 hex of fingerprint>`.
+    func relativeNodeDirectory(_ i: Int) -> String { "nodes/\(nodes[i].stage)-\(nodes[i].id.prefix(12))" }
+
+    /// Output directory of node `i`: `runs/<pipeline>/nodes/<stage>-<first 12 hex of fingerprint>/`.
+    func nodeDirectory(_ i: Int) -> URL {
+        runDirectory.appendingPathComponent(relativeNodeDirectory(i), isDirectory: true)
+    }
+
+    /// Runs one attempt of node `i` on the current thread and books the result. Returns further nodes this
+    /// thread should run (tokens already taken for them).
+    func runAttempt(_ i: Int) -> [Int] {
+        let node = nodes[i]
+        guard let kind = registry[node.kind] else {
+            return finishFailed(i, message: "unknown stage kind '\(node.kind)' (known: "
+                + registry.names.joined(separator: ", ") + ")")
+        }
+        let context: NodeContext = lock.locked {
+            attemptsThisRun[i] += 1
+            let context = makeContext(i)
+            states[i] = .running(context)
+            return context
+        }
+        recorder.started(node.id)
+        let reason = plan[node.id]?.reason ?? ""
+        reporter.nodeStarted(nodeID: node.id, label: entry(i, reason: "").label,
+                             reason: attemptsThisRun(i) > 1 ? "attempt \(attemptsThisRun(i))" : reason)
+        var timeoutItem: DispatchWorkItem?
+        if let seconds = node.timeout, seconds > 0 {
+            let item = DispatchWorkItem { [weak context] in context?.cancel(.timeout(seconds: seconds)) }
+            DispatchQueue.global(qos: .utility).asyncAfter(deadline: .now() + seconds, execute: item)
+            timeoutItem = item
+        }
+        let result = Result { try kind.run(context) }
+        timeoutItem?.cancel()
+
+        switch classify(result, context: context, node: i) {
+        case .succeeded(let outcome):
+            return finishSucceeded(i, outcome: outcome, reason: reason)
+        case .interrupted:
+            return finishInterrupted(i)
+        case .failed(let message, let retryable):
+            let canRetry = retryable && attemptsThisRun(i) <= node.retries && !isStopping()
+            return canRetry ? scheduleRetry(i, message: message) : finishFailed(i, message: message)
+        }
+    }
+
+    private func attemptsThisRun(_ i: Int) -> Int { lock.locked { attemptsThisRun[i] } }
+    private func isStopping() -> Bool { lock.locked { stopping } }
+
+    private func classify(_ result: Result<StageOutcome, any Error>, context: NodeContext, node i: Int) -> AttemptResult {
+        switch result {
+        case .success(let outcome):
+            // A stage that claims an artifact must have written it (consumers would fail far from the cause).
+            let dir = nodeDirectory(i)
+            for (name, path) in outcome.artifacts.sorted(by: { $0.key < $1.key })
+            where !FileManager.default.fileExists(atPath: dir.appendingPathComponent(path).path) {
+                return .failed(message: "stage reported artifact '\(name)' at \(dir.appendingPathComponent(path).path) "
+                    + "but no such file exists (a bug in the stage kind '\(nodes[i].kind)')", retryable: false)
+            }
+            // The store and children see paths relative to the run directory (`nodes/<dir>/<file>`).
+            let prefix = relativeNodeDirectory(i) + "/"
+            return .succeeded(StageOutcome(artifacts: outcome.artifacts.mapValues { prefix + $0 }, summary: outcome.summary))
+        case .failure(let error):
+            switch context.cause {
+            case .interrupted?: return .interrupted
+            case .timeout(let seconds)?:
+                return .failed(message: "timed out after \(ProgressReporter.duration(seconds)) (timeout: in the spec)",
+                               retryable: true)
+            case nil: break
+            }
+            if let failure = error as? StageFailure { return .failed(message: failure.message, retryable: failure.retryable) }
+            if error is StageCancelled { return .failed(message: "the stage cancelled itself", retryable: true) }
+            return .failed(message: "\(error)", retryable: true)
+        }
+    }
+
+    /// The context of node `i`: its inputs are the artifacts of finished or skipped parents (paths relative to the
+    /// run directory), each input's summary extended with `_variants` (the producer's variants and their params,
+    /// for stages that compare variants). Caller holds `lock`.
+    private func makeContext(_ i: Int) -> NodeContext {
+        let node = nodes[i]
+        var inputs: [String: [InputArtifact]] = [:]
+        for (parameter, edges) in node.inputs {
+            inputs[parameter] = edges.map { edge in
+                let parentIndex = parents[i].first { nodes[$0].id == edge.nodeID }
+                let outcome = parentIndex.flatMap { outcomes[$0] } ?? StageOutcome()
+                var summary = outcome.summary
+                if let parentIndex { summary["_variants"] = variantsValue(of: nodes[parentIndex]) }
+                return InputArtifact(stage: edge.stage, fingerprint: edge.nodeID, selected: edge.artifact,
+                                     artifacts: outcome.artifacts.mapValues { runDirectory.appendingPathComponent($0) },
+                                     summary: summary)
+            }
+        }
+        return NodeContext(node: node, seed: SeededRNG.derive(graph.seed, node.id), threads: tokens(for: i),
+                           specDirectory: graph.specDirectory, nodeDirectory: nodeDirectory(i), inputs: inputs,
+                           store: recorder.store, reporter: reporter)
+    }
+
+    /// `[{"name": variant, "params": {…}}]` for the variants containing `node`, in variant order.
+    private func variantsValue(of node: GraphNode) -> JSONValue {
+        .array(node.variants.map { name in
+            let params = graph.variants.first { $0.name == name }?.params ?? [:]
+            return .object(["name": .string(name), "params": .object(params)])
+        })
+    }
+
+    // MARK: Booking results
+
+    private func finishSucceeded(_ i: Int, outcome: StageOutcome, reason: String) -> [Int] {
+        recorder.succeeded(nodes[i].id, outcome: outcome, reason: reason)
+        reporter.nodeFinished(nodeID: nodes[i].id, status: "done", detail: nil)
+        return lock.locked {
+            states[i] = .succeeded
+            outcomes[i] = outcome
+            summary.succeeded.append(entry(i, reason: reason))
+            release(i)
+            for child in children[i] {
+                remainingParents[child] -= 1
+                if remainingParents[child] == 0, case .waiting = states[child] {
+                    states[child] = .ready
+                    ready.append(child)
+                }
+            }
+            let next = takeLaunchable()
+            wakeIfIdleLocked()
+            return next
+        }
+    }
+
+    private func finishFailed(_ i: Int, message: String) -> [Int] {
+        let node = nodes[i]
+        recorder.failed(node.id, error: message)
+        reporter.nodeFinished(nodeID: node.id, status: "FAILED", detail: message)
+        return lock.locked {
+            states[i] = .failed
+            summary.failed.append(entry(i, reason: message))
+            release(i)
+            blockDescendants(of: i)
+            if !options.keepGoing { stopping = true }
+            let next = takeLaunchable()
+            wakeIfIdleLocked()
+            return next
+        }
+    }
+
+    private func finishInterrupted(_ i: Int) -> [Int] {
+        recorder.pending(nodes[i].id, reason: Planner.Reason.interrupted)
+        reporter.nodeFinished(nodeID: nodes[i].id, status: "STOP", detail: "interrupted; progress kept")
+        return lock.locked {
+            states[i] = .interrupted
+            summary.interruptedNodes.append(entry(i, reason: Planner.Reason.interrupted))
+            release(i)
+            wakeIfIdleLocked()
+            return []
+        }
+    }
+
+    /// Gives back the tokens of node `i` and counts it inactive. Caller holds `lock`.
+    private func release(_ i: Int) {
+        freeTokens += tokens(for: i)
+        active -= 1
+    }
+
+    /// Marks every not-yet-started descendant of failed node `i` blocked. Caller holds `lock`.
+    private func blockDescendants(of i: Int) {
+        let failedLabel = entry(i, reason: "").label
+        var stack = children[i]
+        while let d = stack.popLast() {
+            guard case .waiting = states[d] else { continue }
+            states[d] = .blocked
+            summary.blocked.append(entry(d, reason: "blocked by failed \(failedLabel)"))
+            recorder.blocked(nodes[d].id, by: nodes[i].stage)
+            stack.append(contentsOf: children[d])
+        }
+    }
+
+    // MARK: Retries
+
+    /// Waits out an exponential backoff with deterministic jitter (derived from the seed, the node and the
+    /// attempt), holding no tokens, then puts the node at the front of the ready queue.
+    private func scheduleRetry(_ i: Int, message: String) -> [Int] {
+        let node = nodes[i]
+        let attempt = attemptsThisRun(i)
+        let delay = backoffDelay(node: node, attempt: attempt)
+        let note = "attempt \(attempt) of \(node.retries + 1) failed: \(message); retrying in "
+            + ProgressReporter.duration(delay)
+        recorder.store.appendEvent(node: node.id, kind: "retry", message: note)
+        recorder.pending(node.id, reason: "retrying (attempt \(attempt + 1) of \(node.retries + 1)) after: \(message)")
+        reporter.nodeFinished(nodeID: node.id, status: "RETRY", detail: note)
+        let next: [Int] = lock.locked {
+            states[i] = .retryWait
+            freeTokens += tokens(for: i)
+            return takeLaunchable()
+        }
+        DispatchQueue.global(qos: .userInitiated).asyncAfter(deadline: .now() + delay) { [self] in
+            let launchable: [Int] = lock.locked {
+                guard case .retryWait = states[i] else { return [] }  // interrupted meanwhile
+                states[i] = .ready
+                ready.insert(i, at: readyHead)
+                active -= 1  // takeLaunchable counts it again
+                let out = takeLaunchable()
+                wakeIfIdleLocked()
+                return out
+            }
+            for n in launchable { launch(n) }
+        }
+        return next
+    }
+
+    /// `base · 2^(attempt-1)`, capped, times a jitter factor in [0.5, 1) that depends only on (seed, node, attempt).
+    func backoffDelay(node: GraphNode, attempt: Int) -> TimeInterval {
+        let exponential = min(options.retryMaxDelay, options.retryBaseDelay * pow(2, Double(max(0, attempt - 1))))
+        var rng = SeededRNG(seed: SeededRNG.derive(graph.seed, node.id, "retry", String(attempt)))
+        return exponential * (0.5 + 0.5 * rng.nextDouble())
+    }
+}

@@ -1,0 +1,201 @@
+import Foundation
+import LemaCore
+import StageAPI
+
+/// Executes the nodes a plan marked `run` on a pool of worker tokens. Parents finish before children; a node with
+/// `threads: k` holds `min(k, jobs)` tokens while it runs. A worker that finishes a node keeps going with the next
+/// ready one (no hop through a coordinator thread), which keeps the per-node cost of tiny nodes at a few µs.
+///
+/// All mutable scheduling state lives behind `lock` (a condition lock); the calling thread sleeps on it until the
+/// run ends, and the last worker to leave broadcasts.
+final class Scheduler: @unchecked Sendable {
+    enum NodeState {
+        /// Planned to run, some parent not finished yet.
+        case waiting
+        case ready
+        case running(NodeContext)
+        /// Failed an attempt; waiting out the backoff before the next one (holds no tokens).
+        case retryWait
+        case succeeded
+        case failed
+        case blocked
+        /// Planned skip (up to date or not selected); its stored artifacts serve children.
+        case skipped
+        /// Stopped by SIGINT/SIGTERM (or never restarted after one); back to pending.
+        case interrupted
+    }
+
+    let graph: Graph
+    let nodes: [GraphNode]
+    let plan: [String: PlanDecision]
+    let options: RunOptions
+    let registry: KindRegistry
+    let runDirectory: URL
+    let recorder: StateRecorder
+    let reporter: ProgressReporter
+    /// Node index → children indices.
+    let children: [[Int]]
+    let parents: [[Int]]
+
+    let lock = NSCondition()
+    // Everything below is guarded by `lock`.
+    var states: [NodeState]
+    var remainingParents: [Int]
+    /// FIFO of ready node indices (`readyHead` is the next to take) — graph order, so runs start predictably.
+    var ready: [Int] = []
+    var readyHead = 0
+    var freeTokens: Int
+    /// Nodes running or waiting for a retry.
+    var active = 0
+    /// Set by SIGINT/SIGTERM, or by a failure without keep-going: start nothing new.
+    var stopping = false
+    var interruptedBySignal = false
+    var attemptsThisRun: [Int]
+    /// Outcomes of finished (or skipped) nodes, for their children's inputs.
+    var outcomes: [Int: StageOutcome] = [:]
+    var summary: RunSummary
+
+    init(graph: Graph, plan: [String: PlanDecision], records: [String: NodeRecord], options: RunOptions,
+         registry: KindRegistry, runDirectory: URL, recorder: StateRecorder, reporter: ProgressReporter) {
+        self.graph = graph
+        nodes = graph.nodes
+        self.plan = plan
+        self.options = options
+        self.registry = registry
+        self.runDirectory = runDirectory
+        self.recorder = recorder
+        self.reporter = reporter
+        var indexByID: [String: Int] = [:]
+        indexByID.reserveCapacity(nodes.count)
+        for (i, node) in nodes.enumerated() { indexByID[node.id] = i }
+        var children = [[Int]](repeating: [], count: nodes.count)
+        var parents = [[Int]](repeating: [], count: nodes.count)
+        for (i, node) in nodes.enumerated() {
+            for parentID in node.parentIDs {
+                guard let p = indexByID[parentID] else { continue }
+                children[p].append(i)
+                parents[i].append(p)
+            }
+        }
+        self.children = children
+        self.parents = parents
+        states = [NodeState](repeating: .waiting, count: nodes.count)
+        remainingParents = [Int](repeating: 0, count: nodes.count)
+        attemptsThisRun = [Int](repeating: 0, count: nodes.count)
+        freeTokens = options.jobs
+        summary = RunSummary(pipeline: graph.pipelineName)
+
+        for (i, node) in nodes.enumerated() {
+            let decision = plan[node.id] ?? .run(reason: Planner.Reason.newNode)
+            guard decision.willRun else {
+                states[i] = .skipped
+                if let record = records[node.id] {
+                    outcomes[i] = StageOutcome(artifacts: record.artifacts, summary: record.summary)
+                }
+                summary.skipped.append(entry(i, reason: decision.reason))
+                continue
+            }
+            remainingParents[i] = parents[i].filter { plan[nodes[$0].id]?.willRun ?? true }.count
+            if remainingParents[i] == 0 {
+                states[i] = .ready
+                ready.append(i)
+            }
+        }
+    }
+
+    func entry(_ i: Int, reason: String) -> RunSummary.Entry {
+        let node = nodes[i]
+        let variants = node.variants.count == graph.variants.count ? [] : node.variants
+        return RunSummary.Entry(nodeID: node.id, stage: node.stage, variants: variants, reason: reason)
+    }
+
+    /// Runs everything that can run; returns when no node is running and none can start.
+    func execute() -> RunSummary {
+        let start = Date()
+        let first = lock.locked { takeLaunchable() }
+        for i in first { launch(i) }
+        lock.lock()
+        while !isIdleLocked { lock.wait() }
+        lock.unlock()
+        summary.wallSeconds = Date().timeIntervalSince(start)
+        summary.interrupted = interruptedBySignal
+        return summary
+    }
+
+    /// True when nothing runs and nothing more will start. Caller holds `lock`.
+    var isIdleLocked: Bool { active == 0 && (stopping || readyHead == ready.count) }
+
+    /// Pops ready nodes while tokens last (the head waits for enough tokens: no starvation of wide nodes).
+    /// Caller holds `lock`.
+    func takeLaunchable() -> [Int] {
+        var out: [Int] = []
+        while !stopping, readyHead < ready.count {
+            let i = ready[readyHead]
+            let need = tokens(for: i)
+            guard freeTokens >= need else { break }
+            readyHead += 1
+            freeTokens -= need
+            active += 1
+            out.append(i)
+        }
+        if readyHead > 4096, readyHead * 2 > ready.count {  // compact the consumed prefix now and then
+            ready.removeFirst(readyHead)
+            readyHead = 0
+        }
+        return out
+    }
+
+    func tokens(for i: Int) -> Int { min(max(1, nodes[i].threads), options.jobs) }
+
+    /// Runs node `i` on a pool thread and keeps that thread busy with further ready nodes.
+    func launch(_ i: Int) {
+        DispatchQueue.global(qos: .userInitiated).async { [self] in
+            var next: Int? = i
+            while let current = next {
+                let more = runAttempt(current)
+                next = more.first
+                for extra in more.dropFirst() { launch(extra) }
+            }
+        }
+    }
+
+    /// Wakes `execute()` if the run is over. Caller holds `lock`.
+    func wakeIfIdleLocked() {
+        if isIdleLocked { lock.broadcast() }
+    }
+
+    // MARK: Stopping
+
+    /// First SIGINT/SIGTERM: start nothing new, ask running nodes to save and stop, drop pending retries.
+    func interrupt() {
+        let contexts: [NodeContext] = lock.locked {
+            stopping = true
+            interruptedBySignal = true
+            var running: [NodeContext] = []
+            for i in states.indices {
+                switch states[i] {
+                case .running(let context): running.append(context)
+                case .retryWait:
+                    states[i] = .interrupted
+                    active -= 1
+                    summary.interruptedNodes.append(entry(i, reason: Planner.Reason.interrupted))
+                    recorder.pending(nodes[i].id, reason: Planner.Reason.interrupted)
+                default: break
+                }
+            }
+            wakeIfIdleLocked()
+            return running
+        }
+        reporter.log("interrupted: stopping \(contexts.count) running node(s) (press Ctrl-C again to exit now)")
+        for context in contexts { context.cancel(.interrupted) }
+    }
+}
+
+extension NSCondition {
+    /// Runs `body` holding the lock.
+    func locked<T>(_ body: () throws -> T) rethrows -> T {
+        lock()
+        defer { unlock() }
+        return try body()
+    }
+}
