@@ -1,0 +1,123 @@
+import Foundation
+import LemaCore
+
+/// The cells of the results table, shared by the Markdown and HTML renderings so both show the same text.
+public enum ReportCells {
+    /// Column headers.
+    public static func header(_ table: ReportTable) -> [String] {
+        (table.multipleStages ? ["stage"] : []) + ["variant"] + table.paramColumns
+            + ["pass@1 (95% CI)", "n", "no answer"] + table.difficulties.map { "difficulty \($0)" }
+    }
+
+    /// One row's cells; missing values show as "–".
+    public static func cells(_ row: ReportRow, _ table: ReportTable) -> [String] {
+        var out = table.multipleStages ? [row.stage] : []
+        out.append(row.variant)
+        out += table.paramColumns.map { row.params[$0].map { ReportTable.text($0) } ?? "–" }
+        out.append(passAt1(row))
+        out.append(row.n.map(String.init) ?? "–")
+        out.append(row.noAnswerRate.map(percent) ?? "–")
+        out += table.difficulties.map { row.byDifficulty[$0].map(percent) ?? "–" }
+        return out
+    }
+
+    /// `41.2% [38.0, 44.5]` (accuracy with its 95% Wilson interval, in percent).
+    public static func passAt1(_ row: ReportRow) -> String {
+        guard let accuracy = row.accuracy else { return "–" }
+        guard let low = row.ciLow, let high = row.ciHigh else { return percent(accuracy) }
+        return "\(percent(accuracy)) [\(SVGFormat.fixed(low * 100, 1)), \(SVGFormat.fixed(high * 100, 1))]"
+    }
+
+    public static func percent(_ fraction: Double) -> String { SVGFormat.fixed(fraction * 100, 1) + "%" }
+}
+
+/// `report.md`: title, the results table, links to the figures and notes.
+public enum ReportMarkdown {
+    /// `lossMissing` is nil when loss.svg exists, else the sentence saying why there is none.
+    public static func render(title: String, table: ReportTable, lossMissing: String?, notes: [String]) -> String {
+        var out = "# \(title)\n\n"
+        if table.rows.isEmpty {
+            out += "No evaluation results were gathered.\n\n"
+        } else {
+            out += "Pass@1 is greedy-decoding accuracy; the interval is the 95% Wilson score interval.\n\n"
+            let header = ReportCells.header(table)
+            out += "| " + header.map(escape).joined(separator: " | ") + " |\n"
+            out += "|" + header.enumerated().map { i, _ in i < header.count - 3 - table.difficulties.count ? " --- |" : " ---: |" }.joined() + "\n"
+            for row in table.rows {
+                out += "| " + ReportCells.cells(row, table).map(escape).joined(separator: " | ") + " |\n"
+            }
+            out += "\n"
+        }
+        out += "![Accuracy vs \(table.x)](accuracy.svg)\n\n"
+        out += lossMissing.map { "\($0)\n\n" } ?? "![Training loss](loss.svg)\n\n"
+        if !notes.isEmpty {
+            out += "## Notes\n\n" + notes.map { "- \($0)\n" }.joined() + "\n"
+        }
+        return out
+    }
+
+    /// Table cells may not contain `|` or line breaks.
+    static func escape(_ cell: String) -> String {
+        cell.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
+    }
+}
+
+/// `index.html`: one self-contained page (inline CSS and SVG, no scripts, no network) with the table and figures.
+public enum ReportHTML {
+    /// `lossSVG` nil means no loss figure; `lossMissing` then says why.
+    public static func render(title: String, table: ReportTable, accuracySVG: String, lossSVG: String?,
+                              lossMissing: String?, notes: [String]) -> String {
+        let t = SVGFormat.escape(title)
+        var out = """
+            <!DOCTYPE html>
+            <html lang="en">
+            <head>
+            <meta charset="utf-8">
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <title>\(t)</title>
+            <style>
+            body { font-family: Helvetica, Arial, sans-serif; margin: 2em auto; max-width: 1100px; padding: 0 1em; color: #222; }
+            table { border-collapse: collapse; margin: 1em 0; }
+            th, td { border: 1px solid #ccc; padding: 0.3em 0.6em; }
+            th { background: #f3f3f3; text-align: left; }
+            td.num { text-align: right; font-variant-numeric: tabular-nums; }
+            figure { margin: 1.5em 0; }
+            svg { max-width: 100%; height: auto; }
+            </style>
+            </head>
+            <body>
+            <h1>\(t)</h1>
+
+            """
+        out += "<h2>Results</h2>\n"
+        if table.rows.isEmpty {
+            out += "<p>No evaluation results were gathered.</p>\n"
+        } else {
+            out += "<p>Pass@1 is greedy-decoding accuracy; the interval is the 95% Wilson score interval.</p>\n"
+            let header = ReportCells.header(table)
+            let firstNumeric = header.count - 3 - table.difficulties.count
+            out += "<table>\n<thead><tr>" + header.map { "<th>\(SVGFormat.escape($0))</th>" }.joined() + "</tr></thead>\n<tbody>\n"
+            for row in table.rows {
+                out += "<tr>"
+                for (i, cell) in ReportCells.cells(row, table).enumerated() {
+                    out += i >= firstNumeric ? "<td class=\"num\">" : "<td>"
+                    out += SVGFormat.escape(cell) + "</td>"
+                }
+                out += "</tr>\n"
+            }
+            out += "</tbody>\n</table>\n"
+        }
+        out += "<h2>Accuracy</h2>\n<figure id=\"accuracy\">\n\(accuracySVG)</figure>\n"
+        out += "<h2>Training loss</h2>\n"
+        if let lossSVG {
+            out += "<figure id=\"loss\">\n\(lossSVG)</figure>\n"
+        } else {
+            out += "<p>\(SVGFormat.escape(lossMissing ?? "No loss figure."))</p>\n"
+        }
+        if !notes.isEmpty {
+            out += "<h2>Notes</h2>\n<ul>\n" + notes.map { "<li>\(SVGFormat.escape($0))</li>\n" }.joined() + "</ul>\n"
+        }
+        out += "</body>\n</html>\n"
+        return out
+    }
+}

@@ -1,0 +1,122 @@
+import Foundation
+import LemaCore
+import StageAPI
+
+/// One evaluated (stage, variant) pair: the numbers of an `evaluate` node's summary, seen from one sweep variant.
+/// A node shared by several variants gives one row per variant (each variant's curve needs the point).
+public struct ReportRow: Sendable, Hashable {
+    public var stage: String
+    public var variant: String
+    /// The variant's sweep parameters.
+    public var params: [String: JSONValue]
+    public var accuracy: Double?
+    public var ciLow: Double?
+    public var ciHigh: Double?
+    public var n: Int?
+    public var noAnswer: Int?
+    /// Difficulty (as written in the summary) → accuracy.
+    public var byDifficulty: [String: Double]
+    public var split: String?
+
+    /// No-answer rate, when both counts are known and n > 0.
+    public var noAnswerRate: Double? {
+        guard let n, n > 0, let noAnswer else { return nil }
+        return Double(noAnswer) / Double(n)
+    }
+}
+
+/// The rows of a report and the column choices derived from them (pure; built from gathered inputs).
+public struct ReportTable: Sendable, Hashable {
+    public var rows: [ReportRow]
+    /// The x-axis parameter and the line-separating parameter.
+    public var x: String
+    public var series: String
+    /// Swept parameter columns: `x`, then `series`, then the others by name (only those some row sets).
+    public var paramColumns: [String]
+    /// Difficulty columns, numerically sorted when they are numbers.
+    public var difficulties: [String]
+    /// Whether rows come from more than one stage (then the stage is shown and separates lines).
+    public var multipleStages: Bool
+
+    /// Builds rows from `evaluate` inputs. Each input's `summary["_variants"]` (`[{name, params}]`) says which
+    /// variants it belongs to; without it the input counts as one variant named `default` with no parameters.
+    /// Row order: stage (first appearance), series value (first appearance), x (ascending, missing last), variant.
+    public static func build(_ inputs: [InputArtifact], x: String, series: String) -> ReportTable {
+        var rows: [ReportRow] = []
+        for input in inputs {
+            let s = input.summary
+            let base = ReportRow(stage: input.stage, variant: "default", params: [:],
+                                 accuracy: s["accuracy"]?.doubleValue, ciLow: s["ci_low"]?.doubleValue,
+                                 ciHigh: s["ci_high"]?.doubleValue, n: s["n"]?.intValue,
+                                 noAnswer: s["no_answer"]?.intValue,
+                                 byDifficulty: (s["by_difficulty"]?.objectValue ?? [:]).compactMapValues(\.doubleValue),
+                                 split: s["split"]?.stringValue)
+            let variants = s["_variants"]?.arrayValue ?? []
+            if variants.isEmpty { rows.append(base); continue }
+            for (k, v) in variants.enumerated() {
+                var row = base
+                row.variant = v["name"]?.stringValue ?? "variant \(k + 1)"
+                row.params = v["params"]?.objectValue ?? [:]
+                rows.append(row)
+            }
+        }
+        let stageOrder = firstAppearance(rows.map(\.stage))
+        let seriesOrder = firstAppearance(rows.map { Self.text($0.params[series]) })
+        let variantOrder = firstAppearance(rows.map(\.variant))
+        let sorted = rows.enumerated().sorted { a, b in
+            let ka = (stageOrder[a.element.stage] ?? 0, seriesOrder[text(a.element.params[series])] ?? 0)
+            let kb = (stageOrder[b.element.stage] ?? 0, seriesOrder[text(b.element.params[series])] ?? 0)
+            if ka != kb { return ka < kb }
+            let xa = number(a.element.params[x]) ?? .infinity, xb = number(b.element.params[x]) ?? .infinity
+            if xa != xb { return xa < xb }
+            let va = variantOrder[a.element.variant] ?? 0, vb = variantOrder[b.element.variant] ?? 0
+            return va != vb ? va < vb : a.offset < b.offset
+        }.map(\.element)
+
+        let keys = Set(sorted.flatMap(\.params.keys))
+        let paramColumns = [x, series].filter(keys.contains) + keys.subtracting([x, series]).sorted()
+        let difficulties = Set(sorted.flatMap(\.byDifficulty.keys)).sorted { a, b in
+            switch (Double(a), Double(b)) {
+            case let (da?, db?): da != db ? da < db : a < b
+            case (.some, nil): true
+            case (nil, .some): false
+            default: a < b
+            }
+        }
+        return ReportTable(rows: sorted, x: x, series: series, paramColumns: paramColumns, difficulties: difficulties,
+                           multipleStages: Set(sorted.map(\.stage)).count > 1)
+    }
+
+    /// The name of a row's line in the accuracy chart: its series value, prefixed by the stage when several
+    /// stages are reported; "all" when no row sets the series parameter.
+    public func seriesName(_ row: ReportRow) -> String {
+        let value = row.params[series].map { Self.text($0) }
+        switch (multipleStages, value) {
+        case (true, let v?): return "\(row.stage) · \(v)"
+        case (true, nil): return row.stage
+        case (false, let v?): return v
+        case (false, nil): return "all"
+        }
+    }
+
+    /// A parameter value as table text: strings bare, other values as canonical JSON; missing as "".
+    public static func text(_ value: JSONValue?) -> String {
+        guard let value else { return "" }
+        if let s = value.stringValue { return s }
+        return value.canonicalText
+    }
+
+    /// A parameter value as a number (numbers, or strings that parse as one).
+    public static func number(_ value: JSONValue?) -> Double? {
+        guard let value else { return nil }
+        if let d = value.doubleValue { return d.isFinite ? d : nil }
+        if let s = value.stringValue, let d = Double(s), d.isFinite { return d }
+        return nil
+    }
+
+    private static func firstAppearance(_ items: [String]) -> [String: Int] {
+        var order: [String: Int] = [:]
+        for item in items where order[item] == nil { order[item] = order.count }
+        return order
+    }
+}

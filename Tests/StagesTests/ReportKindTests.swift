@@ -1,0 +1,148 @@
+import Foundation
+import LemaCore
+import StageAPI
+import Testing
+@testable import Stages
+
+@Suite struct ReportKindTests {
+    @Test func tableOfTwoRatiosByTwoModes() throws {
+        let (outcome, context) = try runReport(evaluations: sweepInputs(), params: ["title": .string("Ratio sweep")])
+        defer { context.cleanUp() }
+        let markdown = context.outputText(outcome, "report")
+        // Rows: series in first-appearance order (lema first), ratio ascending within a series.
+        let expected = """
+            # Ratio sweep
+
+            Pass@1 is greedy-decoding accuracy; the interval is the 95% Wilson score interval.
+
+            | variant | ratio | mode | pass@1 (95% CI) | n | no answer | difficulty 1 | difficulty 2 |
+            | --- | --- | --- | ---: | ---: | ---: | ---: | ---: |
+            | ratio=0.5,mode=lema | 0.5 | lema | 25.0% [18.0, 34.0] | 100 | 10.0% | 50.0% | 0.0% |
+            | ratio=1.0,mode=lema | 1.0 | lema | 50.0% [40.0, 60.0] | 100 | 5.0% | 75.0% | 25.0% |
+            | ratio=0.5,mode=corrected-as-cot | 0.5 | corrected-as-cot | 12.5% [7.0, 20.0] | 80 | 0.0% | – | 10.0% |
+            | ratio=1.0,mode=corrected-as-cot | 1.0 | corrected-as-cot | 37.5% [30.0, 45.0] | 80 | 10.0% | 50.0% | 25.0% |
+
+            ![Accuracy vs ratio](accuracy.svg)
+
+            No training runs were gathered, so there is no loss figure.
+
+
+            """
+        #expect(markdown == expected)
+        #expect(outcome.summary["rows"] == .int(4))
+        #expect(outcome.summary["series"] == .int(2))
+        #expect(outcome.artifacts == ["report": "report.md", "accuracy": "accuracy.svg", "index": "index.html"])
+    }
+
+    @Test func accuracyFigureHasOneLinePerSeriesAndOneBarPerPoint() throws {
+        let (outcome, context) = try runReport(evaluations: sweepInputs())
+        defer { context.cleanUp() }
+        let svg = context.outputText(outcome, "accuracy")
+        #expect(svg.hasPrefix("<svg xmlns=\"http://www.w3.org/2000/svg\""))
+        #expect(occurrences(of: "<polyline", in: svg) == 2)
+        #expect(occurrences(of: "class=\"error-bar\"", in: svg) == 4)
+        #expect(occurrences(of: "<circle", in: svg) == 4)
+        #expect(svg.contains("data-series=\"lema\""))
+        #expect(svg.contains("data-series=\"corrected-as-cot\""))
+        // x axis: ratio from 0.5 to 1.0 in nice steps; y axis in percent from 0.
+        #expect(svg.contains(">ratio</text>"))
+        #expect(svg.contains(">0.5</text>") && svg.contains(">1.0</text>"))
+        #expect(svg.contains(">0</text>") && svg.contains(">60</text>"))
+        #expect(!svg.contains("<script") && !svg.contains("href"))
+    }
+
+    @Test func htmlEmbedsBothFiguresAndTheTable() throws {
+        let (outcome, context) = try runReport(evaluations: sweepInputs(), training: { context in
+            [try trainingInput(context, stage: "train_base", losses: [4, 2, 1, 0.5]),
+             try trainingInput(context, stage: "train_lema", losses: [3, 1.5, 0.75])]
+        })
+        defer { context.cleanUp() }
+        let html = context.outputText(outcome, "index")
+        let accuracy = context.outputText(outcome, "accuracy"), loss = context.outputText(outcome, "loss")
+        #expect(!accuracy.isEmpty && !loss.isEmpty)
+        #expect(html.contains(accuracy))
+        #expect(html.contains(loss))
+        #expect(html.contains("<td class=\"num\">25.0% [18.0, 34.0]</td>"))
+        #expect(occurrences(of: "<tr>", in: html) == 1 + 4)  // header + one per row
+        #expect(!html.contains("<script") && !html.contains("src=") && !html.contains("<link"))
+        #expect(occurrences(of: "<polyline", in: loss) == 2)
+        #expect(loss.contains("loss (log scale)"))
+        #expect(outcome.summary["loss_curves"] == .int(2))
+        #expect(outcome.artifacts["loss"] == "loss.svg")
+        #expect(context.outputText(outcome, "report").contains("![Training loss](loss.svg)"))
+    }
+
+    @Test func outputIsByteDeterministic() throws {
+        var runs: [[String]] = []
+        for _ in 0..<2 {
+            let (outcome, context) = try runReport(evaluations: sweepInputs(), training: { context in
+                [try trainingInput(context, stage: "train", losses: [2.5, 1.25, 0.625])]
+            })
+            defer { context.cleanUp() }
+            runs.append(["report", "accuracy", "loss", "index"].map { context.outputText(outcome, $0) })
+        }
+        #expect(runs[0] == runs[1])
+        #expect(!runs[0].contains(""))
+    }
+
+    @Test func singleEvaluationWithoutSweepOrTraining() throws {
+        let input = evaluationInput(stage: "eval_test", accuracy: 0.3, low: 0.2, high: 0.4, n: 50, noAnswer: 1, variants: [])
+        let (outcome, context) = try runReport(evaluations: [input])
+        defer { context.cleanUp() }
+        let svg = context.outputText(outcome, "accuracy")
+        #expect(occurrences(of: "<polyline", in: svg) == 0)
+        #expect(occurrences(of: "class=\"error-bar\"", in: svg) == 1)
+        #expect(svg.contains(">eval_test</text>"))  // categorical x label
+        #expect(outcome.artifacts["loss"] == nil)
+        #expect(context.outputText(outcome, "index").contains("<p>No training runs were gathered, so there is no loss figure.</p>"))
+        #expect(context.outputText(outcome, "report").contains("| default | 30.0% [20.0, 40.0] | 50 | 2.0% |"))
+    }
+
+    @Test func severalStagesWithoutSweepAreCategories() throws {
+        let inputs = [("eval_cot", 0.2), ("eval_lema", 0.3), ("eval_same_size", 0.25)].map {
+            evaluationInput(stage: $0.0, accuracy: $0.1, low: $0.1 - 0.05, high: $0.1 + 0.05, n: 200, noAnswer: 0,
+                            variants: [("default", [:])])
+        }
+        let (outcome, context) = try runReport(evaluations: inputs)
+        defer { context.cleanUp() }
+        let svg = context.outputText(outcome, "accuracy")
+        #expect(occurrences(of: "class=\"error-bar\"", in: svg) == 3)
+        #expect(occurrences(of: "<polyline", in: svg) == 0)
+        for name in ["eval_cot", "eval_lema", "eval_same_size"] { #expect(svg.contains(">\(name)</text>")) }
+        #expect(context.outputText(outcome, "report").contains("| stage | variant | pass@1 (95% CI) | n | no answer |"))
+    }
+
+    @Test func nodeSharedByTwoVariantsAppearsOnBothLines() throws {
+        // ratio 0 makes both modes the same node: one input, two variants.
+        let shared = evaluationInput(accuracy: 0.2, low: 0.1, high: 0.3, n: 10, noAnswer: 0, variants: [
+            ("ratio=0,mode=lema", ["ratio": .int(0), "mode": .string("lema")]),
+            ("ratio=0,mode=corrected-as-cot", ["ratio": .int(0), "mode": .string("corrected-as-cot")]),
+        ])
+        let (outcome, context) = try runReport(evaluations: [shared] + sweepInputs())
+        defer { context.cleanUp() }
+        #expect(outcome.summary["rows"] == .int(6))
+        let svg = context.outputText(outcome, "accuracy")
+        #expect(occurrences(of: "class=\"error-bar\"", in: svg) == 6)
+        #expect(occurrences(of: "<polyline", in: svg) == 2)
+    }
+
+    @Test func missingAccuracyAndMissingLossAreNotedNotFatal() throws {
+        let broken = evaluationInput(stage: "eval_x", accuracy: nil, low: 0, high: 0, n: 0, noAnswer: 0, variants: [])
+        let (outcome, context) = try runReport(evaluations: sweepInputs() + [broken], training: { _ in
+            [.fake(stage: "train_x", artifacts: ["model": URL(fileURLWithPath: "/nonexistent")])]
+        })
+        defer { context.cleanUp() }
+        let markdown = context.outputText(outcome, "report")
+        #expect(markdown.contains("- eval_x: no accuracy in its summary."))
+        #expect(markdown.contains("- train_x: no `loss` artifact, so no loss curve."))
+        #expect(markdown.contains("None of the gathered training runs has loss points, so there is no loss figure."))
+        #expect(outcome.artifacts["loss"] == nil)
+    }
+
+    @Test func validationRejectsEmptyOrEqualAxes() {
+        #expect(ReportKind().validate([:]).isEmpty)
+        #expect(ReportKind().validate(["x": .string("mode")]).map(\.parameter) == ["series"])
+        #expect(ReportKind().validate(["x": .string("")]).map(\.parameter) == ["x"])
+        #expect(ReportKind().parameters.filter(\.isRequired).map(\.name) == ["evaluations"])
+    }
+}
