@@ -10,14 +10,16 @@ extension Store {
 
     /// Finished items of a node (committed and still buffered).
     public func ledgerCount(_ node: String) throws -> Int {
-        try read { db in Int(try db.scalarInt("SELECT count(*) FROM ledger WHERE node = ?", [.text(node)]) ?? 0) }
+        try read { db in
+            Int(try db.scalarInt("SELECT count(*) FROM ledger WHERE \(Self.ledgerRowsOfNode)", [.text(node)]) ?? 0)
+        }
     }
 
     /// Finished items of a node: key → payload (committed and still buffered).
     public func ledgerItems(_ node: String) throws -> [String: Data] {
         try read { db in
             var items: [String: Data] = [:]
-            try db.query("SELECT key, payload FROM ledger WHERE node = ?", [.text(node)]) { row in
+            try db.query("SELECT key, payload FROM ledger WHERE \(Self.ledgerRowsOfNode)", [.text(node)]) { row in
                 items[row.text(0)] = row.blob(1)
             }
             return items

@@ -111,7 +111,8 @@ extension Store {
                 }
             }
             for orphan in orphans {
-                let kept = Int(try db.scalarInt("SELECT count(*) FROM ledger WHERE node = ?", [.text(orphan.id)]) ?? 0)
+                let kept = Int(try db.scalarInt("SELECT count(*) FROM ledger WHERE \(Self.ledgerRowsOfNode)",
+                                                [.text(orphan.id)]) ?? 0)
                 let reason = "reclaimed after crash of pid \(orphan.pid) (\(kept) item\(kept == 1 ? "" : "s") kept)"
                 try db.run("UPDATE nodes SET status = 'pending', reason = ?, updated_at = ? WHERE id = ?",
                            [.text(reason), .date(Date()), .text(orphan.id)])
@@ -134,9 +135,9 @@ extension Store {
                     WHERE id = ?
                     """, [.text(reason), .date(Date()), .text(id)])
                 if db.changes == 0 { throw StoreError.unknownNode(path: path.path, id: id) }
-                for table in ["ledger", "checkpoints", "metrics"] {
-                    try db.run("DELETE FROM \(table) WHERE node = ?", [.text(id)])
-                }
+                try db.run("DELETE FROM ledger WHERE \(Self.ledgerRowsOfNode)", [.text(id)])
+                try db.run("DELETE FROM checkpoints WHERE node = ?", [.text(id)])
+                try db.run("DELETE FROM metrics WHERE node = ?", [.text(id)])
                 try db.run("INSERT INTO events(at, node, kind, message, pid) VALUES (?, ?, 'invalidate', ?, ?)",
                            [.date(Date()), .text(id), .text(reason), .int32(StoreProcess.currentPID)])
             }

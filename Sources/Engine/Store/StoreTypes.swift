@@ -148,7 +148,7 @@ public struct StoreOptions: Sendable, Hashable {
     /// How long a writer waits for another process holding the database (SQLite busy timeout).
     public var busyTimeout: TimeInterval
 
-    public init(batchSize: Int = 512, maxDelay: TimeInterval = 0.1, busyTimeout: TimeInterval = 5) {
+    public init(batchSize: Int = 1024, maxDelay: TimeInterval = 0.1, busyTimeout: TimeInterval = 5) {
         self.batchSize = max(1, batchSize)
         self.maxDelay = max(0.001, maxDelay)
         self.busyTimeout = busyTimeout

@@ -36,6 +36,8 @@ struct WriteBuffer {
     var progress: [String: Progress] = [:]
     /// Whether the age timer is scheduled for the records in this buffer.
     var timerArmed = false
+    /// Whether a commit of this buffer is already queued because it reached the batch size.
+    var commitScheduled = false
 
     var count: Int { ledger.count + metrics.count + events.count + progress.count }
     var isEmpty: Bool { count == 0 }
@@ -48,17 +50,22 @@ struct WriteBuffer {
         out.events += newer.events
         out.progress.merge(newer.progress) { _, latest in latest }
         out.timerArmed = false
+        out.commitScheduled = false
         return out
     }
 
-    /// Writes every record; call inside a transaction.
-    func write(to db: SQLiteConnection) throws {
+    /// Writes every record; call inside a transaction. `ledgerID` maps a node id to its `ledger_nodes.id`.
+    func write(to db: SQLiteConnection, ledgerID: (String) throws -> Int64) throws {
         if !ledger.isEmpty {
             // OR IGNORE: recording a key twice keeps the first payload (a retried item must not overwrite).
             let statement = try db.statement(
-                "INSERT OR IGNORE INTO ledger(node, key, payload, recorded_at) VALUES (?, ?, ?, ?)")
+                "INSERT OR IGNORE INTO ledger(node_id, key, payload, recorded_at) VALUES (?, ?, ?, ?)")
+            var last: (node: String, id: Int64)?
             for item in ledger {
-                try statement.bind(.text(item.node), at: 1)
+                let id: Int64
+                if let last, last.node == item.node { id = last.id } else { id = try ledgerID(item.node) }
+                last = (item.node, id)
+                try statement.bind(.int(id), at: 1)
                 try statement.bind(.text(item.key), at: 2)
                 try statement.bind(.blob(item.payload), at: 3)
                 try statement.bind(.double(item.at), at: 4)
