@@ -1,0 +1,122 @@
+/// A small byte-pair vocabulary over Unicode scalars: the character alphabet of `CharTokenizer` plus merges learnt
+/// from the training texts (see `BPETokenizer.train`). Merges never cross pre-tokenizer chunks (`PreTokenizer`),
+/// and every digit is its own chunk, so digits always stay single tokens — arithmetic needs them.
+///
+/// Ids: 0 pad, 1 bos, 2 eos, 3 unk, then the alphabet in code-point order, then one id per merge in rank order.
+/// Encoding applies the merges in rank order, each to all its non-overlapping occurrences left to right, which
+/// reproduces exactly the segmentation training produced.
+public struct BPETokenizer: Tokenizer, Equatable {
+    /// One learnt merge: `left` followed by `right` becomes one new token.
+    public struct Merge: Sendable, Hashable {
+        public let left: Int32
+        public let right: Int32
+    }
+
+    let alphabet: ScalarAlphabet
+    /// Merges in rank order; merge `r` creates id `alphabet.idCount + r`.
+    public let merges: [Merge]
+    let preTokenizer: PreTokenizer
+    /// Pair key (`left << 32 | right`) → rank.
+    private let ranks: [UInt64: Int32]
+    /// UTF-8 bytes of every ordinary id (empty for specials).
+    private let pieceBytes: [[UInt8]]
+
+    init(alphabet: ScalarAlphabet, merges: [[Int32]]) throws(TokenizerArchiveError) {
+        var typed: [Merge] = []
+        typed.reserveCapacity(merges.count)
+        for pair in merges {
+            guard pair.count == 2 else { throw .invalid("a merge must list two ids, found \(pair)") }
+            typed.append(Merge(left: pair[0], right: pair[1]))
+        }
+        try self.init(alphabet: alphabet, typedMerges: typed)
+    }
+
+    init(alphabet: ScalarAlphabet, typedMerges: [Merge]) throws(TokenizerArchiveError) {
+        self.alphabet = alphabet
+        self.merges = typedMerges
+        preTokenizer = PreTokenizer(alphabet: alphabet)
+        var pieces = [[UInt8]](repeating: [], count: alphabet.idCount)
+        for id in SpecialTokens.count..<alphabet.idCount {
+            pieces[id] = Array(String(alphabet.scalar(of: Int32(id))!).utf8)  // ids in this range have scalars
+        }
+        var ranks: [UInt64: Int32] = [:]
+        for (rank, merge) in typedMerges.enumerated() {
+            for side in [merge.left, merge.right] {
+                guard side >= Int32(SpecialTokens.count), Int(side) < pieces.count else {
+                    throw .invalid("merge \(rank) uses id \(side), which is a special or not yet defined")
+                }
+                guard Int(side) >= alphabet.idCount || preTokenizer.classes[Int(side)] != .digit else {
+                    throw .invalid("merge \(rank) contains a digit; digits must stay single tokens")
+                }
+            }
+            let key = Self.pairKey(merge.left, merge.right)
+            guard ranks[key] == nil else { throw .invalid("merge \(rank) repeats an earlier merge") }
+            ranks[key] = Int32(rank)
+            pieces.append(pieces[Int(merge.left)] + pieces[Int(merge.right)])
+        }
+        self.ranks = ranks
+        pieceBytes = pieces
+    }
+
+    public static func == (a: BPETokenizer, b: BPETokenizer) -> Bool {
+        a.alphabet == b.alphabet && a.merges == b.merges
+    }
+
+    @inline(__always)
+    static func pairKey(_ left: Int32, _ right: Int32) -> UInt64 {
+        UInt64(UInt32(bitPattern: left)) << 32 | UInt64(UInt32(bitPattern: right))
+    }
+
+    public var kind: TokenizerKind { .bpe }
+    public var vocabularySize: Int { pieceBytes.count }
+
+    public var archive: TokenizerArchive {
+        TokenizerArchive(kind: .bpe, alphabet: alphabet.scalars, merges: merges.map { [$0.left, $0.right] })
+    }
+
+    public func piece(for id: Int32) -> String {
+        let i = Int(id)
+        if i >= SpecialTokens.count && i < pieceBytes.count { return String(decoding: pieceBytes[i], as: UTF8.self) }
+        return SpecialTokens.renderedText(id) ?? "\u{FFFD}"
+    }
+
+    public func decode(_ ids: [Int32], specials: SpecialTokenRendering) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(ids.count * 3)
+        for id in ids {
+            let i = Int(id)
+            if i >= SpecialTokens.count && i < pieceBytes.count {
+                bytes.append(contentsOf: pieceBytes[i])
+            } else if let text = CharTokenizer.specialText(id, specials) {
+                bytes.append(contentsOf: text.utf8)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Merges `symbols` in place: repeatedly the lowest-rank adjacent pair, all its occurrences left to right.
+    func applyMerges(_ symbols: inout [Int32]) {
+        let base = Int32(alphabet.idCount)
+        while symbols.count > 1 {
+            var bestRank = Int32.max
+            for i in 0..<(symbols.count - 1) {
+                if let rank = ranks[Self.pairKey(symbols[i], symbols[i + 1])], rank < bestRank { bestRank = rank }
+            }
+            guard bestRank != Int32.max else { return }
+            let merge = merges[Int(bestRank)]
+            var write = 0
+            var read = 0
+            while read < symbols.count {
+                if read + 1 < symbols.count && symbols[read] == merge.left && symbols[read + 1] == merge.right {
+                    symbols[write] = base + bestRank
+                    read += 2
+                } else {
+                    symbols[write] = symbols[read]
+                    read += 1
+                }
+                write += 1
+            }
+            symbols.removeLast(symbols.count - write)
+        }
+    }
+}
