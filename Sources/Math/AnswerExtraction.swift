@@ -17,9 +17,9 @@ public enum ExtractedAnswer: Codable, Sendable, Hashable, CustomStringConvertibl
 }
 
 /// Answer extraction following the GSM8K rules of the LeMa evaluation:
-/// 1. take the text after the last `The answer is` (case-insensitive; `The answer is:` accepted) — none without it;
-/// 2. cut at a following `\n\nQuestion: ` or `\n\nQ: ` (a model that keeps writing a new question), then at the end
-///    of the line;
+/// 1. cut the completion at `\n\nQuestion: ` or `\n\nQ: ` (a model that keeps writing a new question and answers it);
+/// 2. take the text after the last `The answer is` (case-insensitive; `The answer is:` accepted) up to the end of
+///    its line — no answer without the marker;
 /// 3. keep the value after the last `=` (`The answer is 3 * 4 = 12.`);
 /// 4. remove currency symbols, thousands commas, words and units, a trailing sentence period; `%` is allowed only at
 ///    the end and dropped;
@@ -30,11 +30,13 @@ public enum AnswerExtraction {
 
     /// Extracts the answer of `text` (see the type's rules).
     public static func extract(_ text: String) -> ExtractedAnswer {
-        guard let range = text.range(of: marker, options: [.caseInsensitive, .backwards]) else { return .none }
-        var tail = String(text[range.upperBound...])
+        // A model that goes on to write a new question (and answers it) is cut off before it.
+        var body = Substring(text)
         for stop in ["\n\nQuestion: ", "\n\nQ: "] {
-            if let cut = tail.range(of: stop) { tail = String(tail[..<cut.lowerBound]) }
+            if let cut = body.range(of: stop) { body = body[..<cut.lowerBound] }
         }
+        guard let range = body.range(of: marker, options: [.caseInsensitive, .backwards]) else { return .none }
+        var tail = String(body[range.upperBound...])
         tail = tail.trimmingCharacters(in: .whitespaces)
         if tail.hasPrefix(":") { tail.removeFirst() }
         tail = tail.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -67,6 +69,7 @@ public enum AnswerExtraction {
                 let digitBefore = i > 0 && isDigit(scalars[i - 1])
                 let digitAfter = i + 1 < scalars.count && isDigit(scalars[i + 1])
                 if !(digitBefore && digitAfter) { out.unicodeScalars.append(" ") }
+            case "x", "X" where isBetweenDigits(scalars, i): out += "*"
             case "×": out += "*"
             case "÷": out += "/"
             case "−", "–": out += "-"
@@ -107,6 +110,15 @@ public enum AnswerExtraction {
     }
 
     private static func isDigit(_ s: Unicode.Scalar) -> Bool { s >= "0" && s <= "9" }
+
+    /// `12 x 3`, `12x3`: an x with a digit on both sides (spaces aside) means times.
+    private static func isBetweenDigits(_ scalars: [Unicode.Scalar], _ i: Int) -> Bool {
+        var before = i - 1
+        while before >= 0, scalars[before] == " " { before -= 1 }
+        var after = i + 1
+        while after < scalars.count, scalars[after] == " " || scalars[after] == "$" { after += 1 }
+        return before >= 0 && after < scalars.count && isDigit(scalars[before]) && isDigit(scalars[after])
+    }
 
     private static func string(_ slice: ArraySlice<Unicode.Scalar>) -> String {
         var s = ""

@@ -104,7 +104,7 @@ public enum CorrectionParser {
         text = text.trimmingCharacters(in: .whitespacesAndNewlines)
         if text.hasPrefix("{") { text.removeFirst() }
         if let close = text.lastIndex(of: "}") { text = String(text[..<close]) }
-        let lines = splitRunTogetherSteps(text).split(separator: "\n", omittingEmptySubsequences: true).compactMap { line -> String? in
+        let lines = TextLines.split(splitRunTogetherSteps(text)).map(TextLines.droppingCarriageReturn).compactMap { line -> String? in
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             if trimmed.isEmpty || trimmed == Correction.elision || trimmed == "…" || trimmed == ".." { return nil }
             var kept = String(line)
@@ -134,7 +134,8 @@ public enum CorrectionParser {
 
     static func firstLine(after label: String, in text: String) -> String {
         guard let r = text.range(of: label, options: .caseInsensitive) else { return "" }
-        return String(firstLine(from: r.upperBound, in: text)).trimmingCharacters(in: .whitespaces)
+        return String(firstLine(from: r.upperBound, in: text).drop(while: { $0 == " " || $0 == ":" }))
+            .trimmingCharacters(in: .whitespaces)
     }
 
     static func firstLine(from index: String.Index, in text: String) -> Substring {

@@ -23,8 +23,8 @@ enum JSONLines {
     /// record and are passed over; every other line is returned.
     static func lines(_ text: String) -> [(number: Int, text: Substring)] {
         var out: [(Int, Substring)] = []
-        for (i, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let trimmed = line.hasSuffix("\r") ? line.dropLast() : line
+        for (i, line) in TextLines.split(text).enumerated() {
+            let trimmed = TextLines.droppingCarriageReturn(line)
             if trimmed.allSatisfy(\.isWhitespace) { continue }
             out.append((i + 1, trimmed))
         }
@@ -69,4 +69,16 @@ enum JSONLines {
 struct LineProblem: Error {
     var message: String
     init(_ message: String) { self.message = message }
+}
+
+/// Line splitting on the `\n` scalar. Splitting a `String` by the `Character` "\n" would not split Windows line
+/// ends, because `\r\n` is a single `Character`.
+enum TextLines {
+    static func split(_ text: String) -> [Substring] {
+        text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).map { Substring($0) }
+    }
+
+    static func droppingCarriageReturn(_ line: Substring) -> Substring {
+        line.unicodeScalars.last == "\r" ? Substring(line.unicodeScalars.dropLast()) : line
+    }
 }

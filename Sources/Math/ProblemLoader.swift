@@ -53,20 +53,19 @@ public enum ProblemLoader {
     /// Loads a file. Errors: `DataFileError` (unreadable file, malformed line).
     public static func load(contentsOf url: URL, format: DatasetFormat,
                             options: LoadOptions = LoadOptions()) throws(DataFileError) -> LoadResult {
-        let name = url.lastPathComponent
         let text: String
         do {
             text = try String(contentsOf: url, encoding: .utf8)
         } catch {
             throw DataFileError(file: url.path, line: 0, message: "cannot read the file as UTF-8 text (\(error.localizedDescription))")
         }
-        return try load(text: text, fileName: name, format: format, options: options)
+        return try load(text: text, fileName: url.path, format: format, options: options)
     }
 
-    /// Loads JSON Lines text; `fileName` is used in errors and ids.
+    /// Loads JSON Lines text; `fileName` (a path or a name) is used in errors, its stem in ids.
     public static func load(text: String, fileName: String, format: DatasetFormat,
                             options: LoadOptions = LoadOptions()) throws(DataFileError) -> LoadResult {
-        let stem = fileName.split(separator: ".").first.map(String.init) ?? fileName
+        let stem = URL(fileURLWithPath: fileName).deletingPathExtension().lastPathComponent
         var problems: [Problem] = []
         var skipped: [DataFileError] = []
         for (number, line) in JSONLines.lines(text) {

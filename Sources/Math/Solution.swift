@@ -33,7 +33,7 @@ public struct Solution: Codable, Sendable, Hashable {
     public init(parsing text: String) {
         var preambleLines: [Substring] = []
         var steps: [Step] = []
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        for line in TextLines.split(text) {
             if let (number, rest) = Self.stepHeader(line) {
                 steps.append(Step(number: number, text: String(rest)))
             } else if steps.isEmpty {
