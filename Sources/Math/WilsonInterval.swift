@@ -18,7 +18,8 @@ public struct WilsonInterval: Codable, Sendable, Hashable {
         let denominator = 1 + z2 / n
         let centre = (p + z2 / (2 * n)) / denominator
         let half = z * (p * (1 - p) / n + z2 / (4 * n * n)).squareRoot() / denominator
-        lower = max(0, centre - half)
-        upper = min(1, centre + half)
+        // At 0 or n successes the bound is exactly 0 or 1 mathematically; do not let rounding say otherwise.
+        lower = successes <= 0 ? 0 : max(0, centre - half)
+        upper = successes >= total ? 1 : min(1, centre + half)
     }
 }
