@@ -167,4 +167,59 @@ struct StoreNodeTests {
             #expect(try store.events(node: b, limit: 10).allSatisfy { $0.pid == getpid() })
         }
     }
+
+    /// Transitions are buffered: this store reads its own writes at once, another opener sees them after the
+    /// commit (here forced by flush), and they land in call order.
+    @Test func transitionsAreVisibleAtOnceAndDurableAfterFlush() throws {
+        try Fx.withTemporaryDirectory { dir in
+            let store = try Store(path: Fx.storeURL(dir), options: StoreOptions(batchSize: 1000, maxDelay: 3600))
+            defer { try? store.close() }
+            try store.register(Fx.sampleGraph())
+            let observer = try Store(path: Fx.storeURL(dir))
+            defer { try? observer.close() }
+            let a = Fx.fingerprint("a")
+            try store.markRunning(a, pid: getpid())
+            try store.markFailed(a, error: "boom")
+            try store.markRunning(a, pid: getpid())
+            try store.markSucceeded(a, outcome: StageOutcome(summary: ["n": .int(1)]), reason: "ran")
+            #expect(try observer.nodeRecord(a)?.status == .pending)
+            #expect(try store.nodeRecord(a)?.status == .succeeded)
+            try store.flush()
+            let seen = try #require(try observer.nodeRecord(a))
+            #expect(seen.status == .succeeded && seen.attempts == 2 && seen.error == nil)
+            #expect(seen.summary == ["n": .int(1)])
+        }
+    }
+
+    /// Nodes registered by an earlier process (another Store instance) are known to a fresh instance.
+    @Test func transitionsAcceptNodesRegisteredByAnotherInstance() throws {
+        try Fx.withTemporaryDirectory { dir in
+            let first = try Store(path: Fx.storeURL(dir))
+            try first.register(Fx.sampleGraph())
+            try first.close()
+            let second = try Store(path: Fx.storeURL(dir))
+            defer { try? second.close() }
+            #expect(throws: StoreError.self) { try second.markRunning(Fx.fingerprint("x"), pid: getpid()) }
+            try second.markRunning(Fx.fingerprint("c"), pid: getpid())
+            #expect(try second.nodeRecord(Fx.fingerprint("c"))?.attempts == 1)
+        }
+    }
+
+    @Test func reRegisteringARenamedStageUpdatesOnlyTheName() throws {
+        try Fx.withTemporaryDirectory { dir in
+            let store = try Store(path: Fx.storeURL(dir))
+            defer { try? store.close() }
+            var graph = Fx.sampleGraph()
+            try store.register(graph)
+            try store.markBlocked(graph.nodes[2].id, by: "train")
+            graph.nodes[2].stage = "evaluate"
+            graph.variants[0].stageNodes = ["data": graph.nodes[0].id, "train": graph.nodes[1].id,
+                                            "evaluate": graph.nodes[2].id]
+            try store.register(graph)
+            let record = try #require(try store.nodeRecord(graph.nodes[2].id))
+            #expect(record.stage == "evaluate" && record.status == .blocked)
+            #expect(try store.variants().first?.stageNodes["evaluate"] == graph.nodes[2].id)
+            #expect(try store.variants().first?.stageNodes["eval"] == nil)
+        }
+    }
 }

@@ -2,7 +2,8 @@ import Foundation
 import LemaCore
 import StageAPI
 
-/// Node state transitions. Each is one transaction, durable once the call returns.
+/// Node state transitions. They go through the buffered writer (see `Store`): visible to every read of this store
+/// at once, committed in call order within `StoreOptions.maxDelay`, and on `flush()`/`close()`.
 extension Store {
     static let nodeColumns = """
         id, stage, kind, kind_version, status, attempts, started_at, finished_at, error, reason, artifacts, summary,
@@ -144,12 +145,34 @@ extension Store {
         }
     }
 
-    /// Updates one node; throws `unknownNode` when no row matched.
+    /// Buffers a transition of one node (committed in order with the other buffered writes: after a crash the
+    /// file holds a prefix of the calls, which resume handles — a lost `succeeded` only means the node reruns).
+    /// Throws `unknownNode` for an id that was never registered.
     private func update(_ id: String, _ assignments: String, _ values: [SQLiteValue?]) throws {
-        try write { db in
-            try db.run("UPDATE nodes SET \(assignments), updated_at = ? WHERE id = ?",
-                       values + [.date(Date()), .text(id)])
-            if db.changes == 0 { throw StoreError.unknownNode(path: path.path, id: id) }
+        try requireKnown(id)
+        let at = Date().timeIntervalSince1970
+        try buffered { $0.nodeUpdates.append(.init(id: id, assignments: assignments, values: values, at: at)) }
+    }
+
+    private func requireKnown(_ id: String) throws {
+        bufferLock.lock()
+        let loaded = knownNodesLoaded, known = knownNodes.contains(id)
+        bufferLock.unlock()
+        if known { return }
+        // Not seen yet: the node may have been registered by an earlier process (or another Store instance).
+        let ids: Set<String> = try read { db in
+            var ids = Set<String>()
+            if loaded {
+                try db.query("SELECT id FROM nodes WHERE id = ?", [.text(id)]) { ids.insert($0.text(0)) }
+            } else {
+                try db.query("SELECT id FROM nodes") { ids.insert($0.text(0)) }
+            }
+            return ids
         }
+        bufferLock.lock()
+        knownNodes.formUnion(ids)
+        knownNodesLoaded = true
+        bufferLock.unlock()
+        if !ids.contains(id) { throw StoreError.unknownNode(path: path.path, id: id) }
     }
 }

@@ -34,6 +34,10 @@ public final class Store: @unchecked Sendable {
     var buffer = WriteBuffer()
     var deferredError: StoreError?
     var isClosed = false
+    /// Ids of registered nodes (nodes are never deleted), so buffered transitions can reject unknown ids at the
+    /// call. Guarded by `bufferLock`; loaded from the file on first use.
+    var knownNodes = Set<String>()
+    var knownNodesLoaded = false
     /// Node id → `ledger_nodes.id`, filled on demand; only touched on `queue`. Ids never change once assigned.
     private var ledgerIDs: [String: Int64] = [:]
     private let timer: DispatchSourceTimer

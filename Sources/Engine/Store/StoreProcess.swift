@@ -26,14 +26,22 @@ enum StoreProcess {
     /// The kernel's start time of `pid` in clock ticks since boot (`/proc/<pid>/stat`, field 22), or nil when
     /// unavailable (no /proc, process gone). Together with the pid it identifies a process across pid reuse.
     static func startTime(of pid: Int32) -> UInt64? {
+        if pid == currentPID { return ownStartTime }
+        return readStartTime(of: pid)
+    }
+
+    /// This process's start time, read once (it never changes).
+    private static let ownStartTime: UInt64? = readStartTime(of: getpid())
+
+    private static func readStartTime(of pid: Int32) -> UInt64? {
         guard pid > 0, let data = FileManager.default.contents(atPath: "/proc/\(pid)/stat") else { return nil }
-        let text = String(decoding: data, as: UTF8.self)
+        let bytes = [UInt8](data)
         // Field 2 (the command name) is in parentheses and may itself contain spaces or ')': split after the last ')'.
-        guard let close = text.lastIndex(of: ")") else { return nil }
-        let fields = text[text.index(after: close)...].split(separator: " ", omittingEmptySubsequences: true)
+        guard let close = bytes.lastIndex(of: UInt8(ascii: ")")) else { return nil }
+        let fields = bytes[(close + 1)...].split(separator: UInt8(ascii: " "))
         // fields[0] is field 3 (state), so field 22 is fields[19].
         guard fields.count > 19 else { return nil }
-        return UInt64(fields[19])
+        return UInt64(String(decoding: fields[19], as: UTF8.self))
     }
 
     /// True when the process that was `pid` with kernel start time `startTime` still runs on this host.

@@ -23,6 +23,13 @@ struct WriteBuffer {
         var at: Double
         var pid: Int32
     }
+    /// A state transition of a node: `UPDATE nodes SET <assignments>, updated_at = ? WHERE id = ?`.
+    struct NodeUpdate {
+        var id: String
+        var assignments: String
+        var values: [SQLiteValue?]
+        var at: Double
+    }
     struct Progress {
         var done: Int
         var total: Int?
@@ -30,6 +37,8 @@ struct WriteBuffer {
     }
 
     var ledger: [LedgerItem] = []
+    /// Node transitions in call order (a later one may overwrite columns of an earlier one).
+    var nodeUpdates: [NodeUpdate] = []
     var metrics: [Metric] = []
     var events: [Event] = []
     /// Latest progress per node (earlier reports are superseded, so only the last is kept).
@@ -39,13 +48,14 @@ struct WriteBuffer {
     /// Whether a commit of this buffer is already queued because it reached the batch size.
     var commitScheduled = false
 
-    var count: Int { ledger.count + metrics.count + events.count + progress.count }
+    var count: Int { ledger.count + nodeUpdates.count + metrics.count + events.count + progress.count }
     var isEmpty: Bool { count == 0 }
 
     /// This (older) buffer followed by `newer`: order matters for "the first record of a key wins".
     func merged(with newer: WriteBuffer) -> WriteBuffer {
         var out = self
         out.ledger += newer.ledger
+        out.nodeUpdates += newer.nodeUpdates
         out.metrics += newer.metrics
         out.events += newer.events
         out.progress.merge(newer.progress) { _, latest in latest }
@@ -72,6 +82,10 @@ struct WriteBuffer {
                 _ = try statement.step()
                 statement.reset()
             }
+        }
+        for update in nodeUpdates {
+            try db.run("UPDATE nodes SET \(update.assignments), updated_at = ? WHERE id = ?",
+                       update.values + [.double(update.at), .text(update.id)])
         }
         for metric in metrics {
             // A resumed training may log a step again; the latest value stands.
