@@ -40,21 +40,41 @@ struct FingerprintParts: Sendable, Hashable {
         var out: [String] = []
         if kind != old.kind { out.append("kind changed: \(old.kind) → \(kind)") }
         if version != old.version { out.append("kind version changed: \(old.version) → \(version)") }
-        let changedParams = Set(params.keys).union(old.params.keys).sorted().compactMap { key -> String? in
-            let now = params[key], before = old.params[key]
-            guard now != before else { return nil }
-            return "\(key) \(Self.show(before)) → \(Self.show(now))"
+        let changedParams = Set(params.keys).union(old.params.keys).sorted().flatMap { key in
+            Self.changes(key, before: old.params[key], now: params[key])
         }
         if !changedParams.isEmpty {
             out.append("params changed: " + changedParams.joined(separator: ", ") + " since last run")
         }
         for param in Set(inputs.keys).union(old.inputs.keys).sorted() where inputs[param] != old.inputs[param] {
-            var seen = Set<String>()
-            let stages = (inputStages[param] ?? []).filter { seen.insert($0).inserted }
-            let label = stages.isEmpty ? param : stages.joined(separator: ", ")
-            out.append("input \(label) changed")
+            let now = inputs[param] ?? [], before = old.inputs[param] ?? []
+            let stages = inputStages[param] ?? []
+            var changed: [String] = []
+            if now.count == before.count {
+                // Same shape: name just the upstream stages whose fingerprint differs.
+                for (k, id) in now.enumerated() where id != before[k] {
+                    let label = k < stages.count ? stages[k] : param
+                    if !changed.contains(label) { changed.append(label) }
+                }
+            } else {
+                changed = stages.isEmpty ? [param] : stages.reduce(into: []) { if !$0.contains($1) { $0.append($1) } }
+            }
+            out.append("input \(changed.joined(separator: ", ")) changed")
         }
         return out
+    }
+
+    /// `key a → b`, or per element (`argv[3] 0.5 → 1`) for lists of equal length and per key for mappings, so
+    /// a changed `${params.x}` inside a long argv reads as the value that changed.
+    private static func changes(_ key: String, before: JSONValue?, now: JSONValue?) -> [String] {
+        guard before != now else { return [] }
+        if case .array(let a)? = before, case .array(let b)? = now, a.count == b.count {
+            return a.indices.flatMap { changes("\(key)[\($0)]", before: a[$0], now: b[$0]) }
+        }
+        if case .object(let a)? = before, case .object(let b)? = now {
+            return Set(a.keys).union(b.keys).sorted().flatMap { changes("\(key).\($0)", before: a[$0], now: b[$0]) }
+        }
+        return ["\(key) \(show(before)) → \(show(now))"]
     }
 
     private static func show(_ value: JSONValue?) -> String {

@@ -1,0 +1,77 @@
+import ArgumentParser
+import Engine
+import Foundation
+import Stages
+
+/// `lema run SPEC`: completes whatever is missing. Running it again after a crash, SIGKILL or Ctrl-C resumes:
+/// finished nodes are skipped (with the reason shown), finished items of map-like stages are kept.
+public struct RunCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a pipeline (or resume it: finished work is skipped).",
+        discussion: """
+            Progress goes to standard error (a live block on a terminal, log lines otherwise); the closing summary \
+            to standard output. Exit codes: 0 all done, 1 a node failed (the rest completed), 2 invalid spec, \
+            3 another lema process is running this pipeline, 130 interrupted (run again to resume).
+            Tuning (environment): LEMA_LEDGER_BATCH (items per ledger commit, default 512), \
+            LEMA_LEDGER_DELAY_MS (longest wait before a commit, default 100).
+            """)
+
+    @OptionGroup var pipeline: PipelineOptions
+
+    @Option(name: [.short, .long], help: "Cores' worth of nodes to run at once (a node holds its `threads`).")
+    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(name: .customLong("only"), help: ArgumentHelp("Run only this stage and its ancestors (repeatable).", valueName: "stage"))
+    var only: [String] = []
+
+    @Flag(name: .customLong("dry-run"), help: "Show what would run and why; change nothing.")
+    var dryRun = false
+
+    @Flag(inversion: .prefixedNo, help: "After a failure keep running what does not depend on it.")
+    var keepGoing = true
+
+    @Option(help: "Progress display: auto, tty, plain or quiet.")
+    var progress: ProgressMode = .auto
+
+    @Flag(name: .shortAndLong, help: "Same as --progress quiet.")
+    var quiet = false
+
+    @Option(name: .customLong("retry-delay"), help: ArgumentHelp("Seconds before the first retry (doubles per retry).", visibility: .hidden))
+    var retryDelay: Double = 1
+
+    public init() {}
+
+    public func validate() throws {
+        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1 (got \(jobs))") }
+        guard retryDelay >= 0 else { throw ValidationError("--retry-delay must be ≥ 0") }
+    }
+
+    public func run() throws {
+        let graph = try pipeline.compile()
+        for stage in only { _ = try graph.requireStage(stage) }
+        let runDirectory = pipeline.runDirectory(for: graph)
+        let store = try Store(path: runDirectory.appendingPathComponent("state.sqlite"), options: Self.storeOptions())
+        defer { try? store.close() }
+        let options = RunOptions(
+            jobs: jobs, only: only, dryRun: dryRun, keepGoing: keepGoing, progress: quiet ? .quiet : progress,
+            retryBaseDelay: retryDelay, onForcedExit: { ChildWatchdog.shared.killAll() })
+        let runner = Runner(graph: graph, store: store, registry: KindCatalog.registry, runDirectory: runDirectory,
+                            options: options)
+        let summary = try runner.run()
+        print(summary.text)
+        try store.close()
+        if summary.exitCode != 0 { throw ExitCode(summary.exitCode) }
+    }
+
+    /// Store batching knobs from the environment (tests use a batch of 1 to make crash bounds exact).
+    static func storeOptions() -> StoreOptions {
+        let env = ProcessInfo.processInfo.environment
+        let defaults = StoreOptions()
+        let batch = env["LEMA_LEDGER_BATCH"].flatMap(Int.init) ?? defaults.batchSize
+        let delay = env["LEMA_LEDGER_DELAY_MS"].flatMap(Double.init).map { $0 / 1000 } ?? defaults.maxDelay
+        return StoreOptions(batchSize: batch, maxDelay: delay, busyTimeout: defaults.busyTimeout)
+    }
+}
+
+extension ProgressMode: ExpressibleByArgument {}
