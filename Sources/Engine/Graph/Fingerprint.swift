@@ -21,8 +21,9 @@ public struct FingerprintComponents: Sendable, Hashable, Codable {
     /// The exact text that is hashed: canonical JSON `{"inputs":{…},"kind":…,"params":{…},"version":…}`.
     public var canonicalText: String {
         var out = "{\"inputs\":"
-        out += JSONValue.object(inputs.mapValues { .array($0.map(JSONValue.string)) }).canonicalText
-        out += ",\"kind\":" + JSONValue.string(kind).canonicalText
+        out += CanonicalJSON.inputsText(inputs)
+        out += ",\"kind\":"
+        CanonicalJSON.quote(kind, into: &out)
         out += ",\"params\":" + params
         out += ",\"version\":" + String(kindVersion) + "}"
         return out
@@ -35,7 +36,7 @@ public struct FingerprintComponents: Sendable, Hashable, Codable {
 extension GraphNode {
     /// The components this node's fingerprint was computed from.
     public var fingerprintComponents: FingerprintComponents {
-        FingerprintComponents(kind: kind, kindVersion: kindVersion, params: JSONValue.object(params).canonicalText,
+        FingerprintComponents(kind: kind, kindVersion: kindVersion, params: CanonicalJSON.text(.object(params)),
                               inputs: inputs.mapValues { $0.map(\.nodeID) })
     }
 }

@@ -11,9 +11,10 @@ enum GraphBuilder {
         let order = StageOrder.topological(spec.stages, diagnostics: &diagnostics)
         let defaults = Dictionary(spec.params.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
         var resolver = StageResolver(stageCount: spec.stages.count)
-        var resolved: [[ResolvedStage?]] = []  // [variant][stage]
+        var resolved: [[Int?]] = []  // [variant][stage] → resolution id
         resolved.reserveCapacity(spec.variants.count)
         var variantValues: [[String: JSONValue]] = []
+        variantValues.reserveCapacity(spec.variants.count)
         for variant in spec.variants {
             var values = defaults
             for (name, value) in variant.values { values[name] = value }
@@ -23,93 +24,122 @@ enum GraphBuilder {
         for d in resolver.diagnostics.items { diagnostics.error(d.location, d.message) }
         guard let order, diagnostics.isEmpty, !spec.variants.isEmpty else { return nil }
 
-        var assembler = NodeAssembler(spec: spec, variantCount: spec.variants.count)
+        var assembler = NodeAssembler(spec: spec, resolutions: resolver.resolutions)
         // Stage-major so a `gather` input can see its producer's nodes in every variant.
         for s in order {
             for v in spec.variants.indices {
-                guard let stage = resolved[v][s] else { return nil }
-                assembler.add(stage: s, variant: v, resolved: stage)
+                guard let id = resolved[v][s] else { return nil }
+                assembler.add(stage: s, variant: v, resolution: id)
             }
         }
-        let variants = spec.variants.indices.map { v in
-            var stageNodes: [String: String] = [:]
-            for s in spec.stages.indices { stageNodes[spec.stages[s].name] = assembler.fingerprints[v][s] }
-            return GraphVariant(name: spec.variants[v].name, params: variantValues[v], stageNodes: stageNodes)
-        }
-        var nodes: [GraphNode] = []
-        nodes.reserveCapacity(assembler.nodeCount)
-        for s in order { nodes += assembler.nodesByStage[s] }
-        return Graph(pipelineName: spec.name, seed: spec.seed, specDirectory: specDirectory, nodes: nodes, variants: variants)
+        return assembler.graph(order: order, variantValues: variantValues, specDirectory: specDirectory)
     }
 }
 
 /// Fingerprints (variant, stage) pairs and merges equal fingerprints into one node.
+///
+/// Nodes are numbered internally; a (stage, resolution, parent nodes) triple seen before maps to the same node
+/// without hashing again, so a wide sweep costs one SHA-256 per distinct node.
 private struct NodeAssembler {
     let spec: PipelineSpec
-    /// [variant][stage] → fingerprint.
-    var fingerprints: [[String]]
-    /// Nodes grouped by the stage that first produced them, in first-variant order.
-    var nodesByStage: [[GraphNode]]
-    var nodeCount = 0
-    private var place: [String: (stage: Int, slot: Int)] = [:]
-    private var hashes: [String: String] = [:]  // canonical text → SHA-256 (sweeps repeat texts)
-    private var gatherCache: [Int: [String]] = [:]
+    let resolutions: [ResolvedStage]
+    var nodes: [GraphNode] = []
+    /// [variant][stage] → node number.
+    var nodeOf: [[Int]]
+    /// Node numbers grouped by the stage that first produced them, in first-variant order.
+    var nodesByStage: [[Int]]
+    private var memo: [[MemoKey: Int]]
+    private var byFingerprint: [String: Int] = [:]
+    private var gatherCache: [Int: [Int]] = [:]
 
-    init(spec: PipelineSpec, variantCount: Int) {
-        self.spec = spec
-        fingerprints = Array(repeating: Array(repeating: "", count: spec.stages.count), count: variantCount)
-        nodesByStage = Array(repeating: [], count: spec.stages.count)
+    struct MemoKey: Hashable {
+        var resolution: Int
+        var parents: [Int]
     }
 
-    /// A stage's distinct fingerprints over all variants, in variant order (complete once the stage is done,
-    /// which topological order guarantees before any reader asks).
-    private mutating func gathered(_ target: Int) -> [String] {
+    init(spec: PipelineSpec, resolutions: [ResolvedStage]) {
+        self.spec = spec
+        self.resolutions = resolutions
+        nodeOf = Array(repeating: Array(repeating: -1, count: spec.stages.count), count: spec.variants.count)
+        nodesByStage = Array(repeating: [], count: spec.stages.count)
+        memo = Array(repeating: [:], count: spec.stages.count)
+    }
+
+    /// A stage's distinct nodes over all variants, in variant order (complete once the stage is done, which
+    /// topological order guarantees before any reader asks).
+    private mutating func gathered(_ target: Int) -> [Int] {
         if let known = gatherCache[target] { return known }
-        var seen = Set<String>()
-        let ids = fingerprints.map { $0[target] }.filter { seen.insert($0).inserted }
+        var seen = Set<Int>()
+        let ids = nodeOf.map { $0[target] }.filter { seen.insert($0).inserted }
         gatherCache[target] = ids
         return ids
     }
 
-    mutating func add(stage s: Int, variant v: Int, resolved: ResolvedStage) {
+    mutating func add(stage s: Int, variant v: Int, resolution: Int) {
+        // Parent node numbers, per reference in spec order (references, then `after`).
+        var parents: [Int] = []
         let stage = spec.stages[s]
-        var inputs: [String: [InputEdge]] = [:]
-        for ref in stage.references + stage.after {
+        for ref in stage.references {
             guard let target = spec.stageIndex[ref.stage] else { continue }
-            if ref.gathers {
-                for id in gathered(target) {
-                    inputs[ref.parameter, default: []].append(
-                        InputEdge(parameter: ref.parameter, nodeID: id, stage: ref.stage, artifact: ref.artifact))
-                }
-            } else {
-                inputs[ref.parameter, default: []].append(
-                    InputEdge(parameter: ref.parameter, nodeID: fingerprints[v][target], stage: ref.stage, artifact: ref.artifact))
-            }
+            if ref.gathers { parents += gathered(target); parents.append(-1) } else { parents.append(nodeOf[v][target]) }
         }
-        let components = FingerprintComponents(kind: stage.kind.name, kindVersion: stage.kind.version,
-                                               params: resolved.paramsText, inputs: inputs.mapValues { $0.map(\.nodeID) })
-        let text = components.canonicalText
-        let id: String
-        if let known = hashes[text] { id = known } else {
-            id = Fingerprint.sha256Hex(text)
-            hashes[text] = id
+        for ref in stage.after {
+            if let target = spec.stageIndex[ref.stage] { parents.append(nodeOf[v][target]) }
         }
-        fingerprints[v][s] = id
-        let variantName = spec.variants[v].name
-        if let p = place[id] {
-            // Mutated in place: copying the node would copy its variant list (quadratic for wide sweeps).
-            // Two stages of one variant can resolve to the same work; keep each variant once.
-            let known = nodesByStage[p.stage][p.slot].variants
-            if known.last != variantName, p.stage == s || !known.contains(variantName) {
-                nodesByStage[p.stage][p.slot].variants.append(variantName)
-            }
+        let key = MemoKey(resolution: resolution, parents: parents)
+        if let known = memo[s][key] {
+            record(node: known, stage: s, variant: v)
             return
         }
-        place[id] = (s, nodesByStage[s].count)
-        nodeCount += 1
-        nodesByStage[s].append(GraphNode(
-            id: id, stage: stage.name, kind: stage.kind.name, kindVersion: stage.kind.version, params: resolved.params,
-            inputs: inputs, retries: resolved.retries, timeout: resolved.timeout, threads: resolved.threads,
-            variants: [variantName], location: stage.location))
+        let node = makeNode(stage: stage, s: s, variant: v, resolution: resolutions[resolution])
+        memo[s][key] = node
+        record(node: node, stage: s, variant: v)
+    }
+
+    private mutating func record(node n: Int, stage s: Int, variant v: Int) {
+        nodeOf[v][s] = n
+        let name = spec.variants[v].name
+        // Two stages of one variant can resolve to the same work; list each variant once.
+        let known = nodes[n].variants
+        if known.last != name, nodes[n].stage == spec.stages[s].name || !known.contains(name) {
+            nodes[n].variants.append(name)  // in place: copying the node would copy its variant list
+        }
+    }
+
+    private mutating func makeNode(stage: StageSpec, s: Int, variant v: Int, resolution: ResolvedStage) -> Int {
+        var inputs: [String: [InputEdge]] = [:]
+        func edge(_ ref: StageReference, _ n: Int) {
+            inputs[ref.parameter, default: []].append(
+                InputEdge(parameter: ref.parameter, nodeID: nodes[n].id, stage: ref.stage, artifact: ref.artifact))
+        }
+        for ref in stage.references + stage.after {
+            guard let target = spec.stageIndex[ref.stage] else { continue }
+            if ref.gathers { for n in gathered(target) { edge(ref, n) } } else { edge(ref, nodeOf[v][target]) }
+        }
+        let components = FingerprintComponents(kind: stage.kind.name, kindVersion: stage.kind.version,
+                                               params: resolution.paramsText, inputs: inputs.mapValues { $0.map(\.nodeID) })
+        let id = components.fingerprint
+        if let existing = byFingerprint[id] { return existing }
+        let n = nodes.count
+        byFingerprint[id] = n
+        nodesByStage[s].append(n)
+        nodes.append(GraphNode(
+            id: id, stage: stage.name, kind: stage.kind.name, kindVersion: stage.kind.version, params: resolution.params,
+            inputs: inputs, retries: resolution.retries, timeout: resolution.timeout, threads: resolution.threads,
+            variants: [], location: stage.location))
+        return n
+    }
+
+    func graph(order: [Int], variantValues: [[String: JSONValue]], specDirectory: URL) -> Graph {
+        let variants = spec.variants.indices.map { v in
+            var stageNodes: [String: String] = [:]
+            stageNodes.reserveCapacity(spec.stages.count)
+            for s in spec.stages.indices { stageNodes[spec.stages[s].name] = nodes[nodeOf[v][s]].id }
+            return GraphVariant(name: spec.variants[v].name, params: variantValues[v], stageNodes: stageNodes)
+        }
+        var ordered: [GraphNode] = []
+        ordered.reserveCapacity(nodes.count)
+        for s in order { for n in nodesByStage[s] { ordered.append(nodes[n]) } }
+        return Graph(pipelineName: spec.name, seed: spec.seed, specDirectory: specDirectory, nodes: ordered, variants: variants)
     }
 }

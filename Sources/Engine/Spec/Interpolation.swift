@@ -9,6 +9,19 @@ enum Interpolation {
 
     struct Failure: Error { var message: String }
 
+    /// Cheap pre-check (a byte scan; `String.contains(String)` goes through Foundation and is slow in bulk).
+    static func mayInterpolate(_ text: String) -> Bool { text.utf8.contains(UInt8(ascii: "$")) }
+
+    /// True when the text contains `${` anywhere.
+    static func containsOpening(_ text: String) -> Bool {
+        var previous: UInt8 = 0
+        for byte in text.utf8 {
+            if previous == UInt8(ascii: "$"), byte == UInt8(ascii: "{") { return true }
+            previous = byte
+        }
+        return false
+    }
+
     /// Splits a string into literal text and parameter uses. Throws for a malformed or unsupported `${…}`.
     static func segments(_ text: String) throws(Failure) -> [Segment] {
         var out: [Segment] = []
@@ -43,12 +56,16 @@ enum Interpolation {
         return out
     }
 
-    static func isParamName(_ s: Substring) -> Bool {
-        guard let first = s.unicodeScalars.first, first == "_" || first.properties.isAlphabetic && first.isASCII else {
-            return false
-        }
-        return s.unicodeScalars.allSatisfy { $0.isASCII && ($0 == "_" || $0 == "-" || $0.properties.isAlphabetic || ("0"..."9").contains($0)) }
+    /// `[A-Za-z_][A-Za-z0-9_-]*`: names of parameters and stages.
+    static func isIdentifier(_ s: Substring) -> Bool {
+        guard let first = s.utf8.first, first == UInt8(ascii: "_") || isLetter(first) else { return false }
+        return s.utf8.allSatisfy { isLetter($0) || isDigit($0) || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "-") }
     }
+
+    static func isParamName(_ s: Substring) -> Bool { isIdentifier(s) }
+
+    static func isLetter(_ b: UInt8) -> Bool { (b | 0x20) >= UInt8(ascii: "a") && (b | 0x20) <= UInt8(ascii: "z") }
+    static func isDigit(_ b: UInt8) -> Bool { b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") }
 
     /// Parameter names used anywhere in a node (scalars only; keys are not interpolated).
     /// Returns false when a malformed `${…}` was reported.
@@ -57,7 +74,7 @@ enum Interpolation {
                             diagnostics: inout DiagnosticCollector) -> Bool {
         switch node.content {
         case .scalar(let s):
-            guard s.text.contains("$") else { return true }
+            guard mayInterpolate(s.text) else { return true }
             do {
                 for case .param(let name) in try segments(s.text) { names.append((name, node.location)) }
                 return true
@@ -78,7 +95,7 @@ enum Interpolation {
     static func apply(_ node: YAMLNode, values: [String: JSONValue]) -> YAMLNode {
         switch node.content {
         case .scalar(let s):
-            guard s.text.contains("$"), let parts = try? segments(s.text) else { return node }
+            guard mayInterpolate(s.text), let parts = try? segments(s.text) else { return node }
             if parts.count == 1, case .param(let name) = parts[0], let value = values[name] {
                 return YAMLNode(json: value, at: node.location)
             }

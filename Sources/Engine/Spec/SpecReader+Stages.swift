@@ -31,12 +31,7 @@ extension SpecReader {
         return (stages, stageIndex)
     }
 
-    static func isStageName(_ s: String) -> Bool {
-        guard let first = s.unicodeScalars.first, first == "_" || (first.isASCII && first.properties.isAlphabetic) else {
-            return false
-        }
-        return s.unicodeScalars.allSatisfy { $0.isASCII && ($0 == "_" || $0 == "-" || $0.properties.isAlphabetic || ("0"..."9").contains($0)) }
-    }
+    static func isStageName(_ s: String) -> Bool { Interpolation.isIdentifier(Substring(s)) }
 
     private mutating func readStage(_ entry: YAMLPair, index: Int, defined: Set<String>, names: [String],
                                     paramIndex: [String: Int]) -> StageSpec? {
@@ -139,7 +134,7 @@ extension SpecReader {
                 diagnostics.error(item.location, "expected a stage reference (STAGE or STAGE.ARTIFACT) for '\(parameter)', got \(item.shortDescription)")
                 continue
             }
-            if scalar.text.contains("${") {
+            if Interpolation.containsOpening(scalar.text) {
                 diagnostics.error(item.location,
                                   "references cannot use ${params.…} interpolation in '\(parameter)': the graph's shape may not depend on parameters")
                 continue

@@ -72,8 +72,9 @@ struct SpecReader {
             diagnostics.error(pair.value.location, "expected a string for 'name', got \(pair.value.shortDescription)")
             return nil
         }
-        let ok = !s.text.isEmpty && s.text.unicodeScalars.allSatisfy {
-            $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "._-".unicodeScalars.contains($0))
+        let ok = !s.text.isEmpty && s.text.utf8.allSatisfy {
+            Interpolation.isLetter($0) || Interpolation.isDigit($0) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "_")
+                || $0 == UInt8(ascii: "-")
         }
         guard ok, s.text != ".", s.text != ".." else {
             diagnostics.error(pair.value.location,

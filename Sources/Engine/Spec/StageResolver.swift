@@ -16,7 +16,10 @@ struct ResolvedStage {
 /// a parameter only one stage uses re-resolves only that stage.
 struct StageResolver {
     var checker = ParameterChecker(diagnostics: DiagnosticCollector())
-    private var cache: [[String: ResolvedStage?]]
+    /// Every distinct resolution, addressed by the id `resolve` returns.
+    private(set) var resolutions: [ResolvedStage] = []
+    /// Per stage: cache key → resolution id (nil: the stage does not resolve for those values).
+    private var cache: [[String: Int?]]
 
     init(stageCount: Int) {
         cache = Array(repeating: [:], count: stageCount)
@@ -28,19 +31,25 @@ struct StageResolver {
     static func cacheKey(_ stage: StageSpec, values: [String: JSONValue]) -> String {
         var key = ""
         for name in stage.usedParams {
-            key += (values[name] ?? .null).canonicalText
+            CanonicalJSON.write(values[name] ?? .null, into: &key)
             key += "\u{1F}"
         }
         return key
     }
 
-    mutating func resolve(_ stage: StageSpec, values: [String: JSONValue]) -> ResolvedStage? {
+    /// The id of the stage's resolution for these parameter values (equal ids ⇔ equal resolution), or nil after
+    /// reporting why it does not resolve.
+    mutating func resolve(_ stage: StageSpec, values: [String: JSONValue]) -> Int? {
         if stage.unresolvable { return nil }
         let key = Self.cacheKey(stage, values: values)
         if let cached = cache[stage.index][key] { return cached }
-        let resolved = compute(stage, values: values)
-        cache[stage.index][key] = resolved
-        return resolved
+        var id: Int?
+        if let resolved = compute(stage, values: values) {
+            id = resolutions.count
+            resolutions.append(resolved)
+        }
+        cache[stage.index][key] = id
+        return id
     }
 
     private mutating func compute(_ stage: StageSpec, values: [String: JSONValue]) -> ResolvedStage? {
@@ -82,7 +91,7 @@ struct StageResolver {
             ok = false
         }
         guard ok else { return nil }
-        return ResolvedStage(params: params, paramsText: JSONValue.object(params).canonicalText,
+        return ResolvedStage(params: params, paramsText: CanonicalJSON.text(.object(params)),
                              retries: retries, timeout: timeout, threads: threads)
     }
 

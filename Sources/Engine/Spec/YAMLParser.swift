@@ -75,18 +75,49 @@ private struct TreeBuilder {
         self.maxWeight = maxWeight
     }
 
+    /// Frames are classes so appending to a collection under construction never copies it (a value-type
+    /// frame popped, modified and pushed back would copy its array on every child: quadratic in width).
     enum Frame {
-        case sequence(location: SourceLocation, anchor: String?, items: [YAMLNode])
+        case sequence(SequenceFrame)
         case mapping(MappingFrame)
     }
 
-    struct MappingFrame {
-        var location: SourceLocation
-        var anchor: String?
+    final class SequenceFrame {
+        let location: SourceLocation
+        let anchor: String?
+        var items: [YAMLNode] = []
+        init(location: SourceLocation, anchor: String?) {
+            self.location = location
+            self.anchor = anchor
+        }
+    }
+
+    final class MappingFrame {
+        let location: SourceLocation
+        let anchor: String?
         var pairs: [YAMLPair] = []
-        var index: [String: SourceLocation] = [:]
+        /// Key → location, built only once a mapping is big enough that scanning `pairs` would be slow.
+        var index: [String: SourceLocation]?
         var pendingKey: (text: String, location: SourceLocation, isMerge: Bool)?
         var merges: [YAMLNode] = []
+        init(location: SourceLocation, anchor: String?) {
+            self.location = location
+            self.anchor = anchor
+        }
+
+        func location(of key: String) -> SourceLocation? {
+            if let index { return index[key] }
+            return pairs.first { $0.key == key }?.keyLocation
+        }
+
+        func append(_ pair: YAMLPair) {
+            pairs.append(pair)
+            if index != nil {
+                index?[pair.key] = pair.keyLocation
+            } else if pairs.count == 16 {
+                index = Dictionary(pairs.map { ($0.key, $0.keyLocation) }, uniquingKeysWith: { a, _ in a })
+            }
+        }
     }
 
     /// Returns true at the end of the stream or on a fatal problem.
@@ -124,13 +155,13 @@ private struct TreeBuilder {
             if let anchor = optionalString(s.anchor) { anchors[anchor] = node }
             return complete(node, diagnostics: &diagnostics)
         case YAML_SEQUENCE_START_EVENT:
-            stack.append(.sequence(location: mark, anchor: optionalString(event.data.sequence_start.anchor), items: []))
+            stack.append(.sequence(SequenceFrame(location: mark, anchor: optionalString(event.data.sequence_start.anchor))))
         case YAML_MAPPING_START_EVENT:
             stack.append(.mapping(MappingFrame(location: mark, anchor: optionalString(event.data.mapping_start.anchor))))
         case YAML_SEQUENCE_END_EVENT:
-            guard case .sequence(let location, let anchor, let items)? = stack.popLast() else { return fail(mark, &diagnostics) }
-            let node = YAMLNode(.sequence(items), at: location)
-            if let anchor { anchors[anchor] = node }
+            guard case .sequence(let frame)? = stack.popLast() else { return fail(mark, &diagnostics) }
+            let node = YAMLNode(.sequence(frame.items), at: frame.location)
+            if let anchor = frame.anchor { anchors[anchor] = node }
             return complete(node, diagnostics: &diagnostics)
         case YAML_MAPPING_END_EVENT:
             guard case .mapping(let frame)? = stack.popLast() else { return fail(mark, &diagnostics) }
@@ -156,25 +187,23 @@ private struct TreeBuilder {
             failed = true
             return true
         }
-        guard let top = stack.popLast() else {
+        guard let top = stack.last else {
             root = node
             return false
         }
         switch top {
-        case .sequence(let location, let anchor, var items):
-            items.append(node)
-            stack.append(.sequence(location: location, anchor: anchor, items: items))
-        case .mapping(var frame):
+        case .sequence(let frame):
+            frame.items.append(node)
+        case .mapping(let frame):
             if let key = frame.pendingKey {
                 frame.pendingKey = nil
                 if key.isMerge {
-                    mergeSources(node, into: &frame, diagnostics: &diagnostics)
-                } else if let first = frame.index[key.text] {
+                    mergeSources(node, into: frame, diagnostics: &diagnostics)
+                } else if let first = frame.location(of: key.text) {
                     diagnostics.error(key.location,
                                       "duplicate key '\(key.text)' (first defined at line \(first.line), column \(first.column))")
                 } else {
-                    frame.index[key.text] = key.location
-                    frame.pairs.append(YAMLPair(key: key.text, keyLocation: key.location, value: node))
+                    frame.append(YAMLPair(key: key.text, keyLocation: key.location, value: node))
                 }
             } else if let scalar = node.scalar {
                 let isMerge = scalar.style == .plain && scalar.tag == nil && scalar.text == "<<"
@@ -184,13 +213,12 @@ private struct TreeBuilder {
                 frame.pendingKey = ("", node.location, true)  // swallow the value; nothing sensible to key it by
                 frame.merges.append(YAMLNode(.mapping([]), at: node.location))
             }
-            stack.append(.mapping(frame))
         }
         return false
     }
 
     /// `<<: *a` or `<<: [*a, *b]`: the mappings whose keys fill in what the mapping does not set itself.
-    private func mergeSources(_ node: YAMLNode, into frame: inout MappingFrame, diagnostics: inout DiagnosticCollector) {
+    private func mergeSources(_ node: YAMLNode, into frame: MappingFrame, diagnostics: inout DiagnosticCollector) {
         switch node.content {
         case .mapping: frame.merges.append(node)
         case .sequence(let items):
@@ -207,7 +235,7 @@ private struct TreeBuilder {
     private func applyMerges(_ frame: MappingFrame) -> [YAMLPair] {
         guard !frame.merges.isEmpty else { return frame.pairs }
         var pairs = frame.pairs
-        var present = Set(frame.index.keys)
+        var present = Set(frame.pairs.map(\.key))
         for source in frame.merges {
             for pair in source.mapping ?? [] where present.insert(pair.key).inserted { pairs.append(pair) }
         }
