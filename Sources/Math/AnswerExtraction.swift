@@ -69,7 +69,7 @@ public enum AnswerExtraction {
                 let digitBefore = i > 0 && isDigit(scalars[i - 1])
                 let digitAfter = i + 1 < scalars.count && isDigit(scalars[i + 1])
                 if !(digitBefore && digitAfter) { out.unicodeScalars.append(" ") }
-            case "x", "X" where isBetweenDigits(scalars, i): out += "*"
+            case "x" where isBetweenDigits(scalars, i), "X" where isBetweenDigits(scalars, i): out += "*"
             case "×": out += "*"
             case "÷": out += "/"
             case "−", "–": out += "-"

@@ -1,7 +1,7 @@
 import LemaCore
 
 /// A wrong solution made on purpose, and where its first mistake is.
-public struct InjectedMistake: Sendable, Hashable {
+public struct InjectedMistake: Codable, Sendable, Hashable {
     public var solution: Solution
     /// 1-based position of the first incorrect step.
     public var step: Int

@@ -2,7 +2,7 @@ import Foundation
 import LemaCore
 
 /// What the oracle did with one solution.
-public struct CorrectionResult: Sendable, Hashable {
+public struct CorrectionResult: Codable, Sendable, Hashable {
     /// The true verdict (independent of `quality`).
     public var verdict: Verdict
     /// `nil` when the solution is correct.

@@ -33,6 +33,9 @@ public struct Problem: Codable, Sendable, Hashable, Identifiable {
         self.split = split
     }
 
+    /// The gold solution split into steps.
+    public var parsedSolution: Solution { Solution(parsing: solution) }
+
     /// The question normalised for duplicate detection: lower case, letters and digits only, single spaces.
     public var normalizedQuestion: String { Self.normalize(question) }
 

@@ -50,6 +50,8 @@ import Testing
         ("The answer is 0.25 = 25%.", 25),
         ("The answer is 007.", 7),
         ("The answer is 3 apples and 4 pears.", 3),
+        ("The answer is 6 boxes, 3 each.", 6),
+        ("The answer is 7 x.", 7),
         ("The answer is $-12.", -12),
         ("The answer is - 12.", -12),
         ("The answer is 1,000 + 250 = $1,250.", 1250),

@@ -14,6 +14,11 @@ import Testing
         #expect(a.map(\.id) == (0..<300).map { "syn-42-\($0)" })
     }
 
+    @Test func problemsRoundTripThroughJSON() throws {
+        let problems = Array(Fixtures.wide.prefix(200))
+        #expect(try JSONDecoder().decode([Problem].self, from: JSONEncoder().encode(problems)) == problems)
+    }
+
     @Test func differentSeedsGiveDifferentProblems() throws {
         let a = try ProblemGenerator(config: Fixtures.config(count: 50, seed: 1)).generate()
         let b = try ProblemGenerator(config: Fixtures.config(count: 50, seed: 2)).generate()

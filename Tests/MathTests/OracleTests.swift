@@ -145,6 +145,29 @@ import Testing
         #expect((degraded[.vagueExplanation] ?? 0) > 100)
     }
 
+    @Test(arguments: [0.5, 0.8])
+    func qualityIsTheShareOfUndegradedCorrections(quality: Double) throws {
+        var rng = SeededRNG(seed: SeededRNG.derive(3, String(quality)))
+        var total = 0, clean = 0
+        for problem in Fixtures.wide.prefix(1000) {
+            guard let mistake = MistakeInjector().inject(.arithmeticSlip, into: problem, rng: &rng) else { continue }
+            let result = try OracleCorrector(quality: quality).correct(problem: problem, solution: mistake.solution, rng: &rng)
+            total += 1
+            if result.degradation == .none { clean += 1 }
+        }
+        // Binomial with n ≈ 1000: four standard deviations are below 0.07.
+        #expect(abs(Double(clean) / Double(total) - quality) < 0.07, "\(clean)/\(total)")
+    }
+
+    @Test func resultsAreCodable() throws {
+        var rng = SeededRNG(seed: 6)
+        let problem = Fixtures.wide[20]
+        let mistake = try #require(MistakeInjector().inject(.wrongOperation, into: problem, rng: &rng))
+        let result = try OracleCorrector().correct(problem: problem, solution: mistake.solution, rng: &rng)
+        #expect(try JSONDecoder().decode(CorrectionResult.self, from: JSONEncoder().encode(result)) == result)
+        #expect(try JSONDecoder().decode(InjectedMistake.self, from: JSONEncoder().encode(mistake)) == mistake)
+    }
+
     @Test func perfectQualityNeverDegradesAndIsDeterministic() throws {
         let problem = Fixtures.wide[10]
         var injectRNG = SeededRNG(seed: 1)

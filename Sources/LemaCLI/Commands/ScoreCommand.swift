@@ -10,9 +10,10 @@ public struct ScoreCommand: ParsableCommand {
         commandName: "score",
         abstract: "Score model outputs against gold answers (GSM8K rules, first sample, pass@1).",
         discussion: """
-            Gold lines are {"prompt": …, "completion": "… The answer is N."} (as in the LeMa evaluation data);
-            prediction lines are {"samples": [text, …]} in the same order, and the first sample is scored.
-            Prints accuracy with its Wilson 95% interval and the number of outputs without an answer.
+            Gold lines are {"prompt": ..., "completion": "... The answer is N."}, as in the LeMa evaluation data. \
+            Prediction lines are {"samples": [text, ...]} in the same order; the first sample is scored.
+
+            Prints accuracy with its Wilson 95% interval and the number of outputs without an answer. \
             Mismatched line counts and malformed lines are errors naming file and line.
             """)
 
