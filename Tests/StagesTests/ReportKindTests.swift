@@ -145,4 +145,33 @@ import Testing
         #expect(ReportKind().validate(["x": .string("")]).map(\.parameter) == ["x"])
         #expect(ReportKind().parameters.filter(\.isRequired).map(\.name) == ["evaluations"])
     }
+
+    @Test func rowsWithoutNumericXAreListedButNotPlotted() throws {
+        let baseline = evaluationInput(stage: "eval_base", accuracy: 0.1, low: 0.05, high: 0.15, n: 100, noAnswer: 0,
+                                       variants: [("default", [:])])
+        let (outcome, context) = try runReport(evaluations: sweepInputs() + [baseline])
+        defer { context.cleanUp() }
+        let svg = context.outputText(outcome, "accuracy")
+        #expect(occurrences(of: "class=\"error-bar\"", in: svg) == 4)
+        let markdown = context.outputText(outcome, "report")
+        #expect(markdown.contains("| eval_base | default | – | – | 10.0% [5.0, 15.0] | 100 | 0.0% | – | – |"))
+        #expect(markdown.contains("- eval_base: no numeric 'ratio', not plotted."))
+    }
+
+    @Test func summaryListsResultsAndRerunDropsStaleLossFigure() throws {
+        let context = try FakeStageContext(stageName: "report")
+        defer { context.cleanUp() }
+        context.setInputs("evaluations", [sweepInputs()[0]])
+        context.setInputs("training", [try trainingInput(context, stage: "train", losses: [1, 0.5])])
+        let first = try ReportKind().run(context)
+        #expect(FileManager.default.fileExists(atPath: context.outputDirectory.appendingPathComponent("loss.svg").path))
+        #expect(first.summary["results"] == .array([.object([
+            "stage": .string("evaluate"), "variant": .string("ratio=1.0,mode=lema"), "accuracy": .double(0.5),
+            "ci_low": .double(0.4), "ci_high": .double(0.6), "n": .int(100),
+        ])]))
+        context.setInputs("training", [])
+        let second = try ReportKind().run(context)
+        #expect(second.artifacts["loss"] == nil)
+        #expect(!FileManager.default.fileExists(atPath: context.outputDirectory.appendingPathComponent("loss.svg").path))
+    }
 }

@@ -53,49 +53,68 @@ public struct ReportKind: StageKind {
                                retryable: false)
         }
         let values = ParameterValues(context.params, specs: parameters, stage: context.stageName)
-        let title = try values.string("title")
-        let scale = SVGScale(rawValue: try values.string("loss_scale")) ?? .log
-        let evaluations = context.inputs("evaluations")
-        let training = context.inputs("training")
+        let report = ReportFiles.build(evaluations: context.inputs("evaluations"), training: context.inputs("training"),
+                                       x: try values.string("x"), series: try values.string("series"),
+                                       title: try values.string("title"),
+                                       lossScale: SVGScale(rawValue: try values.string("loss_scale")) ?? .log)
+        if context.isCancelled { throw StageCancelled() }
 
-        let table = ReportTable.build(evaluations, x: try values.string("x"), series: try values.string("series"))
+        let out = context.outputDirectory
+        for (name, text) in report.files.sorted(by: { $0.key < $1.key }) {
+            try AtomicFile.write(Data(text.utf8), to: out.appendingPathComponent(name))
+        }
+        if report.files["loss.svg"] == nil {
+            // A rerun in the same directory must not leave an earlier attempt's figure behind.
+            try? FileManager.default.removeItem(at: out.appendingPathComponent("loss.svg"))
+        }
+        context.progress(done: 1, total: 1, note: "\(report.table.rows.count) rows")
+        context.log("report: \(report.table.rows.count) rows → \(out.appendingPathComponent("index.html").path)")
+        return StageOutcome(artifacts: report.artifacts, summary: report.summary)
+    }
+}
+
+/// Everything `report` writes, computed without touching the disk (so `lema report SPEC` can build the same
+/// files from a finished run's store without a `StageContext`).
+public struct ReportFiles: Sendable {
+    /// File name → contents: report.md, accuracy.svg, index.html, and loss.svg when a loss curve has points.
+    public var files: [String: String]
+    /// Artifact name → file name (`report`, `accuracy`, `loss` when drawn, `index`).
+    public var artifacts: [String: String]
+    public var summary: [String: JSONValue]
+    public var table: ReportTable
+
+    /// Builds the report from gathered `evaluate` inputs and (optionally) `train` inputs.
+    public static func build(evaluations: [InputArtifact], training: [InputArtifact], x: String, series: String,
+                             title: String, lossScale: SVGScale) -> ReportFiles {
+        let table = ReportTable.build(evaluations, x: x, series: series)
         let (accuracyChart, accuracyNotes) = ReportCharts.accuracy(table, title: title)
         let (curves, lossNotes) = LossCurve.read(training)
-        let lossChart = ReportCharts.loss(curves, scale: scale)
+        let lossChart = ReportCharts.loss(curves, scale: lossScale)
         let lossMissing: String? = lossChart != nil ? nil
             : training.isEmpty ? "No training runs were gathered, so there is no loss figure."
             : "None of the gathered training runs has loss points, so there is no loss figure."
         let notes = accuracyNotes + lossNotes
-        if context.isCancelled { throw StageCancelled() }
 
         let accuracySVG = accuracyChart.render()
         let lossSVG = lossChart?.render()
-        let out = context.outputDirectory
+        var files = [
+            "accuracy.svg": accuracySVG,
+            "report.md": ReportMarkdown.render(title: title, table: table, lossMissing: lossMissing, notes: notes),
+            "index.html": ReportHTML.render(title: title, table: table, accuracySVG: accuracySVG, lossSVG: lossSVG,
+                                            lossMissing: lossMissing, notes: notes),
+        ]
         var artifacts = ["report": "report.md", "accuracy": "accuracy.svg", "index": "index.html"]
-        try write(accuracySVG, out, "accuracy.svg")
         if let lossSVG {
-            try write(lossSVG, out, "loss.svg")
+            files["loss.svg"] = lossSVG
             artifacts["loss"] = "loss.svg"
-        } else {
-            // A rerun in the same directory must not leave an earlier attempt's figure behind.
-            try? FileManager.default.removeItem(at: out.appendingPathComponent("loss.svg"))
         }
-        try write(ReportMarkdown.render(title: title, table: table, lossMissing: lossMissing, notes: notes), out, "report.md")
-        try write(ReportHTML.render(title: title, table: table, accuracySVG: accuracySVG, lossSVG: lossSVG,
-                                    lossMissing: lossMissing, notes: notes), out, "index.html")
-        context.progress(done: 1, total: 1, note: "\(table.rows.count) rows, \(accuracyChart.series.count) series")
-        context.log("report: \(table.rows.count) rows, \(curves.count) loss curves → \(out.appendingPathComponent("index.html").path)")
-
-        return StageOutcome(artifacts: artifacts, summary: [
+        let summary: [String: JSONValue] = [
             "rows": .int(Int64(table.rows.count)),
             "series": .int(Int64(accuracyChart.series.count)),
             "loss_curves": .int(Int64(curves.filter { !$0.points.isEmpty }.count)),
-            "results": .array(table.rows.map(Self.result)),
-        ])
-    }
-
-    private func write(_ text: String, _ directory: URL, _ file: String) throws {
-        try AtomicFile.write(Data(text.utf8), to: directory.appendingPathComponent(file))
+            "results": .array(table.rows.map(result)),
+        ]
+        return ReportFiles(files: files, artifacts: artifacts, summary: summary, table: table)
     }
 
     private static func result(_ row: ReportRow) -> JSONValue {
