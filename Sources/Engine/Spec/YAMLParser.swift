@@ -92,13 +92,16 @@ private struct TreeBuilder {
         }
     }
 
+    /// What the value after a key is for: an entry, merge sources (`<<`), or nothing (the key was invalid).
+    enum KeyRole { case entry, merge, discard }
+
     final class MappingFrame {
         let location: SourceLocation
         let anchor: String?
         var pairs: [YAMLPair] = []
         /// Key → location, built only once a mapping is big enough that scanning `pairs` would be slow.
         var index: [String: SourceLocation]?
-        var pendingKey: (text: String, location: SourceLocation, isMerge: Bool)?
+        var pendingKey: (text: String, location: SourceLocation, role: KeyRole)?
         var merges: [YAMLNode] = []
         init(location: SourceLocation, anchor: String?) {
             self.location = location
@@ -197,7 +200,9 @@ private struct TreeBuilder {
         case .mapping(let frame):
             if let key = frame.pendingKey {
                 frame.pendingKey = nil
-                if key.isMerge {
+                if key.role == .discard {
+                    // The key was already reported; drop its value.
+                } else if key.role == .merge {
                     mergeSources(node, into: frame, diagnostics: &diagnostics)
                 } else if let first = frame.location(of: key.text) {
                     diagnostics.error(key.location,
@@ -207,11 +212,10 @@ private struct TreeBuilder {
                 }
             } else if let scalar = node.scalar {
                 let isMerge = scalar.style == .plain && scalar.tag == nil && scalar.text == "<<"
-                frame.pendingKey = (scalar.text, node.location, isMerge)
+                frame.pendingKey = (scalar.text, node.location, isMerge ? .merge : .entry)
             } else {
                 diagnostics.error(node.location, "mapping keys must be scalars, got \(node.shortDescription)")
-                frame.pendingKey = ("", node.location, true)  // swallow the value; nothing sensible to key it by
-                frame.merges.append(YAMLNode(.mapping([]), at: node.location))
+                frame.pendingKey = ("", node.location, .discard)
             }
         }
         return false
