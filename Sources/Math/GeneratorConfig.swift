@@ -53,7 +53,7 @@ public struct GeneratorConfig: Codable, Sendable, Hashable {
     }
 
     /// Problems in the config that make generation impossible, each saying what to change; empty when valid.
-    public var problems: [String] {
+    public var validationIssues: [String] {
         var out: [String] = []
         if count < 1 { out.append("count must be at least 1 (got \(count))") }
         if minSteps < 1 { out.append("minSteps must be at least 1 (got \(minSteps))") }

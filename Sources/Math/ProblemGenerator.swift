@@ -19,7 +19,7 @@ public struct ProblemGenerator: Sendable {
 
     /// All `config.count` problems, in generation order, with ids `syn-<seed>-<index>` and splits assigned.
     public func generate() throws(GeneratorError) -> [Problem] {
-        let issues = config.problems
+        let issues = config.validationIssues
         guard issues.isEmpty else { throw .invalidConfig(issues) }
         let targets = stepTargets()
         var seen = Set<String>()

@@ -110,7 +110,7 @@ import Testing
     ])
     func invalidConfigsAreRejectedWithTheFix(config: GeneratorConfig, message: String) {
         #expect(throws: GeneratorError.self) { try ProblemGenerator(config: config).generate() }
-        #expect(config.problems.contains(message))
+        #expect(config.validationIssues.contains(message))
     }
 
     @Test func exhaustionSaysWhatToWiden() {
