@@ -157,6 +157,30 @@ struct GraphFingerprintTests {
         #expect(train.fingerprintComponents.kindVersion == 3)
     }
 
+    @Test func identicalStagesStayDistinctNodes() throws {
+        let alone = try SpecFixtures.compile("name: d\nstages:\n  src: {kind: gen}\n  a: {kind: sample, data: src}\n")
+        let graph = try SpecFixtures.compile("""
+            name: d
+            stages:
+              src: {kind: gen}
+              a: {kind: sample, data: src}
+              b: {kind: sample, data: src}
+              c: {kind: sample, data: src}
+              join: {kind: noop, after: [a, b, c]}
+            """)
+        #expect(graph.nodes.map(\.stage) == ["src", "a", "b", "c", "join"])
+        #expect(Set(graph.nodes.map(\.id)).count == 5)
+        // The first stage keeps the plain content fingerprint; the duplicates add their names.
+        #expect(graph.nodes[1].id == alone.nodes[1].id)
+        #expect(graph.nodes[1].fingerprintComponents.stage == nil)
+        #expect(graph.nodes[2].fingerprintComponents.stage == "b")
+        #expect(graph.nodes[3].fingerprintComponents.canonicalText.contains(#","stage":"c","version":1}"#))
+        for node in graph.nodes {
+            #expect(node.fingerprintComponents.fingerprint == node.id)
+        }
+        #expect(graph.nodes[4].parentIDs == [graph.nodes[1].id, graph.nodes[2].id, graph.nodes[3].id])
+    }
+
     @Test(arguments: [
         JSONValue.string("plain"), .string("quote \" and \\ and \n and \u{01} and é 🎉"),
         .object(["b": .array([.int(1), .double(2.5), .double(3), .null, .bool(true)]), "a": .object(["é": .string("x"), "Z": .null])]),

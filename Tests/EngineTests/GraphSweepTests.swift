@@ -166,11 +166,13 @@ struct GraphSweepTests {
     @Test func manyStagesFanOut() throws {
         let width = ProcessInfo.processInfo.environment["LEMA_LONG_TESTS"] == "1" ? 10_000 : 1_000
         var text = "name: fan\nstages:\n  root: {kind: gen}\n"
-        for i in 0..<width { text += "  n\(i): {kind: noop, label: \"\(i)\", after: [root]}\n" }
+        // Identical definitions on purpose (as in the engine benchmark): distinct stages stay distinct nodes.
+        for i in 0..<width { text += "  n\(i): {kind: noop, after: [root]}\n" }
         let graph = try SpecFixtures.compile(text)
         #expect(graph.nodes.count == width + 1)
         #expect(graph.nodes.map(\.stage).prefix(3) == ["root", "n0", "n1"])
         let rootID = graph.nodes[0].id
         #expect(graph.nodes.dropFirst().allSatisfy { $0.parentIDs == [rootID] })
+        #expect(Set(graph.nodes.map(\.id)).count == width + 1)
     }
 }

@@ -10,21 +10,30 @@ public struct FingerprintComponents: Sendable, Hashable, Codable {
     public var params: String
     /// Input parameter (reference parameters, and `after` for ordering-only inputs) → upstream fingerprints.
     public var inputs: [String: [String]]
+    /// The stage name, present only when another stage of the pipeline resolves to exactly the same work:
+    /// such stages stay separate nodes, told apart by name. Nil for every other node.
+    public var stage: String?
 
-    public init(kind: String, kindVersion: Int, params: String, inputs: [String: [String]]) {
+    public init(kind: String, kindVersion: Int, params: String, inputs: [String: [String]], stage: String? = nil) {
         self.kind = kind
         self.kindVersion = kindVersion
         self.params = params
         self.inputs = inputs
+        self.stage = stage
     }
 
-    /// The exact text that is hashed: canonical JSON `{"inputs":{…},"kind":…,"params":{…},"version":…}`.
+    /// The exact text that is hashed: canonical JSON `{"inputs":{…},"kind":…,"params":{…},"version":…}`
+    /// (with `"stage":…` before `"version"` when `stage` is set).
     public var canonicalText: String {
         var out = "{\"inputs\":"
         out += CanonicalJSON.inputsText(inputs)
         out += ",\"kind\":"
         CanonicalJSON.quote(kind, into: &out)
         out += ",\"params\":" + params
+        if let stage {
+            out += ",\"stage\":"
+            CanonicalJSON.quote(stage, into: &out)
+        }
         out += ",\"version\":" + String(kindVersion) + "}"
         return out
     }
@@ -34,10 +43,13 @@ public struct FingerprintComponents: Sendable, Hashable, Codable {
 }
 
 extension GraphNode {
-    /// The components this node's fingerprint was computed from.
+    /// The components this node's fingerprint was computed from (`components.fingerprint == id`).
     public var fingerprintComponents: FingerprintComponents {
-        FingerprintComponents(kind: kind, kindVersion: kindVersion, params: CanonicalJSON.text(.object(params)),
-                              inputs: inputs.mapValues { $0.map(\.nodeID) })
+        var components = FingerprintComponents(kind: kind, kindVersion: kindVersion,
+                                               params: CanonicalJSON.text(.object(params)),
+                                               inputs: inputs.mapValues { $0.map(\.nodeID) })
+        if components.fingerprint != id { components.stage = stage }  // a duplicate told apart by its name
+        return components
     }
 }
 

@@ -99,9 +99,7 @@ private struct NodeAssembler {
     private mutating func record(node n: Int, stage s: Int, variant v: Int) {
         nodeOf[v][s] = n
         let name = spec.variants[v].name
-        // Two stages of one variant can resolve to the same work; list each variant once.
-        let known = nodes[n].variants
-        if known.last != name, nodes[n].stage == spec.stages[s].name || !known.contains(name) {
+        if nodes[n].variants.last != name {
             nodes[n].variants.append(name)  // in place: copying the node would copy its variant list
         }
     }
@@ -116,9 +114,16 @@ private struct NodeAssembler {
             guard let target = spec.stageIndex[ref.stage] else { continue }
             if ref.gathers { for n in gathered(target) { edge(ref, n) } } else { edge(ref, nodeOf[v][target]) }
         }
-        let components = FingerprintComponents(kind: stage.kind.name, kindVersion: stage.kind.version,
+        var components = FingerprintComponents(kind: stage.kind.name, kindVersion: stage.kind.version,
                                                params: resolution.paramsText, inputs: inputs.mapValues { $0.map(\.nodeID) })
-        let id = components.fingerprint
+        var id = components.fingerprint
+        if let existing = byFingerprint[id], nodes[existing].stage != stage.name {
+            // Another stage already does exactly this work. Stages stay distinct nodes (a user who writes two
+            // stages expects two, and side-effecting commands must not merge), so this one's identity also
+            // covers its name. Only such duplicates carry the name: renaming a stage keeps its fingerprint.
+            components.stage = stage.name
+            id = components.fingerprint
+        }
         if let existing = byFingerprint[id] { return existing }
         let n = nodes.count
         byFingerprint[id] = n
