@@ -82,3 +82,24 @@ import Testing
         #expect(error?.message.contains("parameter 'bands'") == true)
     }
 }
+
+@Suite struct DedupeRecallTests {
+    /// Random 12–23-word texts; every tenth record is an earlier record plus one word (Jaccard ≈ 0.9 on char
+    /// 5-shingles), so exactly n/10 near duplicates are planted and nothing else is similar. 1,000 records by
+    /// default; LEMA_LONG_TESTS=1 runs 100,000 (release build recommended).
+    @Test func plantedNearDuplicatesAreAllFound() throws {
+        let n = ProcessInfo.processInfo.environment["LEMA_LONG_TESTS"] == "1" ? 100_000 : 600
+        var rng = SeededRNG(seed: 11)
+        let vocabulary = (0..<2000).map { "v\($0)" }
+        var texts: [[String]] = []
+        for i in 0..<n {
+            if i % 10 == 9 { texts.append([texts[i - 5][0] + " extra"]); continue }
+            let count = 12 + rng.nextInt(below: 12)
+            texts.append([(0..<count).map { _ in vocabulary[rng.nextInt(below: vocabulary.count)] }.joined(separator: " ")])
+        }
+        let result = try #require(Deduplicator.run(texts: texts, options: DedupeOptions(), seed: 3, threads: 2))
+        #expect(result.nearRemoved == n / 10)
+        #expect(result.exactRemoved == 0)
+        #expect(result.clusters.allSatisfy { $0.removed.count == 1 && $0.removed[0] == $0.kept + 5 })
+    }
+}

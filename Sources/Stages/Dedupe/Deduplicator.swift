@@ -18,8 +18,9 @@ public struct DedupeOptions: Sendable, Hashable {
         self.threshold = threshold
         self.shingle = shingle
         self.shingleSize = shingleSize ?? (shingle == .char ? 5 : 3)
-        self.permutations = permutations
-        self.bands = bands
+        // Clamped so a direct caller cannot make banding divide by zero; the kind's `validate` reports bad values.
+        self.permutations = max(1, permutations)
+        self.bands = min(max(1, bands), self.permutations)
     }
 }
 
