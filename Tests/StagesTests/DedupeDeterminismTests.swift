@@ -85,7 +85,7 @@ import Testing
 
 @Suite struct DedupeRecallTests {
     /// Random 12–23-word texts; every tenth record is an earlier record plus one word (Jaccard ≈ 0.9 on char
-    /// 5-shingles), so exactly n/10 near duplicates are planted and nothing else is similar. 1,000 records by
+    /// 5-shingles), so exactly n/10 near duplicates are planted and nothing else is similar. 600 records by
     /// default; LEMA_LONG_TESTS=1 runs 100,000 (release build recommended).
     @Test func plantedNearDuplicatesAreAllFound() throws {
         let n = ProcessInfo.processInfo.environment["LEMA_LONG_TESTS"] == "1" ? 100_000 : 600
