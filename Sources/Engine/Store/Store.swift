@@ -12,13 +12,19 @@ import LemaCore
 /// a lost tail only means a few finished items or a status change are redone. `synchronous=FULL` would add an
 /// fsync per commit (milliseconds each) for protection against power loss that a rerun already gives.
 ///
-/// Buffered writers. Ledger records, metrics, events and progress are appended to an in-memory buffer under a lock
-/// and committed in one transaction when `StoreOptions.batchSize` of them are waiting, `maxDelay` after the first of
+/// Buffered writers. Ledger records, node transitions (`markRunning`, `markSucceeded`, …), metrics, events and
+/// progress are appended to an in-memory buffer under a lock and committed in one transaction when
+/// `StoreOptions.batchSize` of them are waiting (on the queue, while producers go on), `maxDelay` after the first of
 /// them arrived (a timer on the queue), before any other write (so commits happen in call order), before any read
-/// (so readers see their own writes), and on `flush()`/`close()`. A crash loses at most the buffered records.
+/// (so readers of this store see their own writes), and on `flush()`/`close()`. After a crash the file holds a
+/// prefix of the calls: at most the buffered tail (≤ `maxDelay` of work) is lost, and resume redoes it — a lost
+/// ledger record reruns its item, a lost `succeeded` reruns its node (outputs are replaced atomically).
+/// Writes whose loss could not be redone safely — the run lock, `reclaimOrphans`, `invalidate`, `recordCheckpoint`
+/// (older checkpoint files may be deleted once a newer one is recorded) and `register` — are synchronous
+/// transactions, committed when the call returns.
 public final class Store: @unchecked Sendable {
-    // @unchecked Sendable: `db` is only touched on `queue`; `buffer`, `deferredError` and `isClosed` only under
-    // `bufferLock`; everything else is immutable.
+    // @unchecked Sendable: `db` and `ledgerIDs` are only touched on `queue`; `buffer`, `deferredError`, `isClosed`
+    // and `knownNodes(Loaded)` only under `bufferLock`; everything else is immutable.
 
     /// Number of migrations this build knows; recorded in `PRAGMA user_version`.
     public static var schemaVersion: Int { StoreMigrations.all.count }
@@ -123,7 +129,7 @@ public final class Store: @unchecked Sendable {
 
     // MARK: Flush and close
 
-    /// Makes everything buffered (ledger records, metrics, events, progress) durable now.
+    /// Commits everything buffered (ledger records, node transitions, metrics, events, progress) now.
     public func flush() throws {
         try onQueue {
             try checkOpen()
