@@ -127,6 +127,11 @@ let brokenSpecs: [BrokenSpec] = [
         "spec.yaml:6:27: error: references cannot use ${params.…} interpolation in 'data': the graph's shape may not depend on parameters"]),
     BrokenSpec(label: "three-stage cycle", yaml: "name: demo\nstages:\n  a: {kind: sample, data: c}\n  b: {kind: sample, data: a}\n  c: {kind: sample, data: b}\n", expected: [
         "spec.yaml:3:3: error: dependency cycle: a → b → c → a"]),
+    BrokenSpec(label: "two cycles and a stage downstream of one",
+               yaml: "name: demo\nstages:\n  a: {kind: sample, data: b}\n  b: {kind: sample, data: a}\n  c: {kind: sample, data: a}\n  d: {kind: sample, data: d}\n",
+               expected: [
+        "spec.yaml:3:3: error: dependency cycle: a → b → a",
+        "spec.yaml:6:3: error: dependency cycle: d → d"]),
     BrokenSpec(label: "stage reading itself", yaml: "name: demo\nstages:\n  a: {kind: sample, data: a}\n", expected: [
         "spec.yaml:3:3: error: dependency cycle: a → a"]),
 

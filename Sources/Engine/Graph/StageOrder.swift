@@ -46,12 +46,11 @@ enum StageOrder {
                     if previous[c] == nil { previous[c] = u; queue.append(c) }
                 }
             }
-            guard found else { continue }  // downstream of a cycle, not on one
+            guard found, var cursor = previous[start] else { continue }  // downstream of a cycle, not on one
             var members = [start]
-            var cursor = previous[start]!
-            while cursor != start {
+            while cursor != start, let next = previous[cursor] {
                 members.append(cursor)
-                cursor = previous[cursor]!
+                cursor = next
             }
             members = [start] + members.dropFirst().reversed()
             members.forEach { reported.insert($0) }

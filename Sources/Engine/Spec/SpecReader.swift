@@ -68,7 +68,7 @@ struct SpecReader {
     }
 
     private mutating func readName(_ pair: YAMLPair) -> String? {
-        guard let s = pair.value.scalar, !pair.value.scalar!.isNull else {
+        guard let s = pair.value.scalar, !s.isNull else {
             diagnostics.error(pair.value.location, "expected a string for 'name', got \(pair.value.shortDescription)")
             return nil
         }

@@ -12,7 +12,7 @@ enum Suggestions {
             let c = Array(candidate.unicodeScalars)
             if abs(c.count - w.count) > limit { continue }
             let d = distance(w, c, limit: limit)
-            if d <= limit, best == nil || d < best!.distance { best = (candidate, d) }
+            if d <= limit, d < (best?.distance ?? .max) { best = (candidate, d) }
         }
         return best?.name
     }
