@@ -91,4 +91,22 @@ struct StoreSchemaTests {
             #expect(message.contains("state.sqlite"))
         }
     }
+
+    /// A writer that cannot get the write lock within the busy timeout fails with SQLite's message and the file.
+    @Test func busyTimeoutGivesUpWithAClearError() throws {
+        try StoreFixtures.withTemporaryDirectory { dir in
+            let holder = try Store(path: StoreFixtures.storeURL(dir))
+            defer { try? holder.close() }
+            let waiter = try Store(path: StoreFixtures.storeURL(dir), options: StoreOptions(busyTimeout: 0.1))
+            defer { try? waiter.close() }
+            try holder.read { db in try db.execute("BEGIN IMMEDIATE") }
+            let error = #expect(throws: StoreError.self) { try waiter.register(StoreFixtures.sampleGraph()) }
+            let message = error.map { "\($0)" } ?? ""
+            #expect(message.contains("database is locked"))
+            #expect(message.contains("state.sqlite"))
+            try holder.read { db in try db.execute("COMMIT") }
+            try waiter.register(StoreFixtures.sampleGraph())
+            #expect(try holder.nodeRecords().count == 3)
+        }
+    }
 }
