@@ -18,9 +18,9 @@ import Testing
             | variant | ratio | mode | pass@1 (95% CI) | n | no answer | difficulty 1 | difficulty 2 |
             | --- | --- | --- | ---: | ---: | ---: | ---: | ---: |
             | ratio=0.5,mode=lema | 0.5 | lema | 25.0% [18.0, 34.0] | 100 | 10.0% | 50.0% | 0.0% |
-            | ratio=1.0,mode=lema | 1.0 | lema | 50.0% [40.0, 60.0] | 100 | 5.0% | 75.0% | 25.0% |
+            | ratio=1.0,mode=lema | 1 | lema | 50.0% [40.0, 60.0] | 100 | 5.0% | 75.0% | 25.0% |
             | ratio=0.5,mode=corrected-as-cot | 0.5 | corrected-as-cot | 12.5% [7.0, 20.0] | 80 | 0.0% | – | 10.0% |
-            | ratio=1.0,mode=corrected-as-cot | 1.0 | corrected-as-cot | 37.5% [30.0, 45.0] | 80 | 10.0% | 50.0% | 25.0% |
+            | ratio=1.0,mode=corrected-as-cot | 1 | corrected-as-cot | 37.5% [30.0, 45.0] | 80 | 10.0% | 50.0% | 25.0% |
 
             ![Accuracy vs ratio](accuracy.svg)
 
@@ -173,5 +173,15 @@ import Testing
         let second = try ReportKind().run(context)
         #expect(second.artifacts["loss"] == nil)
         #expect(!FileManager.default.fileExists(atPath: context.outputDirectory.appendingPathComponent("loss.svg").path))
+    }
+
+    @Test func missingIntervalIsRecomputedAsWilson() throws {
+        // 5 of 10: the Wilson 95% interval is [0.2366, 0.7634] (textbook value).
+        let (low, high) = ReportTable.wilsonInterval(successes: 5, n: 10)
+        #expect(abs(low - 0.2366) < 1e-4 && abs(high - 0.7634) < 1e-4)
+        let input = InputArtifact.fake(stage: "eval", artifacts: [:], summary: ["accuracy": .double(0.5), "n": .int(10)])
+        let (outcome, context) = try runReport(evaluations: [input])
+        defer { context.cleanUp() }
+        #expect(context.outputText(outcome, "report").contains("| default | 50.0% [23.7, 76.3] | 10 | – |"))
     }
 }

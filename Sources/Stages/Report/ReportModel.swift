@@ -45,12 +45,18 @@ public struct ReportTable: Sendable, Hashable {
         var rows: [ReportRow] = []
         for input in inputs {
             let s = input.summary
-            let base = ReportRow(stage: input.stage, variant: "default", params: [:],
+            var base = ReportRow(stage: input.stage, variant: "default", params: [:],
                                  accuracy: s["accuracy"]?.doubleValue, ciLow: s["ci_low"]?.doubleValue,
                                  ciHigh: s["ci_high"]?.doubleValue, n: s["n"]?.intValue,
                                  noAnswer: s["no_answer"]?.intValue,
-                                 byDifficulty: (s["by_difficulty"]?.objectValue ?? [:]).compactMapValues(\.doubleValue),
+                                 byDifficulty: (s["by_difficulty"]?.objectValue ?? [:]).compactMapValues {
+                                     $0.doubleValue ?? $0["accuracy"]?.doubleValue  // a number, or {accuracy, n, …}
+                                 },
                                  split: s["split"]?.stringValue)
+            if base.ciLow == nil || base.ciHigh == nil, let accuracy = base.accuracy, let n = base.n, n > 0 {
+                // Older or foreign summaries without an interval: recompute the Wilson interval from accuracy and n.
+                (base.ciLow, base.ciHigh) = wilsonInterval(successes: accuracy * Double(n), n: n)
+            }
             let variants = s["_variants"]?.arrayValue ?? []
             if variants.isEmpty { rows.append(base); continue }
             for (k, v) in variants.enumerated() {
@@ -99,10 +105,12 @@ public struct ReportTable: Sendable, Hashable {
         }
     }
 
-    /// A parameter value as table text: strings bare, other values as canonical JSON; missing as "".
+    /// A parameter value as table text: strings bare, whole numbers without ".0" (a ratio of 1 reads "1"), other
+    /// values as canonical JSON; missing as "".
     public static func text(_ value: JSONValue?) -> String {
         guard let value else { return "" }
         if let s = value.stringValue { return s }
+        if case .double(let d) = value, d.rounded() == d, abs(d) < 1e15 { return String(Int64(d)) }
         return value.canonicalText
     }
 
@@ -118,5 +126,14 @@ public struct ReportTable: Sendable, Hashable {
         var order: [String: Int] = [:]
         for item in items where order[item] == nil { order[item] = order.count }
         return order
+    }
+
+    /// The 95% Wilson score interval for `successes` out of `n` trials.
+    public static func wilsonInterval(successes: Double, n: Int) -> (low: Double, high: Double) {
+        let z = 1.959963984540054, count = Double(n), p = successes / count
+        let denominator = 1 + z * z / count
+        let center = (p + z * z / (2 * count)) / denominator
+        let half = z * (p * (1 - p) / count + z * z / (4 * count * count)).squareRoot() / denominator
+        return (max(0, center - half), min(1, center + half))
     }
 }
