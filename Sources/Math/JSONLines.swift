@@ -3,20 +3,23 @@ import LemaCore
 
 /// JSON Lines reading shared by the loaders and the scorer.
 enum JSONLines {
-    /// The non-blank lines of `text` with their 1-based numbers. Blank lines (such as the final newline) carry no
-    /// record and are passed over; every other line is returned.
+    /// The lines of `text` with their 1-based numbers, without the blank lines at the end (a final newline).
+    /// Blank lines between records are kept, so that readers report them instead of silently shifting the records
+    /// after them.
     static func lines(_ text: String) -> [(number: Int, text: Substring)] {
         var out: [(Int, Substring)] = []
         for (i, line) in TextLines.split(text).enumerated() {
-            let trimmed = TextLines.droppingCarriageReturn(line)
-            if trimmed.allSatisfy(\.isWhitespace) { continue }
-            out.append((i + 1, trimmed))
+            out.append((i + 1, TextLines.droppingCarriageReturn(line)))
         }
+        while let last = out.last, last.1.allSatisfy(\.isWhitespace) { out.removeLast() }
         return out
     }
 
     /// One line as a JSON object, or a message saying why it is not one.
     static func object(_ line: Substring) -> Result<[String: JSONValue], LineProblem> {
+        guard !line.allSatisfy(\.isWhitespace) else {
+            return .failure(LineProblem("blank line (each line must hold one JSON object)"))
+        }
         let preview = line.count > 60 ? line.prefix(57) + "..." : line
         guard let value = try? JSONValue.parse(Data(line.utf8)) else {
             return .failure(LineProblem("not valid JSON: \(preview)"))

@@ -1,3 +1,5 @@
+import LemaCore
+
 /// Which part of a data set a problem belongs to.
 public enum Split: String, Codable, Sendable, Hashable, CaseIterable {
     case train, dev, test
@@ -120,5 +122,14 @@ public struct ComputationGraph: Codable, Sendable, Hashable {
             if o.op.applyExact(value(of: o.lhs), value(of: o.rhs)) != o.result { return false }
         }
         return true
+    }
+}
+
+extension Problem {
+    /// The problem as one line of the LeMa evaluation format, `{"completion": solution, "prompt": CoT prompt}`
+    /// (canonical JSON, sorted keys) — what `lema score` and `ProblemLoader` with `.lemaEval` read.
+    public func lemaEvalLine(templates: RecordTemplates = .paper) -> String {
+        let record = RecordBuilder(templates: templates).cot(question: question, solution: solution)
+        return JSONValue.object(["prompt": .string(record.prompt), "completion": .string(record.target)]).canonicalText
     }
 }

@@ -64,15 +64,6 @@ public struct Scorer: Sendable {
                       predictionName: String) throws(DataFileError) -> ScoreReport {
         let goldLines = JSONLines.lines(gold)
         let predLines = JSONLines.lines(predictions)
-        guard goldLines.count == predLines.count else {
-            let shorter = goldLines.count < predLines.count
-            let missingAt = shorter ? predLines[goldLines.count].number : goldLines[predLines.count].number
-            throw DataFileError(
-                file: shorter ? predictionName : goldName, line: missingAt,
-                message: shorter
-                    ? "prediction with no gold line: \(goldName) has \(goldLines.count) records but \(predictionName) has \(predLines.count)"
-                    : "gold line with no prediction: \(goldName) has \(goldLines.count) records but \(predictionName) has \(predLines.count)")
-        }
         var items: [ScoreItem] = []
         items.reserveCapacity(goldLines.count)
         for (g, p) in zip(goldLines, predLines) {
@@ -82,6 +73,17 @@ public struct Scorer: Sendable {
             items.append(ScoreItem(line: g.number, gold: goldAnswer, predicted: predicted.value,
                                    correct: AnswerComparison.matches(predicted, gold: goldAnswer,
                                                                      roundToTwoDecimals: roundToTwoDecimals)))
+        }
+        // Malformed lines first (a blank or broken line is the likely cause of a count mismatch), then the counts.
+        guard goldLines.count == predLines.count else {
+            func lines(_ n: Int) -> String { n == 1 ? "1 line" : "\(n) lines" }
+            let shorter = goldLines.count < predLines.count
+            let missingAt = shorter ? predLines[goldLines.count].number : goldLines[predLines.count].number
+            throw DataFileError(
+                file: shorter ? predictionName : goldName, line: missingAt,
+                message: shorter
+                    ? "prediction with no gold line: \(goldName) has \(lines(goldLines.count)) but \(predictionName) has \(lines(predLines.count))"
+                    : "gold line with no prediction: \(goldName) has \(lines(goldLines.count)) but \(predictionName) has \(lines(predLines.count))")
         }
         return ScoreReport(items: items)
     }

@@ -23,6 +23,17 @@ import Testing
         }
     }
 
+    @Test func generatedProblemsExportAndReloadInTheEvalFormat() throws {
+        let problems = Array(Fixtures.standard.prefix(200))
+        let text = problems.map { $0.lemaEvalLine() }.joined(separator: "\n") + "\n"
+        let loaded = try ProblemLoader.load(text: text, fileName: "syn.jsonl", format: .lemaEval).problems
+        #expect(loaded.map(\.question) == problems.map(\.question))
+        #expect(loaded.map(\.solution) == problems.map(\.solution))
+        #expect(loaded.map(\.answer) == problems.map(\.answer))
+        #expect(loaded.map(\.difficulty) == problems.map(\.difficulty))
+        #expect(problems[0].lemaEvalLine().hasPrefix(#"{"completion":"Step 1: "#))
+    }
+
     @Test func originalGSM8KFormat() throws {
         let text = #"""
             {"question": "Natalia sold clips to 48 of her friends in April, and then she sold half as many clips in May. How many clips did Natalia sell altogether in April and May?", "answer": "Natalia sold 48/2 = <<48/2=24>>24 clips in May.\nNatalia sold 48+24 = <<48+24=72>>72 clips altogether in April and May.\n#### 72"}
@@ -71,7 +82,8 @@ import Testing
         (.lemaEval, "[1, 2]", #"data.jsonl:1: expected a JSON object, found an array"#),
         (.jsonl(JSONLFields(question: "q", answer: "a")), #"{"q": "x", "a": true}"#,
          #"data.jsonl:1: field "a" must be a number or a string, found a boolean"#),
-        (.lemaEval, "\(valid)\n\n\n{\"prompt\": ", #"data.jsonl:4: not valid JSON: {"prompt": "#),
+        (.lemaEval, "\(valid)\n\(valid)\n{\"prompt\": \n\n", #"data.jsonl:3: not valid JSON: {"prompt": "#),
+        (.lemaEval, "\(valid)\n\n\(valid)", "data.jsonl:2: blank line (each line must hold one JSON object)"),
         (.lemaEval, "\(valid)\r\n\(valid)\r\n{}\r\n", #"data.jsonl:3: missing field "prompt""#),
     ])
     func malformedLinesNameFileAndLine(format: DatasetFormat, text: String, message: String) {

@@ -40,9 +40,9 @@ import Testing
 
     @Test(arguments: [
         (gold(["1", "2", "3"]), preds([#""The answer is 1.""#, #""The answer is 2.""#]),
-         "gold.jsonl:3: gold line with no prediction: gold.jsonl has 3 records but pred.jsonl has 2"),
+         "gold.jsonl:3: gold line with no prediction: gold.jsonl has 3 lines but pred.jsonl has 2 lines"),
         (gold(["1"]), preds([#""The answer is 1.""#, #""x""#]),
-         "pred.jsonl:2: prediction with no gold line: gold.jsonl has 1 records but pred.jsonl has 2"),
+         "pred.jsonl:2: prediction with no gold line: gold.jsonl has 1 line but pred.jsonl has 2 lines"),
         (gold(["1", "2"]), #"{"samples": ["The answer is 1."]}"# + "\n" + #"{"samples": "text"}"#,
          #"pred.jsonl:2: field "samples" must be an array of strings, found a string"#),
         (gold(["1"]), #"{"outputs": ["x"]}"#, #"pred.jsonl:1: missing field "samples""#),
@@ -50,6 +50,10 @@ import Testing
         (#"{"prompt": "q", "completion": "no answer here"}"#, preds([#""x""#]),
          "gold.jsonl:1: the gold completion states no answer (expected 'The answer is N.')"),
         (gold(["1"]) + "oops\n", preds([#""x""#, #""y""#]), "gold.jsonl:2: not valid JSON: oops"),
+        (gold(["1", "2"]), preds([#""The answer is 1.""#]) + "\n" + preds([#""The answer is 2.""#]),
+         "pred.jsonl:2: blank line (each line must hold one JSON object)"),
+        (gold(["1", "2", "3"]), preds([#""The answer is 1.""#]) + "\n" + preds([#""The answer is 2.""#]),
+         "pred.jsonl:2: blank line (each line must hold one JSON object)"),
     ])
     func errorsNameTheLine(gold: String, preds: String, message: String) {
         do {
@@ -71,7 +75,7 @@ import Testing
             _ = try Scorer().score(goldFile: goldURL, predictionFile: predURL)
             Issue.record("expected an error")
         } catch {
-            #expect(error.description == "\(goldURL.path):2: gold line with no prediction: \(goldURL.path) has 2 records but \(predURL.path) has 1")
+            #expect(error.description == "\(goldURL.path):2: gold line with no prediction: \(goldURL.path) has 2 lines but \(predURL.path) has 1 line")
         }
     }
 
