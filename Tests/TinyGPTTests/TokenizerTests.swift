@@ -32,6 +32,17 @@ struct CharTokenizerTests {
         #expect(Array(tokenizer.decode(tokenizer.encode(text)).unicodeScalars) == Array(text.unicodeScalars))
     }
 
+    @Test("1- to 4-byte UTF-8 scalars get ids in code-point order and round-trip")
+    func multiByteScalars() {
+        let tokenizer = CharTokenizer(trainingTexts: ["😀€é a"])  // ' '=4 a=5 é=6 €=7 😀=8
+        #expect(tokenizer.encode("😀é€ a") == [8, 6, 7, 4, 5])
+        #expect(tokenizer.decode([8, 6, 7, 4, 5]) == "😀é€ a")
+        let bpe = BPETokenizer.train(texts: ["é€😀 é€😀 é€😀"], maxMerges: 5)
+        #expect(bpe.decode(bpe.encode("é€😀 é€😀")) == "é€😀 é€😀")
+        // "é" is a letter, "€" and "😀" are symbols: two chunks, each merged whole.
+        #expect(bpe.encode("é€😀").map { bpe.piece(for: $0) } == ["é", "€😀"])
+    }
+
     @Test("unknown characters become unk and decode to U+FFFD")
     func unknownCharacters() {
         let tokenizer = CharTokenizer(trainingTexts: ["ab"])

@@ -18,8 +18,10 @@ public struct BPETokenizer: Tokenizer, Equatable {
     let preTokenizer: PreTokenizer
     /// Pair key (`left << 32 | right`) → rank.
     private let ranks: [UInt64: Int32]
-    /// UTF-8 bytes of every ordinary id (empty for specials).
-    private let pieceBytes: [[UInt8]]
+    /// UTF-8 bytes of all ids, concatenated (specials have none): id `i` is `pieceBytes[pieceStarts[i]..<pieceStarts[i+1]]`.
+    /// One flat buffer keeps decoding free of per-token reference counting.
+    private let pieceBytes: [UInt8]
+    private let pieceStarts: [Int]  // (vocabularySize + 1)
 
     init(alphabet: ScalarAlphabet, merges: [[Int32]]) throws(TokenizerArchiveError) {
         var typed: [Merge] = []
@@ -37,7 +39,7 @@ public struct BPETokenizer: Tokenizer, Equatable {
         preTokenizer = PreTokenizer(alphabet: alphabet)
         var pieces = [[UInt8]](repeating: [], count: alphabet.idCount)
         for id in SpecialTokens.count..<alphabet.idCount {
-            pieces[id] = Array(String(alphabet.scalar(of: Int32(id))!).utf8)  // ids in this range have scalars
+            pieces[id] = alphabet.scalar(of: Int32(id)).map { Array(String($0).utf8) } ?? []
         }
         var ranks: [UInt64: Int32] = [:]
         for (rank, merge) in typedMerges.enumerated() {
@@ -55,7 +57,8 @@ public struct BPETokenizer: Tokenizer, Equatable {
             pieces.append(pieces[Int(merge.left)] + pieces[Int(merge.right)])
         }
         self.ranks = ranks
-        pieceBytes = pieces
+        pieceBytes = pieces.flatMap { $0 }
+        pieceStarts = pieces.reduce(into: [0]) { $0.append($0[$0.count - 1] + $1.count) }
     }
 
     public static func == (a: BPETokenizer, b: BPETokenizer) -> Bool {
@@ -68,7 +71,7 @@ public struct BPETokenizer: Tokenizer, Equatable {
     }
 
     public var kind: TokenizerKind { .bpe }
-    public var vocabularySize: Int { pieceBytes.count }
+    public var vocabularySize: Int { pieceStarts.count - 1 }
 
     public var archive: TokenizerArchive {
         TokenizerArchive(kind: .bpe, alphabet: alphabet.scalars, merges: merges.map { [$0.left, $0.right] })
@@ -76,19 +79,26 @@ public struct BPETokenizer: Tokenizer, Equatable {
 
     public func piece(for id: Int32) -> String {
         let i = Int(id)
-        if i >= SpecialTokens.count && i < pieceBytes.count { return String(decoding: pieceBytes[i], as: UTF8.self) }
+        if i >= SpecialTokens.count && i < vocabularySize {
+            return String(decoding: pieceBytes[pieceStarts[i]..<pieceStarts[i + 1]], as: UTF8.self)
+        }
         return SpecialTokens.renderedText(id) ?? "\u{FFFD}"
     }
 
     public func decode(_ ids: [Int32], specials: SpecialTokenRendering) -> String {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(ids.count * 3)
-        for id in ids {
-            let i = Int(id)
-            if i >= SpecialTokens.count && i < pieceBytes.count {
-                bytes.append(contentsOf: pieceBytes[i])
-            } else if let text = CharTokenizer.specialText(id, specials) {
-                bytes.append(contentsOf: text.utf8)
+        let vocabularySize = vocabularySize
+        pieceBytes.withUnsafeBufferPointer { pieces in
+            pieceStarts.withUnsafeBufferPointer { starts in
+                for id in ids {
+                    let i = Int(id)
+                    if i >= SpecialTokens.count && i < vocabularySize {
+                        bytes.append(contentsOf: UnsafeBufferPointer(rebasing: pieces[starts[i]..<starts[i + 1]]))
+                    } else if let text = CharTokenizer.specialText(id, specials) {
+                        bytes.append(contentsOf: text.utf8)
+                    }
+                }
             }
         }
         return String(decoding: bytes, as: UTF8.self)
