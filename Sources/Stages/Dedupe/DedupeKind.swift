@@ -95,7 +95,8 @@ public struct DedupeKind: StageKind {
                                retryable: false)
         }
         let file = try input.file(default: "records")
-        let inputName = input.selected ?? input.artifacts.first(where: { $0.value == file })?.key ?? "records"
+        // Sorted so that an upstream exposing one file under two names (e.g. another dedupe) still gives one answer.
+        let inputName = input.selected ?? input.artifacts.keys.sorted().first { input.artifacts[$0] == file } ?? "records"
         let lines = try JSONLines.read(file)
         context.progress(done: 0, total: lines.count, note: "reading \(lines.count) records")
 
