@@ -3,8 +3,10 @@ import LemaCore
 /// LSH candidate generation and exact verification.
 enum NearDuplicates {
     /// Links every eligible pair that shares a band key and whose exact Jaccard (over shingle hashes) reaches the
-    /// threshold. Records are visited in input order and each is compared with earlier records of its buckets, so
-    /// the set of links — hence the components — does not depend on threads.
+    /// threshold. Before the exact check, pairs whose sizes or MinHash agreement make the threshold unreachable
+    /// (agreement 4.5σ below it, see `minimumAgreement`) are skipped; everything linked is verified exactly.
+    /// Records are visited in input order and each is compared with earlier records of its buckets, so the set of
+    /// links — hence the components — does not depend on threads.
     static func link(eligible: [Int], features: RecordFeatures, options: DedupeOptions, threads: Int,
                      components: inout UnionFind) {
         let n = features.keys.count
