@@ -187,4 +187,20 @@ struct TrainingCheckpointTests {
         }
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
     }
+
+    @Test("flat parameter buffers slice into named tensors and back; mismatches name the tensor")
+    func flatBuffers() throws {
+        let layout: [(name: String, shape: [Int], range: Range<Int>)] = [("a", [2, 2], 0..<4), ("b", [3], 4..<7)]
+        let flat: [Float] = [1, 2, 3, 4, 5, 6, 7]
+        let tensors = NamedTensor.slices(of: flat, layout: layout)
+        #expect(tensors == [NamedTensor(name: "a", shape: [2, 2], floats: [1, 2, 3, 4]),
+                            NamedTensor(name: "b", shape: [3], floats: [5, 6, 7])])
+        #expect(try NamedTensor.flatten(tensors.reversed(), layout: layout, count: 7, file: "f") == flat)
+        #expect(CheckpointFixtures.checkpointError {
+            _ = try NamedTensor.flatten([tensors[0]], layout: layout, count: 7, file: "f")
+        }?.problem == .missingTensor("b"))
+        let wrong = [tensors[0], NamedTensor(name: "b", shape: [1, 3], floats: [5, 6, 7])]
+        let error = CheckpointFixtures.checkpointError { _ = try NamedTensor.flatten(wrong, layout: layout, count: 7, file: "f") }
+        #expect(error?.description.contains("tensor 'b': expected F32 [3] for this model, found F32 [1, 3]") == true)
+    }
 }

@@ -17,6 +17,7 @@ struct BatcherTests {
         #expect(batch.targets == [10, 11, 20, 2, 0, /**/ 12, 21, 22, 2, 0])
         #expect(batch.lossMask == [0, 0, 1, 1, 0, /**/ 0, 1, 1, 1, 0])
         #expect(batch.segments == [1, 1, 1, 1, 1, /**/ 1, 1, 1, 1, 1])
+        #expect(batch.validLengths == [5, 5])
         #expect(batch.exampleIndices == [0, 1])
         #expect(batch.truncatedExamples == 0)
         #expect(batch.targetTokenCount == 5)
@@ -33,6 +34,7 @@ struct BatcherTests {
         #expect(batch.targets == [23, 2, 0, 0, 0, 0])
         #expect(batch.lossMask == [1, 1, 0, 0, 0, 0])
         #expect(batch.segments == [1, 1, 1, 0, 0, 0])
+        #expect(batch.validLengths == [3])
     }
 
     @Test("pack layout: examples follow each other, never split, eos→bos transition carries no loss")
@@ -45,6 +47,7 @@ struct BatcherTests {
         #expect(batch.targets == [10, 11, 20, 2, 0, 0, 0, /**/ 12, 21, 22, 2, 1, 23, 2])
         #expect(batch.lossMask == [0, 0, 1, 1, 0, 0, 0, /**/ 0, 1, 1, 1, 0, 1, 1])
         #expect(batch.segments == [1, 1, 1, 1, 1, 0, 0, /**/ 1, 1, 1, 1, 1, 2, 2])
+        #expect(batch.validLengths == [5, 7])
         #expect(batch.exampleIndices == [0, 1, 2])
         // e0 of the next epoch did not fit: it stays for the next batch.
         #expect((cursor.epoch, cursor.position) == (1, 0))
@@ -85,6 +88,7 @@ struct BatcherTests {
         let batch = batcher.paddedBatch(of: [2])
         #expect(batch.tokens == [1, 23, 2, 0, 0, /**/ 0, 0, 0, 0, 0])
         #expect(batch.lossMask == [1, 1, 0, 0, 0, /**/ 0, 0, 0, 0, 0])
+        #expect(batch.validLengths == [3, 0])
         #expect(batch.exampleIndices == [2])
     }
 

@@ -13,6 +13,8 @@ public struct BatchArrays: Sendable, Equatable {
     /// Which example of the row an input token belongs to: 1, 2, … in row order, 0 for padding. Packed examples
     /// are *not* isolated by the attention mask (see `Batcher`); this is here so a kernel could isolate them.
     public var segments: [Int32]  // (B,T)
+    /// Real (non-padding) input positions per row; padding only ever follows them. Feeds `Batch.validLengths`.
+    public var validLengths: [Int32]  // (B)
     public let batchSize: Int
     public let length: Int
     /// Indices (into the batcher's examples) of the examples in this batch, in layout order.

@@ -150,6 +150,7 @@ struct RowBuilder {
         var targets = tokens  // (B,T)
         var mask = [Float](repeating: 0, count: batchSize * t)  // (B,T)
         var segments = [Int32](repeating: 0, count: batchSize * t)  // (B,T)
+        var validLengths = [Int32](repeating: 0, count: batchSize)  // (B)
         for b in 0..<batchSize {
             for i in 0..<t {
                 let w = b * (t + 1) + i
@@ -157,9 +158,11 @@ struct RowBuilder {
                 targets[b * t + i] = window[w + 1]
                 mask[b * t + i] = isTarget[w + 1] ? 1 : 0
                 segments[b * t + i] = segment[w]
+                if segment[w] != 0 { validLengths[b] = Int32(i + 1) }
             }
         }
-        return BatchArrays(tokens: tokens, targets: targets, lossMask: mask, segments: segments, batchSize: batchSize,
-                           length: t, exampleIndices: indices, truncatedExamples: truncated)
+        return BatchArrays(tokens: tokens, targets: targets, lossMask: mask, segments: segments,
+                           validLengths: validLengths, batchSize: batchSize, length: t, exampleIndices: indices,
+                           truncatedExamples: truncated)
     }
 }
