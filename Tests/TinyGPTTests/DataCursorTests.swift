@@ -37,6 +37,14 @@ struct DataCursorTests {
         #expect(try cursor.jsonString() == #"{"epoch":0,"exampleCount":3,"position":1,"seed":42,"shuffle":false}"#)
     }
 
+    @Test("full 64-bit seeds survive JSON exactly", arguments: [UInt64.max, UInt64.max - 1, (1 << 53) + 1] as [UInt64])
+    func wideSeeds(seed: UInt64) throws {
+        let cursor = try DataCursor(exampleCount: 5, seed: seed)
+        let json = try cursor.jsonString()
+        #expect(json.contains("\"seed\":\(seed)"))
+        #expect(try DataCursor.load(json: json).seed == seed)
+    }
+
     @Test("a restored cursor produces the same future batches", arguments: Batcher.Layout.allCases)
     func saveRestore(layout: Batcher.Layout) throws {
         let batcher = try Batcher(examples: Self.examples(11), batchSize: 3, length: 8, layout: layout)
