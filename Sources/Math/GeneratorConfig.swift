@@ -14,7 +14,8 @@ public struct GeneratorConfig: Codable, Sendable, Hashable {
     /// Relative weights of `minSteps...maxSteps` (one per step count); `nil` means uniform. The generator meets
     /// these proportions exactly (up to rounding), it does not sample them.
     public var stepWeights: [Double]? = nil
-    /// Range of numbers stated in questions (operands).
+    /// Range of numbers stated in questions (operands), except totals a story must state (a bill paid with, a
+    /// goal to reach), which only stay within `maxValue`.
     public var operandRange: ClosedRange<Int> = 1...20
     /// Upper bound on every intermediate result and on amounts of money; results are never negative.
     public var maxValue: Int = 200

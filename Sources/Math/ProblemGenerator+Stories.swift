@@ -16,6 +16,9 @@ extension ProblemGenerator {
         if (2...3).contains(steps), ops.contains(.multiply) {
             out.append { rng, names in self.groupsStory(steps: steps, names: names, &rng) }
         }
+        if steps <= 3, ops.contains(.multiply), steps != 2 || ops.contains(.subtract) {
+            out.append { rng, names in self.rateStory(steps: steps, names: names, &rng) }
+        }
         return out
     }
 

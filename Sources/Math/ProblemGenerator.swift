@@ -49,7 +49,8 @@ public struct ProblemGenerator: Sendable {
     func draft(steps: Int, _ rng: inout SeededRNG) -> StoryDraft? {
         let names = rng.pickDistinct(Vocabulary.names, count: 4)
         let families = families(forSteps: steps)
-        guard var d = rng.pick(families)(&rng, names), d.operations.count == steps else { return nil }
+        guard var d = rng.pick(families)(&rng, names), d.operations.count == steps,
+              d.operations.allSatisfy({ config.operations.contains($0.op) }) else { return nil }
         if rng.chance(config.distractorProbability) {
             let (_, things) = rng.pick(Vocabulary.items)
             let n = picker.operand(&rng)

@@ -70,8 +70,14 @@ import Testing
         for p in Fixtures.standard {
             let graph = try! #require(p.graph)
             for o in graph.operations { #expect((0...config.maxValue).contains(o.result), "\(p.id)") }
-            for q in graph.quantities where !p.question.contains("$\(q) bill") {
-                #expect(config.operandRange.contains(q), "\(p.id): \(q)")
+            // Totals a story states (a bill paid with, a goal) are what a result is subtracted from.
+            let totals = Set(graph.operations.compactMap { o -> Int? in
+                if o.op == .subtract, case .quantity(let i) = o.lhs, case .result = o.rhs { return i }
+                return nil
+            })
+            for (i, q) in graph.quantities.enumerated() {
+                let range = totals.contains(i) ? 1...config.maxValue : config.operandRange
+                #expect(range.contains(q), "\(p.id): \(q)")
             }
         }
     }
@@ -90,6 +96,13 @@ import Testing
         let ops = Set(Fixtures.wide.flatMap { $0.graph!.operations.map(\.op) })
         #expect(ops == Set(ArithmeticOp.allCases))
         #expect(Fixtures.wide.contains { $0.question.contains("$") })
+    }
+
+    @Test func onlyAllowedOperationsAreUsed() throws {
+        var config = Fixtures.config(count: 300, seed: 9, minSteps: 1, maxSteps: 4)
+        config.operations = [.add, .multiply]
+        let ops = Set(try ProblemGenerator(config: config).generate().flatMap { $0.graph!.operations.map(\.op) })
+        #expect(ops == [.add, .multiply])
     }
 
     @Test func distractorsAreOffByDefaultRateAndCanBeForced() throws {
