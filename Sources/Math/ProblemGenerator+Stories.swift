@@ -13,7 +13,7 @@ extension ProblemGenerator {
         if steps <= 3, ops.contains(.multiply) {
             out.append { rng, names in self.shoppingStory(steps: steps, names: names, &rng) }
         }
-        if (2...3).contains(steps), ops.contains(.multiply) {
+        if steps >= 2, ops.contains(.multiply) {
             out.append { rng, names in self.groupsStory(steps: steps, names: names, &rng) }
         }
         if steps <= 3, ops.contains(.multiply), steps != 2 || ops.contains(.subtract) {
@@ -195,7 +195,8 @@ extension ProblemGenerator {
         return d
     }
 
-    /// Items in containers plus loose items or a second kind of container.
+    /// Items in containers plus loose items or a second kind of container; beyond three steps the owner's pile
+    /// then changes as in `chainStory`.
     func groupsStory(steps: Int, names: [String], _ rng: inout SeededRNG) -> StoryDraft? {
         var d = StoryDraft()
         let p = names[0]
@@ -206,23 +207,28 @@ extension ProblemGenerator {
         let qa = d.state(a), qb = d.state(b)
         guard let x = d.compute(.multiply, qa, qb, maxValue: config.maxValue,
                                 body: { "The \(containers[0].1) hold \($0) \(items)." }) else { return nil }
-        if steps == 2 {
+        let base = min(steps, 3)
+        let total: ComputationGraph.Operand?
+        if base == 2 {
             guard let c = picker.operand(&rng, from: 2, to: config.operandRange.upperBound) else { return nil }
             d.sentences.append("\(p) has \(a) \(containers[0].1) with \(b) \(items) each and \(c) loose \(items).")
             let qc = d.state(c)
-            guard d.compute(.add, x, qc, maxValue: config.maxValue, body: { "\(p) has \($0) \(items)." }) != nil
-            else { return nil }
+            total = d.compute(.add, x, qc, maxValue: config.maxValue, body: { "\(p) has \($0) \(items)." })
         } else {
             guard let c = picker.operand(&rng, from: 2, to: 9),
                   let e = picker.operand(&rng, from: 2, to: min(12, config.maxValue / c)) else { return nil }
             d.sentences.append("\(p) has \(a) \(containers[0].1) with \(b) \(items) each and \(c) \(containers[1].1) with \(e) \(items) each.")
             let qc = d.state(c), qe = d.state(e)
             guard let y = d.compute(.multiply, qc, qe, maxValue: config.maxValue,
-                                    body: { "The \(containers[1].1) hold \($0) \(items)." }),
-                  d.compute(.add, x, y, maxValue: config.maxValue, body: { "\(p) has \($0) \(items)." }) != nil
-            else { return nil }
+                                    body: { "The \(containers[1].1) hold \($0) \(items)." }) else { return nil }
+            total = d.compute(.add, x, y, maxValue: config.maxValue, body: { "\(p) has \($0) \(items)." })
         }
-        d.questionSentence = "How many \(items) does \(p) have in all?"
+        guard var current = total else { return nil }
+        for _ in base..<steps {
+            guard let next = chainStep(&d, current, owner: p, other: names[1], items: items, &rng) else { return nil }
+            current = next
+        }
+        d.questionSentence = steps == base ? "How many \(items) does \(p) have in all?" : "How many \(items) does \(p) have now?"
         return d
     }
 }
