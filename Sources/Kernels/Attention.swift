@@ -45,15 +45,31 @@ public enum Attention {
     static func maskedSoftmax(_ row: UnsafeMutablePointer<Float>, visible: Int, count: Int) {
         var maxv = -Float.infinity
         for j in 0..<visible { maxv = max(maxv, row[j]) }
-        var sum: Float = 0
-        for j in 0..<visible {
-            let e = FastMath.exp(row[j] - maxv)
-            row[j] = e
-            sum += e
-        }
+        let sum = expShiftedInPlace(row, count: visible, shift: maxv)
         let inv = visible > 0 ? 1 / sum : 0
         for j in 0..<visible { row[j] *= inv }
         for j in visible..<count { row[j] = 0 }
+    }
+
+    /// x[i] = e^(x[i] − shift) for i < count; returns their sum (eight-lane partial sums, fixed order).
+    @inline(__always)
+    static func expShiftedInPlace(_ x: UnsafeMutablePointer<Float>, count: Int, shift: Float) -> Float {
+        var acc = SIMD8<Float>()
+        var j = 0
+        while j + 8 <= count {
+            let e = FastMath.exp(UnsafeRawPointer(x + j).loadUnaligned(as: SIMD8<Float>.self) - shift)
+            UnsafeMutableRawPointer(x + j).storeBytes(of: e, as: SIMD8<Float>.self)
+            acc += e
+            j += 8
+        }
+        var sum = acc.sum()
+        while j < count {
+            let e = FastMath.exp(x[j] - shift)
+            x[j] = e
+            sum += e
+            j += 1
+        }
+        return sum
     }
 
     /// dqkv = ∂L/∂qkv (overwritten) from dout (B,T,C).

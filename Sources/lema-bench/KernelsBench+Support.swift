@@ -1,0 +1,119 @@
+import Foundation
+import Kernels
+import LemaCore
+import TinyGPT
+
+extension KernelsBench {
+    static func parse(_ args: [String]) throws -> Options {
+        var o = Options()
+        var it = args.makeIterator()
+        func value(_ flag: String) throws -> String {
+            guard let v = it.next() else { throw BenchError("\(flag) needs a value") }
+            return v
+        }
+        while let a = it.next() {
+            switch a {
+            case "--configs": o.configs = try value(a).split(separator: ",").map(String.init)
+            case "--threads": o.threads = Int(try value(a)) ?? 2
+            case "--window-s": o.windowSeconds = Double(try value(a)) ?? 2
+            case "--windows": o.windows = Int(try value(a)) ?? 5
+            case "--sample-modes": o.sampleModes = try value(a).split(separator: ",").map(String.init)
+            case "--skip-train": o.train = false
+            case "--no-gemm": o.gemm = false
+            case "--gemm-only": o.train = false; o.sampleModes = []; o.configs = []
+            case "--peak": o.peak = Double(try value(a)) ?? 530
+            case "--blas-core": o.blasCore = try value(a)
+            case "--help", "-h":
+                print("""
+                    lema-bench kernels [--configs S,M,L] [--threads 2] [--window-s 2] [--windows 5]
+                      [--sample-modes kv,nocache] [--skip-train] [--no-gemm | --gemm-only] [--peak GFLOPS]
+                      [--blas-core Haswell|SkylakeX]   (re-executes with OPENBLAS_CORETYPE set)
+                    """)
+                exit(0)
+            default: throw BenchError("unknown option \(a); see --help")
+            }
+        }
+        return o
+    }
+
+    /// OpenBLAS picks its kernel when the library loads, so a different core needs a fresh process. Without a
+    /// request and with the slow SSE3 fallback ("Prescott", what 0.3.21 picks on Zen 5 when OPENBLAS_CORETYPE is
+    /// unset), re-run with Haswell: the setting this machine's environment documents.
+    static func reexecIfNeeded(_ o: Options) {
+        let env = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"]
+        var want = o.blasCore
+        if want == nil && env == nil && BLAS.coreName == "Prescott" { want = "Haswell" }
+        guard let want, want != env else { return }
+        print("note: re-running with OPENBLAS_CORETYPE=\(want) (OpenBLAS chose \(BLAS.coreName))")
+        setenv("OPENBLAS_CORETYPE", want, 1)
+        let argv = CommandLine.arguments.map { strdup($0) } + [nil]
+        execv("/proc/self/exe", argv)
+        print("warning: re-exec failed; continuing with \(BLAS.coreName)")
+    }
+
+    /// GFLOP/s of the GEMMs the model runs (N = 32·128 rows), each as forward, input-gradient and weight-gradient
+    /// products, and of square sizes, against the FMA peak.
+    static func gemmReport(_ o: Options) {
+        print("\nGEMM (OpenBLAS \(BLAS.coreName), \(o.threads) threads), GFLOP/s and share of the \(Int(o.peak)) GFLOP/s FMA peak (--peak):")
+        print("| shape (M×N×K) | what | GFLOP/s | of peak |")
+        print("| --- | --- | ---: | ---: |")
+        var shapes: [(Int, Int, Int, Bool, Bool, String)] = []
+        for (name, d) in [("S", 64), ("M", 128), ("L", 256)] {
+            let N = 4096
+            shapes += [
+                (N, 3 * d, d, false, true, "\(name) qkv fwd"), (N, 4 * d, d, false, true, "\(name) fc fwd"),
+                (N, d, 4 * d, false, true, "\(name) fc2 fwd"), (N, d, 4 * d, false, false, "\(name) fc dinp"),
+                (4 * d, d, N, true, false, "\(name) fc dW"),
+            ]
+        }
+        for n in [256, 512, 1024] { shapes.append((n, n, n, false, false, "square")) }
+        for (m, n, k, ta, tb, what) in shapes {
+            let a = FloatBuffer(count: m * k, value: 0.01), b = FloatBuffer(count: k * n, value: 0.02)
+            let c = FloatBuffer(count: m * n)
+            BLAS.useThreads(o.threads)
+            func run() {
+                BLAS.sgemm(transA: ta, transB: tb, m: m, n: n, k: k, alpha: 1, a: a.pointer, lda: ta ? m : k,
+                           b: b.pointer, ldb: tb ? k : n, beta: 0, c: c.pointer, ldc: n)
+            }
+            run()
+            let flops = 2.0 * Double(m * n * k)
+            let reps = max(3, Int(2e9 / flops))
+            var best = Double.infinity
+            for _ in 0..<5 {
+                let t0 = Date()
+                for _ in 0..<reps { run() }
+                best = min(best, Date().timeIntervalSince(t0) / Double(reps))
+            }
+            let g = flops / best / 1e9
+            print("| \(m)×\(n)×\(k) | \(what) | \(String(format: "%.0f", g)) | \(String(format: "%.0f%%", 100 * g / o.peak)) |")
+        }
+        print("FMA peak: build /work/shared/bench/kernels/fma_peak.c (gcc -O2 -march=native -pthread fma_peak.c -o /tmp/fma_peak) and pass --peak; default 530 = results-2026-11-30.md (AVX-512, 2 threads).")
+    }
+}
+
+/// The benchmark's text: Python stdlib sources in sorted order, lower-cased, mapped to the reference's 64-symbol
+/// vocabulary (unknown → '_'), first 1,000,000 symbols; a deterministic pseudo-text when no Python is installed.
+struct Corpus {
+    static let vocab = Array("\n !\"#%&'()*+,-./0123456789:;<=>?[]_abcdefghijklmnopqrstuvwxyz{|}")
+    let ids: [Int32]
+    let source: String
+
+    static func load(limit: Int = 1_000_000) -> Corpus {
+        var lut = [Character: Int32]()
+        for (i, ch) in vocab.enumerated() { lut[ch] = Int32(i) }
+        let unk = lut["_"]!
+        let fm = FileManager.default
+        let dirs = ((try? fm.contentsOfDirectory(atPath: "/usr/lib")) ?? []).filter { $0.hasPrefix("python3") }.sorted()
+        if let dir = dirs.last.map({ "/usr/lib/" + $0 }), let names = try? fm.contentsOfDirectory(atPath: dir) {
+            var ids: [Int32] = []
+            for name in names.filter({ $0.hasSuffix(".py") }).sorted() {
+                guard let text = try? String(contentsOfFile: dir + "/" + name, encoding: .utf8) else { continue }
+                for ch in text.lowercased() { ids.append(lut[ch] ?? unk) }
+                if ids.count >= limit { break }
+            }
+            if ids.count > 10_000 { return Corpus(ids: Array(ids.prefix(limit)), source: dir) }
+        }
+        var rng = SeededRNG(seed: 42)
+        return Corpus(ids: (0..<limit).map { _ in Int32(rng.nextInt(below: vocab.count)) }, source: "synthetic")
+    }
+}

@@ -1,0 +1,159 @@
+import Foundation
+import Kernels
+import LemaCore
+import TinyGPT
+
+/// `lema-bench kernels`: the tiny-GPT workload of bench/kernels/torch_gpt.py (configs S, M, L; vocab 64,
+/// batch 32 × context 128, fp32, 2 threads) — training tokens/s, sampling tokens/s with and without the KV cache —
+/// plus GEMM GFLOP/s at the model's shapes against the FMA peak. Not a test: run it on a quiet machine, release build.
+enum KernelsBench {
+    struct Options {
+        var configs = ["S", "M", "L"]
+        var threads = 2
+        var windowSeconds = 2.0
+        var windows = 5
+        var warmupSteps = 5
+        var train = true
+        var sampleModes = ["kv", "nocache"]
+        var gemm = true
+        var peak = 530.0  // AVX-512 FMA peak, 2 threads, results-2026-11-30.md; override with --peak
+        var blasCore: String? = nil
+    }
+
+    /// PyTorch 2.15 eager, 2 threads, from bench/kernels/results-2026-11-30.md (medians over invocations).
+    static let reference: [String: (train: Double, kv: Double, nocache: Double)] = [
+        "S": (123_356, 84_914, 3_808), "M": (24_437, 26_319, 829), "L": (5_576, 4_992, 179),
+    ]
+
+    static func main(_ args: [String]) throws {
+        let o = try parse(args)
+        reexecIfNeeded(o)
+        print("lema-bench kernels — OpenBLAS core \(BLAS.coreName) (OPENBLAS_CORETYPE=\(ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "unset")), threads \(o.threads)")
+        let corpus = Corpus.load()
+        print("corpus: \(corpus.source), \(corpus.ids.count) symbols")
+        var rows: [String] = []
+        for name in o.configs {
+            guard let config = ["S": GPTConfig.benchS, "M": .benchM, "L": .benchL][name] else {
+                throw BenchError("unknown config \(name); use S, M or L")
+            }
+            let row = try runConfig(name: name, config: config, corpus: corpus, o: o)
+            rows.append(row)
+        }
+        print("\n| config | train tok/s | ×torch | sample KV tok/s | ×torch | sample no-cache tok/s | ×torch |")
+        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+        rows.forEach { print($0) }
+        print("×torch = ours / PyTorch eager 2-thread medians of results-2026-11-30.md (reference numbers, not rerun here).")
+        if o.gemm { gemmReport(o) }
+    }
+
+    static func runConfig(name: String, config: GPTConfig, corpus: Corpus, o: Options) throws -> String {
+        let ref = reference[name]!
+        var cells: [String] = []
+        let model: GPT
+        if o.train {
+            let (tokS, msStep, trainer) = try benchTrain(config: config, corpus: corpus, o: o)
+            model = trainer.model
+            let flops = approxTrainFlopsPerToken(config, T: 128)
+            print("[\(name)] train \(fmt(tokS)) tok/s (\(String(format: "%.1f", msStep)) ms/step, ≈\(String(format: "%.0f", tokS * flops / 1e9)) GFLOP/s); PyTorch reference \(fmt(ref.train))")
+            cells += [fmt(tokS), String(format: "%.2f", tokS / ref.train)]
+        } else {
+            model = try GPT(config: config, seed: 0)
+            cells += ["-", "-"]
+        }
+        for mode in ["kv", "nocache"] {
+            guard o.sampleModes.contains(mode) else {
+                cells += ["-", "-"]
+                continue
+            }
+            let tokS = try benchSample(model: model, corpus: corpus, kv: mode == "kv", o: o)
+            let r = mode == "kv" ? ref.kv : ref.nocache
+            print("[\(name)] sample[\(mode)] \(fmt(tokS)) tok/s; PyTorch reference \(fmt(r))")
+            cells += [fmt(tokS), String(format: "%.2f", tokS / r)]
+        }
+        return "| \(name) | " + cells.joined(separator: " | ") + " |"
+    }
+
+    /// Training throughput: random windows of 129 symbols, AdamW(lr 1e-3, betas 0.9/0.95, wd 0.1 on matrices),
+    /// no clipping (as the reference); warm-up steps, then windows of ≈ windowSeconds; median window.
+    static func benchTrain(config: GPTConfig, corpus: Corpus, o: Options) throws -> (Double, Double, Trainer) {
+        let B = 32, T = 128
+        let opt = AdamWConfig(schedule: .constant(1e-3), beta1: 0.9, beta2: 0.95, weightDecay: 0.1, gradClip: nil)
+        let trainer = try Trainer(config: config, optimizer: opt, seed: 0, threads: o.threads)
+        var rng = SeededRNG(seed: 1234)
+        let mask = [Float](repeating: 1, count: B * T)
+        var tokens = [Int32](repeating: 0, count: B * T), targets = tokens
+        func step() throws -> Float {
+            for b in 0..<B {
+                let start = rng.nextInt(below: corpus.ids.count - T - 1)
+                for t in 0..<T {
+                    tokens[b * T + t] = corpus.ids[start + t]
+                    targets[b * T + t] = corpus.ids[start + t + 1]
+                }
+            }
+            return try trainer.step(batch: Batch(tokens: tokens, targets: targets, lossMask: mask, batchSize: B, length: T))
+        }
+        let first = try step()
+        for _ in 1..<o.warmupSteps { _ = try step() }
+        var t0 = Date()
+        _ = try step()
+        let one = Date().timeIntervalSince(t0)
+        let perWindow = max(2, Int(o.windowSeconds / one))
+        var rates: [Double] = []
+        var last: Float = 0
+        for _ in 0..<o.windows {
+            t0 = Date()
+            for _ in 0..<perWindow { last = try step() }
+            rates.append(Double(B * T * perWindow) / Date().timeIntervalSince(t0))
+        }
+        let med = median(rates)
+        print("[train] windows \(rates.map { fmt($0) }.joined(separator: " ")) tok/s; \(perWindow) steps/window; loss \(String(format: "%.3f", first)) → \(String(format: "%.3f", last))")
+        return (med, 1000 * Double(B * T) / med, trainer)
+    }
+
+    /// Sampling throughput: 32 prompts × 32 symbols, 128 new tokens each, temperature 1; one warm-up run, then
+    /// 5 (KV) or 3 (no cache) timed runs; tokens/s = 4096 / median run time (prefill included).
+    static func benchSample(model: GPT, corpus: Corpus, kv: Bool, o: Options) throws -> Double {
+        let B = 32, P = 32, newTokens = 128
+        var rng = SeededRNG(seed: 99)
+        let prompts = (0..<B).map { _ in
+            let s = rng.nextInt(below: corpus.ids.count - P)
+            return Array(corpus.ids[s..<(s + P)])
+        }
+        var options = SamplingOptions(maxNewTokens: newTokens, temperature: 1, seed: 7, useKVCache: kv)
+        let warm = try Sampler.generate(model: model, prompts: prompts, options: options, threads: o.threads)
+        guard warm.tokens.allSatisfy({ $0.count == newTokens }) else { throw BenchError("sampler stopped early") }
+        var times: [Double] = []
+        for run in 0..<(kv ? 5 : 3) {
+            options.seed = UInt64(8 + run)
+            let t0 = Date()
+            _ = try Sampler.generate(model: model, prompts: prompts, options: options, threads: o.threads)
+            times.append(Date().timeIntervalSince(t0))
+        }
+        return Double(B * newTokens) / median(times)
+    }
+
+    static func approxTrainFlopsPerToken(_ c: GPTConfig, T: Int) -> Double {
+        let d = Double(c.dModel), L = Double(c.layers)
+        return 6 * (L * 12 * d * d + Double(c.vocabSize) * d) + 3 * (L * 2 * Double(T) * d)
+    }
+
+    static func median(_ xs: [Double]) -> Double {
+        let s = xs.sorted()
+        return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+    }
+
+    static func fmt(_ x: Double) -> String {
+        let n = Int(x.rounded())
+        var s = String(n), out = ""
+        while s.count > 3 {
+            out = "," + s.suffix(3) + out
+            s = String(s.dropLast(3))
+        }
+        return s + out
+    }
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    let description: String
+    init(_ d: String) { description = d }
+}
