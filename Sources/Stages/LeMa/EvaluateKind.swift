@@ -1,0 +1,119 @@
+import Foundation
+import LemaCore
+import Math
+import StageAPI
+import TinyGPT
+
+/// `evaluate`: greedy, zero-shot pass@1 on a split, with a 95% Wilson interval, accuracy by difficulty and the
+/// no-answer rate. With `dev`, every checkpoint of the model is scored on the dev split first and the best one
+/// (ties: the later) is the one reported on `questions` — the test split is looked at once.
+public struct EvaluateKind: StageKind {
+    public init() {}
+    public let name = "evaluate"
+    public let version = 1
+    public let summary = "Greedy pass@1 on a split (Wilson 95% interval); optional checkpoint selection on dev."
+
+    public var parameters: [ParameterSpec] {
+        [
+            ParameterSpec("model", .reference, default: nil, doc: "A `train` stage."),
+            ParameterSpec("questions", .reference, default: nil, doc: "The split to report (usually test)."),
+            ParameterSpec("dev", .references, default: .array([]),
+                          doc: "Dev split(s) for checkpoint selection; empty: report the final weights."),
+            ParameterSpec("max_tokens", .int, default: .int(160), doc: "Most tokens generated per answer."),
+            ParameterSpec("templates", .choice(["paper", "compact"]), default: .string("paper"),
+                          doc: "Prompt template (must match the model's training data)."),
+            ParameterSpec("limit", .int, default: .int(0), doc: "Use only the first N questions of each split (0 = all)."),
+            ParameterSpec("batch", .int, default: .int(32), doc: "Questions answered together (one ledger chunk)."),
+        ]
+    }
+
+    public func run(_ context: any StageContext) throws -> StageOutcome {
+        let p = ParameterValues(context.params, specs: parameters, stage: context.stageName)
+        guard let modelInput = context.inputs("model").first else {
+            throw StageFailure("stage '\(context.stageName)': no input bound to 'model'", retryable: false)
+        }
+        let limit = try p.int("limit")
+        func limited(_ problems: [Problem]) -> [Problem] { limit > 0 ? Array(problems.prefix(limit)) : problems }
+        let test = limited(try ProblemFiles.read(context, parameter: "questions"))
+        let dev = limited(try ProblemFiles.read(context, parameter: "dev"))
+        let builder = RecordBuilder(templates: try p.string("templates") == "compact" ? .compact : .paper)
+        let scorer = SplitScorer(context: context, builder: builder, maxTokens: try p.int("max_tokens"),
+                                 batch: try p.int("batch"))
+
+        var chosen = "model"
+        var summary: [String: JSONValue] = [:]
+        if !dev.isEmpty {
+            let candidates = modelInput.artifacts.keys.filter { $0.hasPrefix("ckpt_") }.sorted() + ["model"]
+            var selection: [Data] = []
+            var best: (name: String, accuracy: Double)? = nil
+            for name in candidates {
+                guard let file = modelInput.artifacts[name] else { continue }
+                let records = try scorer.score(dev, model: file, keyPrefix: "dev/\(name)/")
+                let accuracy = Double(records.filter { $0["correct"]?.boolValue == true }.count) / Double(dev.count)
+                selection.append(RecordLine.encode(["artifact": .string(name), "dev_accuracy": .double(accuracy)]))
+                if best == nil || accuracy >= best!.accuracy { best = (name, accuracy) }  // ties → later checkpoint
+            }
+            if let best {
+                chosen = best.name
+                summary["dev_accuracy"] = .double(best.accuracy)
+            }
+            try RecordLine.write(selection, to: context.outputDirectory.appendingPathComponent("dev_selection.jsonl"))
+        }
+        guard let modelFile = modelInput.artifacts[chosen] else {
+            throw StageFailure("stage '\(modelInput.stage)' has no '\(chosen)' artifact", retryable: false)
+        }
+        let records = try scorer.score(test, model: modelFile, keyPrefix: "test/")
+        try RecordLine.write(records.map(RecordLine.encode),
+                             to: context.outputDirectory.appendingPathComponent("predictions.jsonl"))
+        summary.merge(Self.metrics(records), uniquingKeysWith: { _, new in new })
+        summary["selected"] = .string(chosen)
+        var artifacts = ["predictions": "predictions.jsonl"]
+        if !dev.isEmpty { artifacts["dev_selection"] = "dev_selection.jsonl" }
+        return StageOutcome(artifacts: artifacts, summary: summary)
+    }
+
+    /// pass@1, Wilson interval, no-answer rate, accuracy by difficulty.
+    static func metrics(_ records: [[String: JSONValue]]) -> [String: JSONValue] {
+        let n = records.count
+        let correct = records.filter { $0["correct"]?.boolValue == true }.count
+        let noAnswer = records.filter { $0["answer"]?.isNull ?? true }.count
+        let interval = WilsonInterval(successes: correct, total: n)
+        var byDifficulty: [Int: (Int, Int)] = [:]
+        for r in records {
+            let d = r["difficulty"]?.intValue ?? 0
+            let ok = r["correct"]?.boolValue == true ? 1 : 0
+            byDifficulty[d, default: (0, 0)] = (byDifficulty[d, default: (0, 0)].0 + ok, byDifficulty[d, default: (0, 0)].1 + 1)
+        }
+        return [
+            "accuracy": .double(n == 0 ? 0 : Double(correct) / Double(n)),
+            "ci_low": .double(interval.lower), "ci_high": .double(interval.upper),
+            "n": .int(Int64(n)), "correct": .int(Int64(correct)), "no_answer": .int(Int64(noAnswer)),
+            "no_answer_rate": .double(n == 0 ? 0 : Double(noAnswer) / Double(n)),
+            "by_difficulty": .object(Dictionary(uniqueKeysWithValues: byDifficulty.map {
+                (String($0.key), JSONValue.double(Double($0.value.0) / Double($0.value.1)))
+            })),
+        ]
+    }
+}
+
+/// Greedy answers for one split with one model file, through the ledger.
+struct SplitScorer {
+    var context: any StageContext
+    var builder: RecordBuilder
+    var maxTokens: Int
+    var batch: Int
+
+    func score(_ problems: [Problem], model: URL, keyPrefix: String) throws -> [[String: JSONValue]] {
+        guard !problems.isEmpty else { return [] }
+        let generation = Generation(pool: try ModelPool(file: model), maxTokens: maxTokens, temperature: 0,
+                                    topK: nil, topP: nil)
+        let keys = problems.map { keyPrefix + $0.id }
+        let builder = self.builder
+        let payloads = try LedgeredMap(keys: keys, chunkSize: batch, workers: context.threads).run(context) { chunk in
+            let texts = try generation.complete(chunk.map { builder.cot(question: problems[$0].question, solution: "").prompt },
+                                                seeds: chunk.map { _ in 0 })
+            return zip(chunk, texts).map { RecordLine.encode(SampleRecord.make(problem: problems[$0], sample: 0, text: $1)) }
+        }
+        return try payloads.map { try JSONValue.parse($0).objectValue ?? [:] }
+    }
+}

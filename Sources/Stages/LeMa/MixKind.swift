@@ -1,0 +1,148 @@
+import Foundation
+import LemaCore
+import Math
+import StageAPI
+
+/// `mix`: the training set — CoT examples plus correction examples at a ratio, or one of the paper's controls.
+///
+/// `ratio` is the number of correction examples per CoT example (0.25 → one correction per four CoT examples),
+/// capped by the corrections available (the summary says when it was capped). Corrections are taken in one seeded
+/// order that does not depend on the ratio, so a ratio sweep's sets are nested (0.25 ⊂ 0.5 ⊂ 1).
+public struct MixKind: StageKind {
+    public init() {}
+    public let name = "mix"
+    public let version = 1
+    public let summary = "Build a training set from CoT and correction data (ratio, same-size controls, ablations)."
+
+    static let modes = ["lema", "cot-only", "cot-same-size", "corrected-as-cot"]
+
+    public var parameters: [ParameterSpec] {
+        [
+            ParameterSpec("cot", .reference, default: nil, doc: "CoT data: a dataset split (each problem's gold solution)."),
+            ParameterSpec("corrections", .reference, default: nil, doc: "Correction records (a `correct` or `dedupe` stage)."),
+            ParameterSpec("pool", .references, default: .array([]),
+                          doc: "Extra CoT problems for `cot-same-size` (e.g. the dataset's `pool` split); when short, CoT examples are repeated."),
+            ParameterSpec("mode", .choice(Self.modes), default: .string("lema"),
+                          doc: "`lema`: CoT + corrections; `cot-only`; `cot-same-size`: CoT + as many extra CoT examples as corrections; `corrected-as-cot`: CoT + each correction's corrected solution as a CoT example."),
+            ParameterSpec("ratio", .double, default: .double(1.0),
+                          doc: "Correction (or control) examples per CoT example; capped by the corrections available."),
+            ParameterSpec("total", .int, default: .int(0),
+                          doc: "If > 0: the exact size of the set (a seeded subset); fails when fewer examples exist."),
+            ParameterSpec("drop", .list(.choice(["step", "explanation", "solution"])), default: .array([]),
+                          doc: "Correction components to leave out of correction examples (the paper's ablations)."),
+            ParameterSpec("templates", .choice(["paper", "compact"]), default: .string("paper"),
+                          doc: "Prompt templates: the paper's, or short ones for tiny models."),
+            ParameterSpec("style", .choice(["elided", "full"]), default: .string("elided"),
+                          doc: "Correction targets write `...` for unchanged earlier steps (`elided`) or repeat them (`full`)."),
+        ]
+    }
+
+    public func validate(_ params: [String: JSONValue]) -> [ParameterProblem] {
+        var out: [ParameterProblem] = []
+        if let r = params["ratio"]?.doubleValue, r < 0 {
+            out.append(ParameterProblem(parameter: "ratio", message: "ratio must be ≥ 0 (got \(r))"))
+        }
+        if let drop = params["drop"]?.arrayValue, drop.count >= 3 {
+            out.append(ParameterProblem(parameter: "drop", message: "drop leaves nothing of a correction; keep at least one component"))
+        }
+        return out
+    }
+
+    public func run(_ context: any StageContext) throws -> StageOutcome {
+        let p = ParameterValues(context.params, specs: parameters, stage: context.stageName)
+        let mode = try p.string("mode")
+        let builder = RecordBuilder(templates: try p.string("templates") == "compact" ? .compact : .paper,
+                                    style: try p.string("style") == "full" ? .full : .elided)
+        var components = CorrectionComponents.all
+        for part in try p.strings("drop") {
+            switch part {
+            case "step": components.remove(.step)
+            case "explanation": components.remove(.explanation)
+            default: components.remove(.solution)
+            }
+        }
+        let cotProblems = try ProblemFiles.read(context, parameter: "cot")
+        var examples: [(id: String, source: String, record: TrainingRecord)] = cotProblems.map {
+            ($0.id, "cot", builder.cot(question: $0.question, solution: $0.solution))
+        }
+        guard let correctionInput = context.inputs("corrections").first else {
+            throw StageFailure("stage '\(context.stageName)': no input bound to 'corrections'", retryable: false)
+        }
+        var corrections = try JSONLines.read(try correctionInput.file(default: "corrections")).map { try $0.object() }
+        // One order per correction set, independent of ratio and mode: sweeps get nested subsets.
+        var orderRNG = SeededRNG(seed: SeededRNG.derive(0x4C654D61, correctionInput.fingerprint))
+        orderRNG.shuffle(&corrections)
+        let wanted = Int((try p.double("ratio") * Double(cotProblems.count)).rounded())
+        let used = mode == "cot-only" ? 0 : min(wanted, corrections.count)
+        var summary: [String: JSONValue] = ["available_corrections": .int(Int64(corrections.count)),
+                                            "wanted": .int(Int64(wanted)), "capped": .bool(used < wanted && mode != "cot-only")]
+        switch mode {
+        case "lema":
+            for c in corrections.prefix(used) {
+                let (question, original, correction) = try Self.decode(c)
+                examples.append((Self.id(c), "correction",
+                                 builder.correction(question: question, original: original, correction: correction,
+                                                    components: components)))
+            }
+        case "corrected-as-cot":
+            for c in corrections.prefix(used) {
+                let (question, original, correction) = try Self.decode(c)
+                examples.append((Self.id(c), "corrected-as-cot",
+                                 builder.correctedAsCoT(question: question, original: original, correction: correction)))
+            }
+        case "cot-same-size":
+            var pool = try ProblemFiles.read(context, parameter: "pool")
+            var poolRNG = SeededRNG(seed: SeededRNG.derive(0x506F6F6C, correctionInput.fingerprint))
+            poolRNG.shuffle(&pool)
+            var repeated = 0
+            for i in 0..<used {
+                let problem: Problem
+                if i < pool.count { problem = pool[i] } else {
+                    problem = cotProblems[poolRNG.nextInt(below: max(1, cotProblems.count))]
+                    repeated += 1
+                }
+                examples.append((problem.id + (i < pool.count ? "" : "#rep\(i)"), "cot-extra",
+                                 builder.cot(question: problem.question, solution: problem.solution)))
+            }
+            summary["repeated_cot"] = .int(Int64(repeated))
+        default:
+            break
+        }
+        var rng = SeededRNG(seed: context.seed)
+        rng.shuffle(&examples)
+        let total = try p.int("total")
+        if total > 0 {
+            guard examples.count >= total else {
+                throw StageFailure("stage '\(context.stageName)': total \(total) asked but only \(examples.count) "
+                    + "examples exist in mode '\(mode)'; lower total or add data", retryable: false)
+            }
+            examples = Array(examples.prefix(total))
+        }
+        let lines = examples.map { e in
+            RecordLine.encode(["id": .string(e.id), "source": .string(e.source),
+                               "prompt": .string(e.record.prompt), "target": .string(e.record.target)])
+        }
+        try RecordLine.write(lines, to: context.outputDirectory.appendingPathComponent("mix.jsonl"))
+        var bySource: [String: Int64] = [:]
+        for e in examples { bySource[e.source, default: 0] += 1 }
+        for (source, n) in bySource { summary[source] = .int(n) }
+        summary["total"] = .int(Int64(examples.count))
+        return StageOutcome(artifacts: ["train": "mix.jsonl"], summary: summary)
+    }
+
+    static func id(_ c: [String: JSONValue]) -> String {
+        "\(c["problem_id"]?.stringValue ?? "?")#\(c["sample"]?.intValue ?? 0)"
+    }
+
+    /// A correction record back to (question, original solution, correction).
+    static func decode(_ c: [String: JSONValue]) throws -> (String, Solution, Correction) {
+        guard let question = c["question"]?.stringValue, let original = c["original"]?.stringValue,
+              let step = c["incorrect_step"]?.intValue, let explanation = c["explanation"]?.stringValue,
+              let steps = c["corrected_steps"]?.stringValue else {
+            throw StageFailure("correction record \(id(c)) lacks question/original/incorrect_step/explanation/"
+                + "corrected_steps", retryable: false)
+        }
+        return (question, Solution(parsing: original),
+                Correction(incorrectStep: step, explanation: explanation, correctedSteps: Solution(parsing: steps).steps))
+    }
+}

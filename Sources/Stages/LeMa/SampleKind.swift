@@ -1,0 +1,80 @@
+import Foundation
+import LemaCore
+import Math
+import StageAPI
+import TinyGPT
+
+/// `sample`: k reasoning paths per question from a trained model; one ledger item per (question, sample), each
+/// record keeping the text, the extracted answer and whether it is correct.
+public struct SampleKind: StageKind {
+    public init() {}
+    public let name = "sample"
+    public let version = 1
+    public let summary = "Sample k reasoning paths per question from a model; answers extracted and checked."
+
+    public var parameters: [ParameterSpec] {
+        [
+            ParameterSpec("model", .reference, default: nil, doc: "A `train` stage (its `model` artifact)."),
+            ParameterSpec("questions", .reference, default: nil, doc: "A dataset split."),
+            ParameterSpec("k", .int, default: .int(4), doc: "Samples per question."),
+            ParameterSpec("temperature", .double, default: .double(0.8), doc: "Softmax temperature (0 = greedy)."),
+            ParameterSpec("top_k", .int, default: .int(0), doc: "Keep the k most likely tokens (0 = off)."),
+            ParameterSpec("top_p", .double, default: .double(1.0), doc: "Nucleus sampling mass (1 = off)."),
+            ParameterSpec("max_tokens", .int, default: .int(160), doc: "Most tokens generated per path."),
+            ParameterSpec("templates", .choice(["paper", "compact"]), default: .string("paper"),
+                          doc: "Prompt template (must match the model's training data)."),
+            ParameterSpec("limit", .int, default: .int(0), doc: "Use only the first N questions (0 = all)."),
+            ParameterSpec("batch", .int, default: .int(32), doc: "Paths generated together (one ledger chunk)."),
+        ]
+    }
+
+    public func validate(_ params: [String: JSONValue]) -> [ParameterProblem] {
+        var out: [ParameterProblem] = []
+        if let k = params["k"]?.intValue, k < 1 { out.append(.init(parameter: "k", message: "k must be at least 1")) }
+        if let t = params["temperature"]?.doubleValue, t < 0 {
+            out.append(.init(parameter: "temperature", message: "temperature must be ≥ 0"))
+        }
+        if let p = params["top_p"]?.doubleValue, !(p > 0 && p <= 1) {
+            out.append(.init(parameter: "top_p", message: "top_p must be in (0, 1]"))
+        }
+        return out
+    }
+
+    public func run(_ context: any StageContext) throws -> StageOutcome {
+        let p = ParameterValues(context.params, specs: parameters, stage: context.stageName)
+        guard let modelInput = context.inputs("model").first else {
+            throw StageFailure("stage '\(context.stageName)': no input bound to 'model'", retryable: false)
+        }
+        var problems = try ProblemFiles.read(context, parameter: "questions")
+        let limit = try p.int("limit")
+        if limit > 0 { problems = Array(problems.prefix(limit)) }
+        let k = try p.int("k")
+        let builder = RecordBuilder(templates: try p.string("templates") == "compact" ? .compact : .paper)
+        let topK = try p.int("top_k"), topP = try p.double("top_p")
+        let generation = Generation(pool: try ModelPool(file: try ModelFiles.modelFile(modelInput)),
+                                    maxTokens: try p.int("max_tokens"), temperature: Float(try p.double("temperature")),
+                                    topK: topK > 0 ? topK : nil, topP: topP < 1 ? Float(topP) : nil)
+        let items = problems.flatMap { problem in (0..<k).map { (problem, $0) } }
+        let keys = items.map { "\($0.0.id)#\($0.1)" }
+        let seed = context.seed
+        let map = LedgeredMap(keys: keys, chunkSize: try p.int("batch"), workers: context.threads)
+        let payloads = try map.run(context) { chunk in
+            let prompts = chunk.map { builder.cot(question: items[$0].0.question, solution: "").prompt }
+            let texts = try generation.complete(prompts, seeds: chunk.map { SeededRNG.derive(seed, keys[$0]) })
+            return zip(chunk, texts).map { i, text in
+                RecordLine.encode(SampleRecord.make(problem: items[i].0, sample: items[i].1, text: text))
+            }
+        }
+        try RecordLine.write(payloads, to: context.outputDirectory.appendingPathComponent("samples.jsonl"))
+        var correct: Int64 = 0, noAnswer: Int64 = 0
+        for payload in payloads {
+            let o = try JSONValue.parse(payload)
+            if o["correct"]?.boolValue == true { correct += 1 }
+            if o["answer"]?.isNull ?? true { noAnswer += 1 }
+        }
+        return StageOutcome(artifacts: ["samples": "samples.jsonl"], summary: [
+            "questions": .int(Int64(problems.count)), "sampled": .int(Int64(payloads.count)),
+            "correct": .int(correct), "wrong": .int(Int64(payloads.count) - correct), "no_answer": .int(noAnswer),
+        ])
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+import LemaCore
+import Math
+import StageAPI
+import TinyGPT
+
+/// `train`: the in-process tiny GPT trained on (prompt, target) examples with the loss on the target only.
+/// Checkpoints (weights, AdamW moments, RNG, data cursor, step) are written every `checkpoint_every` steps; after a
+/// crash the stage resumes from the latest one and produces bit-identical weights and loss curve.
+public struct TrainKind: StageKind {
+    public init() {}
+    public let name = "train"
+    public let version = 1
+    public let summary = "Train (or fine-tune) the in-process tiny GPT; resumable from checkpoints."
+
+    public var parameters: [ParameterSpec] {
+        [
+            ParameterSpec("data", .references, default: nil,
+                          doc: "Training data: dataset splits (become CoT examples) and/or `mix` outputs (prompt/target records)."),
+            ParameterSpec("init", .references, default: .array([]),
+                          doc: "Start from this train stage's final weights (at most one; its model shape and tokenizer are kept). Empty: from scratch."),
+            ParameterSpec("templates", .choice(["paper", "compact"]), default: .string("paper"),
+                          doc: "Prompt template for dataset inputs (must match `sample`/`evaluate`)."),
+            ParameterSpec("tokenizer", .choice(["char", "bpe"]), default: .string("char"),
+                          doc: "From scratch: character-level over printable ASCII, or byte-pair merges learned on the data (digits stay single tokens)."),
+            ParameterSpec("bpe_merges", .int, default: .int(256), doc: "BPE: merges to learn."),
+            ParameterSpec("layers", .int, default: .int(2), doc: "Transformer blocks (ignored with `init`: must match or be left at default)."),
+            ParameterSpec("d_model", .int, default: .int(128), doc: "Residual width."),
+            ParameterSpec("heads", .int, default: .int(4), doc: "Attention heads (divides d_model)."),
+            ParameterSpec("context", .int, default: .int(320), doc: "Context length in tokens (longer examples lose the oldest prompt tokens)."),
+            ParameterSpec("steps", .int, default: .int(1000), doc: "Optimizer steps (ignored when `epochs` > 0)."),
+            ParameterSpec("epochs", .double, default: .double(0), doc: "If > 0: train for this many passes over the data instead of `steps`."),
+            ParameterSpec("batch_size", .int, default: .int(16), doc: "Examples per step."),
+            ParameterSpec("layout", .choice(["pad", "pack"]), default: .string("pad"),
+                          doc: "One example per row (`pad`) or several per row (`pack`)."),
+            ParameterSpec("lr", .double, default: .double(1e-3), doc: "Peak learning rate."),
+            ParameterSpec("warmup", .int, default: .int(50), doc: "Linear warm-up steps."),
+            ParameterSpec("schedule", .choice(["cosine", "constant"]), default: .string("cosine"), doc: "Decay after warm-up."),
+            ParameterSpec("min_lr_ratio", .double, default: .double(0.1), doc: "Cosine floor as a fraction of `lr`."),
+            ParameterSpec("weight_decay", .double, default: .double(0.1), doc: "AdamW decoupled weight decay (matrices only)."),
+            ParameterSpec("beta1", .double, default: .double(0.9), doc: "AdamW β1."),
+            ParameterSpec("beta2", .double, default: .double(0.95), doc: "AdamW β2."),
+            ParameterSpec("grad_clip", .double, default: .double(1.0), doc: "Global gradient-norm clip (0 = off)."),
+            ParameterSpec("checkpoint_every", .int, default: .int(200), doc: "Steps between checkpoints (also kept as `ckpt_<step>` artifacts for dev selection)."),
+        ]
+    }
+
+    public func validate(_ params: [String: JSONValue]) -> [ParameterProblem] {
+        var out: [ParameterProblem] = []
+        if let d = params["d_model"]?.intValue, let h = params["heads"]?.intValue, h > 0, d % h != 0 {
+            out.append(ParameterProblem(parameter: "heads", message: "d_model \(d) is not divisible by heads \(h)"))
+        }
+        if (params["init"]?.arrayValue?.count ?? 0) > 1 {
+            out.append(ParameterProblem(parameter: "init", message: "init takes at most one train stage"))
+        }
+        for key in ["steps", "batch_size", "checkpoint_every", "layers", "d_model", "heads", "context"] {
+            if let v = params[key]?.intValue, v < 1 {
+                out.append(ParameterProblem(parameter: key, message: "\(key) must be at least 1 (got \(v))"))
+            }
+        }
+        return out
+    }
+
+    public func run(_ context: any StageContext) throws -> StageOutcome {
+        let p = ParameterValues(context.params, specs: parameters, stage: context.stageName)
+        let setup = try TrainingSetup(p, context: context)
+        return try TrainingLoop(setup: setup, context: context).run()
+    }
+}
