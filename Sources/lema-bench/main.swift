@@ -1,1 +1,21 @@
-print("lema-bench")
+import Foundation
+
+// lema-bench: benchmarks print figures; they are never tests.
+//   lema-bench engine [...]   orchestration overhead (fan-out, chain, rerun, command nodes vs xargs) and the ledger
+//   lema-bench ledger [...]   1,000,000 ledger items through the store
+//   lema-bench kernels [...]  tiny-GPT training/sampling tokens/s (configs S, M, L) and GEMM GFLOP/s
+let arguments = Array(CommandLine.arguments.dropFirst())
+let usage = "usage: lema-bench engine|ledger|kernels [options]   (see docs/operations.md#benchmarks)"
+do {
+    switch arguments.first {
+    case "engine": try EngineBench.main(Array(arguments.dropFirst()))
+    case "ledger": try LedgerBench.main(Array(arguments.dropFirst()))
+    case "kernels": try KernelsBench.main(Array(arguments.dropFirst()))
+    default:
+        FileHandle.standardError.write(Data((usage + "\n").utf8))
+        exit(2)
+    }
+} catch {
+    FileHandle.standardError.write(Data("lema-bench: error: \(error)\n".utf8))
+    exit(1)
+}

@@ -1,10 +1,10 @@
 import StageAPI
 import Stages
 
-/// Every stage kind a spec may use. The generic kinds (`command`, `map`, `noop`) come from Stages/Generic; the LeMa
-/// kinds are registered here as they land.
+/// Every stage kind a spec may use: the generic ones (`command`, `map`, `noop`) and the LeMa experiment's.
 public enum KindCatalog {
-    public static var registry: KindRegistry {
-        KindRegistry(GenericKinds.all)
-    }
+    public static let registry = KindRegistry(GenericKinds.all + [
+        DatasetKind(), TrainKind(), SampleKind(), FilterKind(), CorrectKind(), DedupeKind(), MixKind(),
+        EvaluateKind(), ReportKind(),
+    ])
 }
