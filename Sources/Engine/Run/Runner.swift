@@ -33,12 +33,17 @@ public final class Runner {
         if options.dryRun { return try dryRun(start: start) }
 
         let pid = getpid()
+        let profile = PhaseClock(enabled: ProcessInfo.processInfo.environment["LEMA_PROFILE"] != nil)
         try store.acquireRunLock(pid: pid, command: options.commandLine)
         defer { try? store.releaseRunLock(pid: pid) }
+        profile.mark("lock")
         try store.register(graph)
+        profile.mark("register")
         let reclaimed = try store.reclaimOrphans()
         let records = try store.nodeRecords()
+        profile.mark("read records")
         let plan = Planner.plan(graph: graph, records: records, only: options.only)
+        profile.mark("plan")
         let toRun = plan.values.filter(\.willRun).count
 
         let recorder = StateRecorder(store: store)
@@ -63,13 +68,35 @@ public final class Runner {
         }
         reporter.start()
         var summary = scheduler.execute()
+        profile.mark("execute")
         trap?.uninstall()
         reporter.stop()
         let flushError = Result { try recorder.flush() }
         try store.flush()
         try flushError.get()
+        profile.mark("flush")
+        profile.report()
         summary.wallSeconds = Date().timeIntervalSince(start)
         return summary
+    }
+
+    /// Wall time per phase of a run, printed to stderr when LEMA_PROFILE is set (for tuning, not for users).
+    private final class PhaseClock {
+        let enabled: Bool
+        var last = DispatchTime.now().uptimeNanoseconds
+        var phases: [(String, Double)] = []
+        init(enabled: Bool) { self.enabled = enabled }
+        func mark(_ name: String) {
+            guard enabled else { return }
+            let now = DispatchTime.now().uptimeNanoseconds
+            phases.append((name, Double(now - last) / 1e6))
+            last = now
+        }
+        func report() {
+            guard enabled else { return }
+            let text = phases.map { String(format: "%@ %.1f ms", $0.0, $0.1) }.joined(separator: ", ")
+            FileHandle.standardError.write(Data("lema profile: \(text)\n".utf8))
+        }
     }
 
     private func dryRun(start: Date) throws -> RunSummary {

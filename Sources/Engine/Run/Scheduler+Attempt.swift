@@ -95,10 +95,10 @@ extension Scheduler {
         var inputs: [String: [InputArtifact]] = [:]
         for (parameter, edges) in node.inputs {
             inputs[parameter] = edges.map { edge in
-                let parentIndex = parents[i].first { nodes[$0].id == edge.nodeID }
+                let parentIndex = indexByID[edge.nodeID]
                 let outcome = parentIndex.flatMap { outcomes[$0] } ?? StageOutcome()
                 var summary = outcome.summary
-                if let parentIndex { summary["_variants"] = variantsValue(of: nodes[parentIndex]) }
+                if let parentIndex { summary["_variants"] = variantsValue(of: parentIndex) }
                 return InputArtifact(stage: edge.stage, fingerprint: edge.nodeID, selected: edge.artifact,
                                      artifacts: outcome.artifacts.mapValues { runDirectory.appendingPathComponent($0) },
                                      summary: summary)
@@ -109,12 +109,16 @@ extension Scheduler {
                            store: recorder.store, reporter: reporter)
     }
 
-    /// `[{"name": variant, "params": {…}}]` for the variants containing `node`, in variant order.
-    private func variantsValue(of node: GraphNode) -> JSONValue {
-        .array(node.variants.map { name in
+    /// `[{"name": variant, "params": {…}}]` for the variants containing node `i`, in variant order; computed once
+    /// per node (a fan-in of 10,000 children of one parent asks 10,000 times). Caller holds `lock`.
+    private func variantsValue(of i: Int) -> JSONValue {
+        if let cached = variantsValues[i] { return cached }
+        let value = JSONValue.array(nodes[i].variants.map { name in
             let params = graph.variants.first { $0.name == name }?.params ?? [:]
             return .object(["name": .string(name), "params": .object(params)])
         })
+        variantsValues[i] = value
+        return value
     }
 
     // MARK: Booking results

@@ -36,6 +36,7 @@ final class Scheduler: @unchecked Sendable {
     /// Node index → children indices.
     let children: [[Int]]
     let parents: [[Int]]
+    let indexByID: [String: Int]
 
     let lock = NSCondition()
     // Everything below is guarded by `lock`.
@@ -53,6 +54,8 @@ final class Scheduler: @unchecked Sendable {
     var attemptsThisRun: [Int]
     /// Outcomes of finished (or skipped) nodes, for their children's inputs.
     var outcomes: [Int: StageOutcome] = [:]
+    /// `_variants` input summaries by producer node (see `makeContext`).
+    var variantsValues: [Int: JSONValue] = [:]
     var summary: RunSummary
 
     init(graph: Graph, plan: [String: PlanDecision], records: [String: NodeRecord], options: RunOptions,
@@ -70,8 +73,8 @@ final class Scheduler: @unchecked Sendable {
         for (i, node) in nodes.enumerated() { indexByID[node.id] = i }
         var children = [[Int]](repeating: [], count: nodes.count)
         var parents = [[Int]](repeating: [], count: nodes.count)
-        for (i, node) in nodes.enumerated() {
-            for parentID in node.parentIDs {
+        for i in nodes.indices {
+            for parentID in nodes[i].parentIDs {
                 guard let p = indexByID[parentID] else { continue }
                 children[p].append(i)
                 parents[i].append(p)
@@ -79,17 +82,18 @@ final class Scheduler: @unchecked Sendable {
         }
         self.children = children
         self.parents = parents
+        self.indexByID = indexByID
         states = [NodeState](repeating: .waiting, count: nodes.count)
         remainingParents = [Int](repeating: 0, count: nodes.count)
         attemptsThisRun = [Int](repeating: 0, count: nodes.count)
         freeTokens = options.jobs
         summary = RunSummary(pipeline: graph.pipelineName)
 
-        for (i, node) in nodes.enumerated() {
-            let decision = plan[node.id] ?? .run(reason: Planner.Reason.newNode)
+        for i in nodes.indices {
+            let decision = plan[nodes[i].id] ?? .run(reason: Planner.Reason.newNode)
             guard decision.willRun else {
                 states[i] = .skipped
-                if let record = records[node.id] {
+                if let record = records[nodes[i].id] {
                     outcomes[i] = StageOutcome(artifacts: record.artifacts, summary: record.summary)
                 }
                 summary.skipped.append(entry(i, reason: decision.reason))

@@ -8,37 +8,58 @@ import StageAPI
 ///   inside a longer argument they are joined with spaces);
 /// - `{input.STAGE}` / `{input.STAGE.ARTIFACT}` — one input's file;
 /// - `map` only: `{item}` — the record's text, `{index}` — its 0-based line number.
-/// `{{` and `}}` stand for literal braces.
+/// `{{` and `}}` stand for literal braces; braces that do not enclose a placeholder name (shell code such as
+/// `${VAR}` or `{ cmd; }`) are kept as written.
 enum ArgvTemplate {
     enum Segment: Equatable {
         case literal(String)
         case placeholder(String)
     }
 
-    /// Splits one argument into literal text and placeholders. Throws on an unclosed `{`.
+    /// Splits one argument into literal text and placeholders. Only `{name}` / `{name.part…}` with an identifier
+    /// inside counts as a placeholder, and not after `$`: shell code passed to `sh -c` keeps its `${VAR}` and
+    /// `{ …; }` untouched. `{{` / `}}` are literal braces.
     static func parse(_ text: String) throws -> [Segment] {
         var segments: [Segment] = []
         var literal = ""
-        var chars = Array(text)[...]
-        while let c = chars.popFirst() {
-            if c == "{" {
-                if chars.first == "{" { chars.removeFirst(); literal.append("{"); continue }
-                guard let close = chars.firstIndex(of: "}") else {
-                    throw StageFailure("argv element '\(text)' has an unclosed '{' (write '{{' for a literal brace)",
-                                       retryable: false)
-                }
-                if !literal.isEmpty { segments.append(.literal(literal)); literal = "" }
-                segments.append(.placeholder(String(chars[chars.startIndex..<close])))
-                chars = chars[(close + 1)...]
-            } else if c == "}" {
-                if chars.first == "}" { chars.removeFirst() }
+        let chars = Array(text)
+        var i = 0
+        while i < chars.count {
+            let c = chars[i]
+            if c == "{", i + 1 < chars.count, chars[i + 1] == "{" {
+                literal.append("{")
+                i += 2
+            } else if c == "}", i + 1 < chars.count, chars[i + 1] == "}" {
                 literal.append("}")
+                i += 2
+            } else if c == "{", i == 0 || chars[i - 1] != "$",
+                      let close = chars[(i + 1)...].firstIndex(of: "}"), isPlaceholderName(chars[(i + 1)..<close]) {
+                if !literal.isEmpty { segments.append(.literal(literal)); literal = "" }
+                segments.append(.placeholder(String(chars[(i + 1)..<close])))
+                i = close + 1
             } else {
                 literal.append(c)
+                i += 1
             }
         }
         if !literal.isEmpty { segments.append(.literal(literal)) }
         return segments
+    }
+
+    /// `out`, `input.prep.data`, …: dot-separated words of letters, digits, `_` and `-`, starting with a letter.
+    private static func isPlaceholderName(_ name: ArraySlice<Character>) -> Bool {
+        guard let first = name.first, first.isLetter, first.isASCII else { return false }
+        var previousDot = false
+        for c in name {
+            if c == "." {
+                if previousDot { return false }
+                previousDot = true
+                continue
+            }
+            previousDot = false
+            guard c.isASCII, c.isLetter || c.isNumber || c == "_" || c == "-" else { return false }
+        }
+        return !previousDot
     }
 
     /// Placeholder names used anywhere in `argv` that are not allowed (for parameter validation).

@@ -97,15 +97,19 @@ public struct MapKind: StageKind {
         return StageOutcome(artifacts: ["outputs": "outputs.jsonl"], summary: ["records": .int(Int64(records.count))])
     }
 
-    /// Non-blank lines of `file` (a trailing `\r` is dropped).
+    /// Non-blank lines of `file` (split on LF bytes; a trailing CR is dropped).
     static func readRecords(_ file: URL) throws -> [String] {
         let data: Data
         do { data = try Data(contentsOf: file) } catch {
             throw StageFailure("cannot read map input \(file.path): \(error.localizedDescription)", retryable: false)
         }
-        return String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true)
-            .map { $0.hasSuffix("\r") ? String($0.dropLast()) : String($0) }
-            .filter { !$0.allSatisfy(\.isWhitespace) }
+        // Bytes, not Characters: Swift treats "\r\n" as one Character, so splitting a String on "\n" would merge
+        // CRLF lines.
+        return data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: true).compactMap { line in
+            let bytes = line.last == UInt8(ascii: "\r") ? line.dropLast() : line[...]
+            let text = String(decoding: bytes, as: UTF8.self)
+            return text.allSatisfy(\.isWhitespace) ? nil : text
+        }
     }
 
     private static func runRecord(index: Int, text: String, argv: [String], env: [String: String], directory: String,
