@@ -24,9 +24,13 @@ public struct FingerprintComponents: Sendable, Hashable, Codable {
 
     /// The exact text that is hashed: canonical JSON `{"inputs":{…},"kind":…,"params":{…},"version":…}`
     /// (with `"stage":…` before `"version"` when `stage` is set).
-    public var canonicalText: String {
+    public var canonicalText: String { canonicalText(inputsText: CanonicalJSON.inputsText(inputs)) }
+
+    /// `canonicalText` with the (possibly long) inputs part supplied, so variants of one set of components
+    /// (with and without `stage`) share it.
+    func canonicalText(inputsText: String) -> String {
         var out = "{\"inputs\":"
-        out += CanonicalJSON.inputsText(inputs)
+        out += inputsText
         out += ",\"kind\":"
         CanonicalJSON.quote(kind, into: &out)
         out += ",\"params\":" + params
@@ -57,9 +61,9 @@ extension GraphNode {
 public enum Fingerprint {
     /// Lower-case hex SHA-256 of the UTF-8 bytes of `text`.
     public static func sha256Hex(_ text: String) -> String {
-        let digest = SHA256.hash(data: Data(text.utf8))
-        var hex = ""
-        hex.reserveCapacity(64)
+        var text = text
+        // Hash the string's own UTF-8 storage (no intermediate Data copy); native strings are contiguous.
+        let digest = text.withUTF8 { SHA256.hash(data: UnsafeRawBufferPointer($0)) }
         let digits = Array("0123456789abcdef".utf8)
         var bytes: [UInt8] = []
         bytes.reserveCapacity(64)
@@ -67,7 +71,6 @@ public enum Fingerprint {
             bytes.append(digits[Int(byte >> 4)])
             bytes.append(digits[Int(byte & 0x0f)])
         }
-        hex = String(decoding: bytes, as: UTF8.self)
-        return hex
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

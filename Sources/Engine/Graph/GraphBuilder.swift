@@ -116,13 +116,14 @@ private struct NodeAssembler {
         }
         var components = FingerprintComponents(kind: stage.kind.name, kindVersion: stage.kind.version,
                                                params: resolution.paramsText, inputs: inputs.mapValues { $0.map(\.nodeID) })
-        var id = components.fingerprint
+        let inputsText = CanonicalJSON.inputsText(components.inputs)
+        var id = Fingerprint.sha256Hex(components.canonicalText(inputsText: inputsText))
         if let existing = byFingerprint[id], nodes[existing].stage != stage.name {
             // Another stage already does exactly this work. Stages stay distinct nodes (a user who writes two
             // stages expects two, and side-effecting commands must not merge), so this one's identity also
             // covers its name. Only such duplicates carry the name: renaming a stage keeps its fingerprint.
             components.stage = stage.name
-            id = components.fingerprint
+            id = Fingerprint.sha256Hex(components.canonicalText(inputsText: inputsText))
         }
         if let existing = byFingerprint[id] { return existing }
         let n = nodes.count

@@ -40,6 +40,8 @@ struct StageSpec {
     /// Where the stage's name is written under `stages:`.
     var location: SourceLocation
     var kind: any StageKind
+    /// `kind.parameters`, read once.
+    var parameters: [ParameterSpec] = []
     /// Kind parameters written in the spec, in the order written.
     var entries: [StageEntry]
     /// Engine keys (may contain interpolation, so resolved per variant).

@@ -31,6 +31,16 @@ extension SpecReader {
         return (stages, stageIndex)
     }
 
+    /// A kind's parameters, looked up once per kind (kinds may build `parameters` on every call).
+    mutating func kindInfo(_ kind: any StageKind) -> KindInfo {
+        if let known = kinds[kind.name] { return known }
+        let parameters = kind.parameters
+        let info = KindInfo(parameters: parameters,
+                            byName: Dictionary(parameters.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a }))
+        kinds[kind.name] = info
+        return info
+    }
+
     static func isStageName(_ s: String) -> Bool { Interpolation.isIdentifier(Substring(s)) }
 
     private mutating func readStage(_ entry: YAMLPair, index: Int, defined: Set<String>, names: [String],
@@ -63,7 +73,9 @@ extension SpecReader {
         var stage = StageSpec(name: name, index: index, location: entry.keyLocation, kind: kind, entries: [],
                               retries: nil, timeout: nil, threads: nil, after: [], references: [], usedParams: [],
                               dependencies: [])
-        let parameters = Dictionary(kind.parameters.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let info = kindInfo(kind)
+        let parameters = info.byName
+        stage.parameters = info.parameters
         var uses: [(String, SourceLocation)] = []
         for pair in pairs {
             switch pair.key {
@@ -77,9 +89,9 @@ extension SpecReader {
                 continue
             default:
                 guard let parameter = parameters[pair.key] else {
-                    let candidates = kind.parameters.map(\.name) + EngineKeys.all
+                    let candidates = info.parameters.map(\.name) + EngineKeys.all
                     let hint = Suggestions.hint(for: pair.key, in: candidates)
-                    let accepted = kind.parameters.map(\.name).sorted().joined(separator: ", ")
+                    let accepted = info.parameters.map(\.name).sorted().joined(separator: ", ")
                     diagnostics.error(pair.keyLocation, "unknown key '\(pair.key)' in stage '\(name)' (kind '\(kind.name)')"
                                       + (hint.isEmpty ? " — kind '\(kind.name)' accepts: \(accepted.isEmpty ? "no parameters" : accepted); every stage also accepts: after, retries, threads, timeout" : hint))
                     continue
@@ -98,7 +110,7 @@ extension SpecReader {
             }
             if !Interpolation.collectUses(pair.value, into: &uses, diagnostics: &diagnostics) { stage.unresolvable = true }
         }
-        for parameter in kind.parameters where parameter.isRequired && !pairs.contains(where: { $0.key == parameter.name }) {
+        for parameter in info.parameters where parameter.isRequired && !pairs.contains(where: { $0.key == parameter.name }) {
             diagnostics.error(entry.keyLocation,
                               "stage '\(name)' (kind '\(kind.name)') is missing required parameter '\(parameter.name)' (\(parameter.type))")
         }

@@ -1,12 +1,20 @@
 import LemaCore
 import StageAPI
 
+/// A kind's parameter list and the same by name.
+struct KindInfo {
+    var parameters: [ParameterSpec]
+    var byName: [String: ParameterSpec]
+}
+
 /// Reads the top level of a spec tree into a `PipelineSpec`, collecting every structural problem.
 /// Stage definitions are read in `SpecReader+Stages.swift`, sweeps in `SpecReader+Sweep.swift`.
 struct SpecReader {
     let fileName: String
     let registry: KindRegistry
     var diagnostics: DiagnosticCollector
+    /// Parameters by kind name, filled as kinds are met.
+    var kinds: [String: KindInfo] = [:]
 
     static let topLevelKeys = ["name", "description", "seed", "params", "sweep", "stages"]
 

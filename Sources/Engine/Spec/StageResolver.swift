@@ -67,7 +67,7 @@ struct StageResolver {
                 ok = false
             }
         }
-        for parameter in stage.kind.parameters where !written.contains(parameter.name) {
+        for parameter in stage.parameters where !written.contains(parameter.name) {
             guard let d = parameter.defaultValue else { ok = false; continue }  // reported by the reader
             // Defaults go through the same normalisation as written values so both fingerprint alike.
             if case .double = parameter.type, case .int(let i) = d { params[parameter.name] = .double(Double(i)) }
