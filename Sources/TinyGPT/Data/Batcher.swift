@@ -78,7 +78,8 @@ public struct Batcher: Sendable {
     }
 
     /// A padded batch of the given examples in order, one per row (for evaluation; the layout is ignored).
-    /// Rows beyond `indices.count` are all padding; indices beyond `batchSize` are not used.
+    /// Rows beyond `indices.count` are all padding (`validLengths` 0); indices beyond `batchSize` are not used.
+    /// Every index must be in `examples.indices` (the caller derives them from `examples.count`).
     public func paddedBatch(of indices: [Int]) -> BatchArrays {
         var builder = RowBuilder(batchSize: batchSize, length: length)
         for (row, index) in indices.prefix(batchSize).enumerated() {
