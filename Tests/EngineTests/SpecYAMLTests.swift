@@ -92,6 +92,16 @@ struct SpecYAMLTests {
         #expect(diagnostics.items.map(\.description) == ["f.yaml:1:3: error: mapping keys must be scalars, got a list"])
     }
 
+    @Test func explicitDocumentMarkersAreAccepted() throws {
+        let graph = try SpecFixtures.compile("%YAML 1.2\n---\nname: y\nstages:\n  g: {kind: gen}\n...\n")
+        #expect(graph.nodes.count == 1)
+    }
+
+    @Test func commentsOnlyIsAnEmptySpec() {
+        #expect(SpecFixtures.errors("# nothing here\n\n") == [
+            "spec.yaml:1:1: error: the spec is empty: it needs at least 'name' and 'stages'"])
+    }
+
     @Test func anchorsInXKeysAreIgnoredAtTopLevel() throws {
         let graph = try SpecFixtures.compile("""
             name: y
