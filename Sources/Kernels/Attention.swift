@@ -17,7 +17,7 @@ public enum Attention {
     ) {
         let hd = C / NH
         let scale = 1 / Float(hd).squareRoot()
-        BLAS.useThreads(1)
+        BLAS.ensureSingleThreaded()
         Parallel.forEachChunk(count: B * NH, threads: threads) { pairs in
             for bh in pairs {
                 let b = bh / NH, h = bh % NH
@@ -82,7 +82,7 @@ public enum Attention {
     ) {
         let hd = C / NH
         let scale = 1 / Float(hd).squareRoot()
-        BLAS.useThreads(1)
+        BLAS.ensureSingleThreaded()
         Parallel.forEachChunkIndexed(count: B * NH, threads: threads) { chunk, pairs in
             let ds = scratch + chunk * T * T  // (T,T) this thread's dP, then dS
             for bh in pairs {

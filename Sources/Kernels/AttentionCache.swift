@@ -31,6 +31,7 @@ extension Attention {
     ) {
         let hd = C / NH
         let scale = 1 / Float(hd).squareRoot()
+        BLAS.ensureSingleThreaded()
         Parallel.forEachChunkIndexed(count: B * NH, threads: threads) { chunk, pairs in
             let scores = scratch + chunk * maxT  // (maxT)
             for bh in pairs {
@@ -40,11 +41,12 @@ extension Attention {
                 let kc = kCache + bh * maxT * hd, vc = vCache + bh * maxT * hd  // (maxT,hd)
                 (kc + pos * hd).update(from: q + C, count: hd)
                 (vc + pos * hd).update(from: q + 2 * C, count: hd)
-                for j in 0...pos { scores[j] = scale * FastMath.dot(q, kc + j * hd, hd) }
+                // scores = scale · K[0...pos] q ; out = V[0...pos]ᵀ p  (OpenBLAS GEMVs: its SIMD kernels)
+                BLAS.sgemv(transA: false, m: pos + 1, n: hd, alpha: scale, a: kc, lda: hd, x: q, beta: 0, y: scores)
                 maskedSoftmax(scores, visible: pos + 1, count: pos + 1)
-                let o = out + b * C + h * hd  // (hd)
-                o.update(repeating: 0, count: hd)
-                for j in 0...pos { FastMath.axpy(scores[j], vc + j * hd, o, hd) }
+                BLAS.sgemv(
+                    transA: true, m: pos + 1, n: hd, alpha: 1, a: vc, lda: hd, x: scores, beta: 0,
+                    y: out + b * C + h * hd)
             }
         }
     }

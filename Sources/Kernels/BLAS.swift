@@ -2,22 +2,22 @@ import COpenBLAS
 
 /// Thin access to OpenBLAS.
 ///
-/// OpenBLAS keeps its thread count in one process-global variable. Kernels therefore set it right before every
-/// GEMM to the `threads` the caller passed (`BLAS.useThreads`), and attention sets it to 1 while it runs many small
-/// GEMMs on its own `concurrentPerform` threads. The value is cached so repeated calls cost a compare. Two models
-/// running concurrently in one process with different thread budgets would race on that global; that only changes
-/// speed, never results: OpenBLAS splits GEMMs over rows/columns of the output, not over the reduction dimension,
-/// so every output element is the same sum in the same order whatever the thread count (tests check this).
+/// OpenBLAS keeps its thread count in one process-global variable, and its idle worker threads spin
+/// (sched_yield) between calls — costly for the many small GEMMs of a tiny model and unfair to other work on the
+/// machine. So OpenBLAS always runs single-threaded here (`ensureSingleThreaded`), and the kernels split each
+/// GEMM into row blocks themselves, one `concurrentPerform` chunk per thread the caller passed. That keeps the
+/// `threads` argument exact and per call (two models in one process never fight over the global), and results
+/// never depend on the thread count: a row block changes which call computes an output element, not the order
+/// of its reduction (tests check bit-identity between 1 and 2 threads).
 public enum BLAS {
-    nonisolated(unsafe) private static var current: Int32 = -1
+    nonisolated(unsafe) private static var singleThreaded = false
 
-    /// Makes the following GEMMs on this process use `threads` OpenBLAS threads.
+    /// Sets OpenBLAS to one thread (once; later calls cost a load and a compare).
     @inline(__always)
-    public static func useThreads(_ threads: Int) {
-        let t = Int32(max(1, threads))
-        if t != current {
-            current = t
-            openblas_set_num_threads(t)
+    public static func ensureSingleThreaded() {
+        if !singleThreaded {
+            openblas_set_num_threads(1)
+            singleThreaded = true
         }
     }
 
@@ -39,5 +39,16 @@ public enum BLAS {
         cblas_sgemm(
             CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
             blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
+    }
+
+    /// Row-major single-precision GEMV: y = alpha · op(A) · x + beta · y, A stored (m,n) with row stride lda.
+    @inline(__always)
+    public static func sgemv(
+        transA: Bool, m: Int, n: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int, x: UnsafePointer<Float>,
+        beta: Float, y: UnsafeMutablePointer<Float>
+    ) {
+        cblas_sgemv(
+            CblasRowMajor, transA ? CblasTrans : CblasNoTrans, blasint(m), blasint(n), alpha, a, blasint(lda), x, 1,
+            beta, y, 1)
     }
 }

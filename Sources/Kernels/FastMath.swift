@@ -89,7 +89,7 @@ public enum FastMath {
         while i + 8 <= n {
             let va = UnsafeRawPointer(a + i).loadUnaligned(as: SIMD8<Float>.self)
             let vb = UnsafeRawPointer(b + i).loadUnaligned(as: SIMD8<Float>.self)
-            acc = acc.addingProduct(va, vb)
+            acc += va * vb  // not addingProduct: without FMA in the target it becomes a libm fmaf call
             i += 8
         }
         var s = acc.sum()

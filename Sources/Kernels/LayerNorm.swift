@@ -17,7 +17,7 @@ public enum LayerNorm {
                 var c = 0
                 while c + 8 <= C {
                     let d = UnsafeRawPointer(x + c).loadUnaligned(as: SIMD8<Float>.self) - m
-                    v = v.addingProduct(d, d)
+                    v += d * d
                     c += 8
                 }
                 var variance = v.sum()

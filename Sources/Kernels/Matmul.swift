@@ -1,21 +1,40 @@
 /// Fully connected layer, torch.nn.Linear layout: out = inp · weightᵀ + bias, weight stored (OC, IC).
-/// The product goes to OpenBLAS (`BLAS.sgemm`); bias and its gradient are plain loops.
+/// The products go to single-threaded OpenBLAS calls on fixed-size blocks of the output, spread over the threads
+/// (see `BLAS`). Block sizes never depend on the thread count, so neither do the results. Bias and its gradient are
+/// plain loops.
 public enum Matmul {
+    /// Output rows per GEMM call when splitting rows (a multiple of OpenBLAS's 16-row micro-tile).
+    static let rowBlock = 256
+    /// Output columns (or weight rows) per GEMM call when splitting those.
+    static let columnBlock = 64
+
     /// - Parameters: out (N,OC), inp (N,IC), weight (OC,IC), bias (OC) or nil
     public static func forward(
         out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
         bias: UnsafePointer<Float>?, N: Int, IC: Int, OC: Int, threads: Int
     ) {
-        if let bias {
-            // Start from the bias in every row and let the GEMM accumulate onto it (beta = 1).
-            Parallel.forEachChunk(count: N, threads: threads) { rows in
-                for n in rows { (out + n * OC).update(from: bias, count: OC) }
+        BLAS.ensureSingleThreaded()
+        if N >= OC {
+            // Many rows (training, prefill): row blocks; each call packs the (small) weight itself.
+            Parallel.forEachBlock(count: N, blockSize: rowBlock, threads: threads) { rows in
+                // Start from the bias in every row and let the GEMM accumulate onto it (beta = 1).
+                if let bias { for n in rows { (out + n * OC).update(from: bias, count: OC) } }
+                BLAS.sgemm(
+                    transA: false, transB: true, m: rows.count, n: OC, k: IC, alpha: 1, a: inp + rows.lowerBound * IC,
+                    lda: IC, b: weight, ldb: IC, beta: bias == nil ? 0 : 1, c: out + rows.lowerBound * OC, ldc: OC)
+            }
+        } else {
+            // Few rows (decoding): column blocks, so the weight is read and packed once across threads.
+            Parallel.forEachBlock(count: OC, blockSize: columnBlock, threads: threads) { cols in
+                if let bias {
+                    for n in 0..<N { (out + n * OC + cols.lowerBound).update(from: bias + cols.lowerBound, count: cols.count) }
+                }
+                BLAS.sgemm(
+                    transA: false, transB: true, m: N, n: cols.count, k: IC, alpha: 1, a: inp, lda: IC,
+                    b: weight + cols.lowerBound * IC, ldb: IC, beta: bias == nil ? 0 : 1, c: out + cols.lowerBound,
+                    ldc: OC)
             }
         }
-        BLAS.useThreads(threads)
-        BLAS.sgemm(
-            transA: false, transB: true, m: N, n: OC, k: IC, alpha: 1, a: inp, lda: IC, b: weight, ldb: IC,
-            beta: bias == nil ? 0 : 1, c: out, ldc: OC)
     }
 
     /// dinp = dout · weight (overwritten, or added when `accumulateInput`), dweight += doutᵀ · inp, dbias += Σ dout.
@@ -26,15 +45,22 @@ public enum Matmul {
         dout: UnsafePointer<Float>, inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
         N: Int, IC: Int, OC: Int, accumulateInput: Bool = false, threads: Int
     ) {
-        BLAS.useThreads(threads)
+        BLAS.ensureSingleThreaded()
         if let dinp {
-            BLAS.sgemm(
-                transA: false, transB: false, m: N, n: IC, k: OC, alpha: 1, a: dout, lda: OC, b: weight, ldb: IC,
-                beta: accumulateInput ? 1 : 0, c: dinp, ldc: IC)
+            // dinp rows n depend on dout rows n only: split rows.
+            Parallel.forEachBlock(count: N, blockSize: rowBlock, threads: threads) { rows in
+                BLAS.sgemm(
+                    transA: false, transB: false, m: rows.count, n: IC, k: OC, alpha: 1,
+                    a: dout + rows.lowerBound * OC, lda: OC, b: weight, ldb: IC, beta: accumulateInput ? 1 : 0,
+                    c: dinp + rows.lowerBound * IC, ldc: IC)
+            }
         }
-        BLAS.sgemm(
-            transA: true, transB: false, m: OC, n: IC, k: N, alpha: 1, a: dout, lda: OC, b: inp, ldb: IC,
-            beta: 1, c: dweight, ldc: IC)
+        // dweight rows o (output channels) are independent: split them; each keeps the full sum over N.
+        Parallel.forEachBlock(count: OC, blockSize: columnBlock, threads: threads) { outs in
+            BLAS.sgemm(
+                transA: true, transB: false, m: outs.count, n: IC, k: N, alpha: 1, a: dout + outs.lowerBound, lda: OC,
+                b: inp, ldb: IC, beta: 1, c: dweight + outs.lowerBound * IC, ldc: IC)
+        }
         if let dbias {
             // Threads split the output channels; rows are summed in order (thread-count independent).
             Parallel.forEachChunk(count: OC, threads: threads) { cs in

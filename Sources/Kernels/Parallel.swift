@@ -26,6 +26,17 @@ public enum Parallel {
         }
     }
 
+    /// Calls `body(range)` once per fixed-size block of `0..<count` (the last block may be shorter), spreading
+    /// contiguous runs of blocks over the threads. The blocks do not depend on `threads`, so work whose result
+    /// depends on the block shape (a BLAS call: its edge kernels may sum in another order) stays bit-identical
+    /// whatever the thread count.
+    public static func forEachBlock(count: Int, blockSize: Int, threads: Int, _ body: (Range<Int>) -> Void) {
+        let blocks = (count + blockSize - 1) / blockSize
+        forEachChunk(count: blocks, threads: threads) { run in
+            for blk in run { body((blk * blockSize)..<min(count, (blk + 1) * blockSize)) }
+        }
+    }
+
     /// Like `forEachChunk`, but also passes the chunk index (`0..<threads`), e.g. to pick per-thread scratch memory.
     public static func forEachChunkIndexed(count: Int, threads: Int, _ body: (Int, Range<Int>) -> Void) {
         let chunks = max(1, min(threads, count))

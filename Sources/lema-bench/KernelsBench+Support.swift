@@ -54,7 +54,7 @@ extension KernelsBench {
     /// GFLOP/s of the GEMMs the model runs (N = 32·128 rows), each as forward, input-gradient and weight-gradient
     /// products, and of square sizes, against the FMA peak.
     static func gemmReport(_ o: Options) {
-        print("\nGEMM (OpenBLAS \(BLAS.coreName), \(o.threads) threads), GFLOP/s and share of the \(Int(o.peak)) GFLOP/s FMA peak (--peak):")
+        print("\nGEMM (OpenBLAS \(BLAS.coreName), row blocks on \(o.threads) threads as in the kernels), GFLOP/s and share of the \(Int(o.peak)) GFLOP/s FMA peak (--peak):")
         print("| shape (M×N×K) | what | GFLOP/s | of peak |")
         print("| --- | --- | ---: | ---: |")
         var shapes: [(Int, Int, Int, Bool, Bool, String)] = []
@@ -70,10 +70,14 @@ extension KernelsBench {
         for (m, n, k, ta, tb, what) in shapes {
             let a = FloatBuffer(count: m * k, value: 0.01), b = FloatBuffer(count: k * n, value: 0.02)
             let c = FloatBuffer(count: m * n)
-            BLAS.useThreads(o.threads)
+            BLAS.ensureSingleThreaded()
+            // The kernels' scheme: row blocks of C, one single-threaded OpenBLAS call per thread.
             func run() {
-                BLAS.sgemm(transA: ta, transB: tb, m: m, n: n, k: k, alpha: 1, a: a.pointer, lda: ta ? m : k,
-                           b: b.pointer, ldb: tb ? k : n, beta: 0, c: c.pointer, ldc: n)
+                Parallel.forEachChunk(count: m, threads: o.threads) { rows in
+                    BLAS.sgemm(transA: ta, transB: tb, m: rows.count, n: n, k: k, alpha: 1,
+                               a: a.pointer + (ta ? rows.lowerBound : rows.lowerBound * k), lda: ta ? m : k,
+                               b: b.pointer, ldb: tb ? k : n, beta: 0, c: c.pointer + rows.lowerBound * n, ldc: n)
+                }
             }
             run()
             let flops = 2.0 * Double(m * n * k)
@@ -91,6 +95,7 @@ extension KernelsBench {
     }
 }
 
+extension KernelsBench {
 /// The benchmark's text: Python stdlib sources in sorted order, lower-cased, mapped to the reference's 64-symbol
 /// vocabulary (unknown → '_'), first 1,000,000 symbols; a deterministic pseudo-text when no Python is installed.
 struct Corpus {
@@ -115,5 +120,43 @@ struct Corpus {
         }
         var rng = SeededRNG(seed: 42)
         return Corpus(ids: (0..<limit).map { _ in Int32(rng.nextInt(below: vocab.count)) }, source: "synthetic")
+    }
+}
+}
+
+extension KernelsBench {
+    /// CPU used by other processes during a timed window, in cores (as bench/kernels/benchutil.py): total busy
+    /// time from /proc/stat minus this process's own CPU time, over the wall time. Above ~0.1 the window is
+    /// contaminated by other work on the machine.
+    struct Contention {
+        let start = Date()
+        let busy0 = Contention.totalBusySeconds()
+        let own0 = Contention.ownCPUSeconds()
+
+        var otherCores: Double {
+            let wall = Date().timeIntervalSince(start)
+            let busy = Contention.totalBusySeconds() - busy0, own = Contention.ownCPUSeconds() - own0
+            return max(0, (busy - own) / max(wall, 1e-9))
+        }
+
+        static func totalBusySeconds() -> Double {
+            guard let text = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
+                let line = text.split(separator: "\n").first
+            else { return 0 }
+            let f = line.split(separator: " ").dropFirst().compactMap { Double($0) }
+            guard f.count >= 8 else { return 0 }
+            let busy = f[0] + f[1] + f[2] + f[5] + f[6] + f[7]  // user nice system irq softirq steal
+            return busy / Double(sysconf(Int32(_SC_CLK_TCK)))
+        }
+
+        static func ownCPUSeconds() -> Double {
+            var u = rusage()
+            #if os(Linux)
+            getrusage(RUSAGE_SELF.rawValue, &u)
+            #else
+            getrusage(RUSAGE_SELF, &u)
+            #endif
+            return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6
+        }
     }
 }

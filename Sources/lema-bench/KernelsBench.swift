@@ -98,15 +98,17 @@ enum KernelsBench {
         _ = try step()
         let one = Date().timeIntervalSince(t0)
         let perWindow = max(2, Int(o.windowSeconds / one))
-        var rates: [Double] = []
+        var rates: [Double] = [], others: [Double] = []
         var last: Float = 0
         for _ in 0..<o.windows {
+            let c = Contention()
             t0 = Date()
             for _ in 0..<perWindow { last = try step() }
             rates.append(Double(B * T * perWindow) / Date().timeIntervalSince(t0))
+            others.append(c.otherCores)
         }
         let med = median(rates)
-        print("[train] windows \(rates.map { fmt($0) }.joined(separator: " ")) tok/s; \(perWindow) steps/window; loss \(String(format: "%.3f", first)) → \(String(format: "%.3f", last))")
+        print("[train] windows \(rates.map { fmt($0) }.joined(separator: " ")) tok/s; other-process cores \(others.map { String(format: "%.2f", $0) }.joined(separator: " ")); \(perWindow) steps/window; loss \(String(format: "%.3f", first)) → \(String(format: "%.3f", last))")
         return (med, 1000 * Double(B * T) / med, trainer)
     }
 
@@ -122,13 +124,16 @@ enum KernelsBench {
         var options = SamplingOptions(maxNewTokens: newTokens, temperature: 1, seed: 7, useKVCache: kv)
         let warm = try Sampler.generate(model: model, prompts: prompts, options: options, threads: o.threads)
         guard warm.tokens.allSatisfy({ $0.count == newTokens }) else { throw BenchError("sampler stopped early") }
-        var times: [Double] = []
+        var times: [Double] = [], others: [Double] = []
         for run in 0..<(kv ? 5 : 3) {
             options.seed = UInt64(8 + run)
+            let c = Contention()
             let t0 = Date()
             _ = try Sampler.generate(model: model, prompts: prompts, options: options, threads: o.threads)
             times.append(Date().timeIntervalSince(t0))
+            others.append(c.otherCores)
         }
+        print("[sample \(kv ? "kv" : "nocache")] runs \(times.map { String(format: "%.3f s", $0) }.joined(separator: " ")); other-process cores \(others.map { String(format: "%.2f", $0) }.joined(separator: " "))")
         return Double(B * newTokens) / median(times)
     }
 
@@ -153,7 +158,9 @@ enum KernelsBench {
     }
 }
 
-struct BenchError: Error, CustomStringConvertible {
-    let description: String
-    init(_ d: String) { description = d }
+extension KernelsBench {
+    struct BenchError: Error, CustomStringConvertible {
+        let description: String
+        init(_ d: String) { description = d }
+    }
 }

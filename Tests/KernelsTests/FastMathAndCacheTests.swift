@@ -47,9 +47,11 @@ struct FastMathAndCacheTests {
     }
 
     /// Every kernel gives bit-identical results with 1 and 2 threads (the partitions never split a reduction).
-    @Test func resultsDoNotDependOnThreads() {
+    /// Shapes cover both GEMM splits: rows (N ≥ 3C, as in training) and columns (N < 3C, as in decoding).
+    @Test(arguments: [(4, 16, 32), (40, 16, 24)])
+    func resultsDoNotDependOnThreads(B: Int, T: Int, C: Int) {
         var d = Draw(22)
-        let B = 4, T = 16, C = 32, NH = 4, N = B * T
+        let NH = 4, N = B * T
         let qkv = toFloat(d.doubles(N * 3 * C)), dout = toFloat(d.doubles(N * C))
         let x = toFloat(d.doubles(N * C)), w = toFloat(d.doubles(3 * C * C)), bias = toFloat(d.doubles(3 * C))
         func run(_ threads: Int) -> [[Float]] {
@@ -66,8 +68,9 @@ struct FastMathAndCacheTests {
                                 N: N, IC: C, OC: 3 * C, threads: threads)
             }
         }
-        let one = run(1), two = run(2)
-        for i in one.indices where i != 5 {  // 5 is per-thread scratch (sized by the thread count)
+        let one = run(1), two = run(2), three = run(3)
+        for i in one.indices where i != 5 {
+            #expect(one[i] == three[i], "buffer \(i) differs between 1 and 3 threads")  // 5 is per-thread scratch (sized by the thread count)
             #expect(one[i] == two[i], "buffer \(i) differs between 1 and 2 threads")
         }
     }
