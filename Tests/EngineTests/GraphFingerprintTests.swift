@@ -147,6 +147,7 @@ struct GraphFingerprintTests {
             let reference = JSONValue.object([
                 "kind": .string(node.kind), "version": .int(Int64(node.kindVersion)), "params": .object(node.params),
                 "inputs": .object(node.inputs.mapValues { .array($0.map { .string($0.nodeID) }) }),
+                "seed": .int(Int64(graph.seed)),
             ]).canonicalText
             #expect(components.canonicalText == reference)
             #expect(node.id == Fingerprint.sha256Hex(reference))

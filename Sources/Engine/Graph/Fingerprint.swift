@@ -13,16 +13,20 @@ public struct FingerprintComponents: Sendable, Hashable, Codable {
     /// The stage name, present only when another stage of the pipeline resolves to exactly the same work:
     /// such stages stay separate nodes, told apart by name. Nil for every other node.
     public var stage: String?
+    /// The pipeline seed: every random choice of a node derives from it, so changing it changes every node.
+    public var seed: UInt64
 
-    public init(kind: String, kindVersion: Int, params: String, inputs: [String: [String]], stage: String? = nil) {
+    public init(kind: String, kindVersion: Int, params: String, inputs: [String: [String]], stage: String? = nil,
+                seed: UInt64 = 0) {
         self.kind = kind
         self.kindVersion = kindVersion
         self.params = params
         self.inputs = inputs
         self.stage = stage
+        self.seed = seed
     }
 
-    /// The exact text that is hashed: canonical JSON `{"inputs":{…},"kind":…,"params":{…},"version":…}`
+    /// The exact text that is hashed: canonical JSON `{"inputs":{…},"kind":…,"params":{…},"seed":N,"version":…}`
     /// (with `"stage":…` before `"version"` when `stage` is set).
     public var canonicalText: String { canonicalText(inputsText: CanonicalJSON.inputsText(inputs)) }
 
@@ -34,6 +38,7 @@ public struct FingerprintComponents: Sendable, Hashable, Codable {
         out += ",\"kind\":"
         CanonicalJSON.quote(kind, into: &out)
         out += ",\"params\":" + params
+        out += ",\"seed\":" + String(seed)
         if let stage {
             out += ",\"stage\":"
             CanonicalJSON.quote(stage, into: &out)
@@ -51,7 +56,7 @@ extension GraphNode {
     public var fingerprintComponents: FingerprintComponents {
         var components = FingerprintComponents(kind: kind, kindVersion: kindVersion,
                                                params: CanonicalJSON.text(.object(params)),
-                                               inputs: inputs.mapValues { $0.map(\.nodeID) })
+                                               inputs: inputs.mapValues { $0.map(\.nodeID) }, seed: seed)
         if components.fingerprint != id { components.stage = stage }  // a duplicate told apart by its name
         return components
     }

@@ -61,8 +61,8 @@ public struct GraphVariant: Sendable, Hashable {
 }
 
 /// A unit of work: a stage with fully resolved parameters. Its `id` is the fingerprint: SHA-256 (hex) over the
-/// kind, kind version, canonical resolved parameters and the fingerprints of its inputs — nothing else (not the
-/// stage name, retries, timeout or threads, which do not change the result).
+/// kind, kind version, canonical resolved parameters, the pipeline seed and the fingerprints of its inputs —
+/// nothing else (not the stage name, retries, timeout or threads, which do not change the result).
 public struct GraphNode: Sendable, Hashable {
     public var id: String
     public var stage: String
@@ -82,10 +82,12 @@ public struct GraphNode: Sendable, Hashable {
     public var variants: [String]
     /// Where the stage is defined in the spec.
     public var location: SourceLocation
+    /// The pipeline's `seed:`; part of the fingerprint, since every random choice of the node derives from it.
+    public var seed: UInt64
 
     public init(id: String, stage: String, kind: String, kindVersion: Int, params: [String: JSONValue],
                 inputs: [String: [InputEdge]], retries: Int, timeout: Double?, threads: Int, variants: [String],
-                location: SourceLocation) {
+                location: SourceLocation, seed: UInt64 = 0) {
         self.id = id
         self.stage = stage
         self.kind = kind
@@ -97,6 +99,7 @@ public struct GraphNode: Sendable, Hashable {
         self.threads = threads
         self.variants = variants
         self.location = location
+        self.seed = seed
     }
 
     /// Distinct parent node ids, in first-reference order.

@@ -115,7 +115,8 @@ private struct NodeAssembler {
             if ref.gathers { for n in gathered(target) { edge(ref, n) } } else { edge(ref, nodeOf[v][target]) }
         }
         var components = FingerprintComponents(kind: stage.kind.name, kindVersion: stage.kind.version,
-                                               params: resolution.paramsText, inputs: inputs.mapValues { $0.map(\.nodeID) })
+                                               params: resolution.paramsText, inputs: inputs.mapValues { $0.map(\.nodeID) },
+                                               seed: spec.seed)
         let inputsText = CanonicalJSON.inputsText(components.inputs)
         var id = Fingerprint.sha256Hex(components.canonicalText(inputsText: inputsText))
         if let existing = byFingerprint[id], nodes[existing].stage != stage.name {
@@ -132,7 +133,7 @@ private struct NodeAssembler {
         nodes.append(GraphNode(
             id: id, stage: stage.name, kind: stage.kind.name, kindVersion: stage.kind.version, params: resolution.params,
             inputs: inputs, retries: resolution.retries, timeout: resolution.timeout, threads: resolution.threads,
-            variants: [], location: stage.location))
+            variants: [], location: stage.location, seed: spec.seed))
         return n
     }
 

@@ -53,29 +53,31 @@ enum WhyReport {
                 continue
             }
             lines.append("  compared with the last successful run \(previous.id.prefix(12)):")
-            let changes = diff(old: previous.components, new: FingerprintComponents(node: node), graph: graph)
+            let changes = diff(old: previous.components, new: node.fingerprintComponents.canonicalText, graph: graph)
             lines += changes.isEmpty ? ["  nothing in the fingerprint differs (the node was invalidated or failed)"]
                 : changes.map { "  - \($0)" }
         }
         return lines.joined(separator: "\n")
     }
 
-    /// Human-readable differences between two fingerprint component sets.
-    static func diff(old: FingerprintComponents, new: FingerprintComponents, graph: Graph) -> [String] {
+    /// Human-readable differences between two fingerprint component texts (canonical JSON objects with `kind`,
+    /// `version`, `params`, `inputs`, `seed` and, for duplicate stages, `stage`).
+    static func diff(old: String, new: String, graph: Graph) -> [String] {
+        let was = (try? JSONValue.parse(Data(old.utf8)))?.objectValue ?? [:]
+        let now = (try? JSONValue.parse(Data(new.utf8)))?.objectValue ?? [:]
         var out: [String] = []
-        if old.kind != new.kind { out.append("kind changed: \(old.kind) → \(new.kind)") }
-        if old.kindVersion != new.kindVersion {
-            out.append("kind '\(new.kind)' version changed: \(old.kindVersion) → \(new.kindVersion)")
+        for key in ["kind", "version", "seed", "stage"] where was[key] != now[key] {
+            out.append("\(key) changed: \(was[key]?.canonicalText ?? "(unset)") → \(now[key]?.canonicalText ?? "(unset)")")
         }
-        let oldParams = (try? JSONValue.parse(Data(old.params.utf8)))?.objectValue ?? [:]
-        let newParams = (try? JSONValue.parse(Data(new.params.utf8)))?.objectValue ?? [:]
+        let oldParams = was["params"]?.objectValue ?? [:], newParams = now["params"]?.objectValue ?? [:]
         for key in Set(oldParams.keys).union(newParams.keys).sorted() where oldParams[key] != newParams[key] {
-            let was = oldParams[key]?.canonicalText ?? "(unset)"
-            let now = newParams[key]?.canonicalText ?? "(unset)"
-            out.append("param '\(key)' changed: \(was) → \(now)")
+            out.append("param '\(key)' changed: \(oldParams[key]?.canonicalText ?? "(unset)") → "
+                + (newParams[key]?.canonicalText ?? "(unset)"))
         }
-        for key in Set(old.inputs.keys).union(new.inputs.keys).sorted() where old.inputs[key] != new.inputs[key] {
-            let stages = (new.inputs[key] ?? []).compactMap { graph.node($0)?.stage }
+        let oldInputs = was["inputs"]?.objectValue ?? [:], newInputs = now["inputs"]?.objectValue ?? [:]
+        for key in Set(oldInputs.keys).union(newInputs.keys).sorted() where oldInputs[key] != newInputs[key] {
+            let ids = newInputs[key]?.arrayValue?.compactMap(\.stringValue) ?? []
+            let stages = ids.compactMap { id in graph.nodes.first { $0.id == id }?.stage }
             let names = stages.isEmpty ? "" : " (\(stages.joined(separator: ", ")))"
             out.append("input '\(key)'\(names) changed upstream: run `lema why \(stages.first ?? key)` for its reason")
         }
