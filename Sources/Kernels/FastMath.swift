@@ -18,7 +18,13 @@ public enum FastMath {
     /// e^x on eight lanes; the same arithmetic as the scalar `exp`, so results agree bit for bit.
     @inline(__always)
     public static func exp(_ x: SIMD8<Float>) -> SIMD8<Float> {
-        let xc = pointwiseMax(pointwiseMin(x, SIMD8(repeating: 88.7)), SIMD8(repeating: -87.3))
+        // Lane-wise clamp written as compare-and-select, which compiles to minps/maxps (the generic
+        // pointwiseMin/pointwiseMax are not inlined).
+        var xc = x
+        for i in 0..<8 {
+            let v = xc[i] > 88.7 ? 88.7 : xc[i]
+            xc[i] = v < -87.3 ? -87.3 : v
+        }
         let shifted = xc * 1.442_695_04 + 12_582_912
         let n = shifted - 12_582_912
         let r = (xc - n * 0.693_145_75) - n * 1.428_606_8e-6

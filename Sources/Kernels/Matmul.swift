@@ -4,7 +4,7 @@
 /// plain loops.
 public enum Matmul {
     /// Output rows per GEMM call when splitting rows (a multiple of OpenBLAS's 16-row micro-tile).
-    static let rowBlock = 256
+    static let rowBlock = 512
     /// Output columns (or weight rows) per GEMM call when splitting those.
     static let columnBlock = 64
 
@@ -55,8 +55,10 @@ public enum Matmul {
                     c: dinp + rows.lowerBound * IC, ldc: IC)
             }
         }
-        // dweight rows o (output channels) are independent: split them; each keeps the full sum over N.
-        Parallel.forEachBlock(count: OC, blockSize: columnBlock, threads: threads) { outs in
+        // dweight rows o (output channels) are independent: split them; each keeps the full sum over N. Every call
+        // packs all of `inp`, so use a few large blocks (a function of OC only, never of threads).
+        let weightBlock = max(columnBlock, (OC / 4 + columnBlock - 1) / columnBlock * columnBlock)
+        Parallel.forEachBlock(count: OC, blockSize: weightBlock, threads: threads) { outs in
             BLAS.sgemm(
                 transA: true, transB: false, m: outs.count, n: IC, k: N, alpha: 1, a: dout + outs.lowerBound, lda: OC,
                 b: inp, ldb: IC, beta: 1, c: dweight + outs.lowerBound * IC, ldc: IC)

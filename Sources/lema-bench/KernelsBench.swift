@@ -98,7 +98,7 @@ enum KernelsBench {
         _ = try step()
         let one = Date().timeIntervalSince(t0)
         let perWindow = max(2, Int(o.windowSeconds / one))
-        var rates: [Double] = [], others: [Double] = []
+        var rates: [Double] = [], others: [Double] = [], cpuMs: [Double] = []
         var last: Float = 0
         for _ in 0..<o.windows {
             let c = Contention()
@@ -106,7 +106,9 @@ enum KernelsBench {
             for _ in 0..<perWindow { last = try step() }
             rates.append(Double(B * T * perWindow) / Date().timeIntervalSince(t0))
             others.append(c.otherCores)
+            cpuMs.append(1000 * (Contention.ownCPUSeconds() - c.own0) / Double(perWindow))
         }
+        print("[train] own CPU per step \(cpuMs.map { String(format: "%.1f ms", $0) }.joined(separator: " ")) (all threads)")
         let med = median(rates)
         print("[train] windows \(rates.map { fmt($0) }.joined(separator: " ")) tok/s; other-process cores \(others.map { String(format: "%.2f", $0) }.joined(separator: " ")); \(perWindow) steps/window; loss \(String(format: "%.3f", first)) → \(String(format: "%.3f", last))")
         return (med, 1000 * Double(B * T) / med, trainer)
@@ -124,7 +126,7 @@ enum KernelsBench {
         var options = SamplingOptions(maxNewTokens: newTokens, temperature: 1, seed: 7, useKVCache: kv)
         let warm = try Sampler.generate(model: model, prompts: prompts, options: options, threads: o.threads)
         guard warm.tokens.allSatisfy({ $0.count == newTokens }) else { throw BenchError("sampler stopped early") }
-        var times: [Double] = [], others: [Double] = []
+        var times: [Double] = [], others: [Double] = [], cpu: [Double] = []
         for run in 0..<(kv ? 5 : 3) {
             options.seed = UInt64(8 + run)
             let c = Contention()
@@ -132,7 +134,9 @@ enum KernelsBench {
             _ = try Sampler.generate(model: model, prompts: prompts, options: options, threads: o.threads)
             times.append(Date().timeIntervalSince(t0))
             others.append(c.otherCores)
+            cpu.append(Contention.ownCPUSeconds() - c.own0)
         }
+        print("[sample \(kv ? "kv" : "nocache")] own CPU per run \(cpu.map { String(format: "%.3f s", $0) }.joined(separator: " "))")
         print("[sample \(kv ? "kv" : "nocache")] runs \(times.map { String(format: "%.3f s", $0) }.joined(separator: " ")); other-process cores \(others.map { String(format: "%.2f", $0) }.joined(separator: " "))")
         return Double(B * newTokens) / median(times)
     }

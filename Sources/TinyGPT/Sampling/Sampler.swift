@@ -59,7 +59,7 @@ public enum Sampler {
         }
 
         if options.useKVCache {
-            let cache = model.makeKVCache(batchSize: B, maxLength: maxT)
+            let cache = model.makeKVCache(batchSize: B, maxLength: min(maxT, longest + budget))  // only what is reachable
             var padded = [Int32](repeating: 0, count: B * longest)  // (B,longest), right-padded with id 0
             for b in 0..<B { for (t, id) in prompts[b].enumerated() { padded[b * longest + t] = id } }
             let logits = try model.prefill(cache: cache, tokens: padded, length: longest, validLengths: lengths, threads: threads)
@@ -75,7 +75,7 @@ public enum Sampler {
                 for b in 0..<B {
                     tokens[b] = out[b].last ?? 0
                     // A finished row keeps rewriting its last slot; its outputs are ignored.
-                    positions[b] = min(lengths[b] - 1, Int32(maxT - 1))
+                    positions[b] = min(lengths[b] - 1, Int32(cache.maxLength - 1))
                 }
                 tokens.withUnsafeBufferPointer { t in
                     positions.withUnsafeBufferPointer { p in
