@@ -60,19 +60,9 @@ extension Store {
         bufferLock.unlock()
     }
 
-    /// Canonical JSON of what a node's fingerprint covers, in the fingerprint's own shape:
-    /// `{"inputs":{param:[fingerprints]},"kind":…,"params":{…},"version":N}` (for `lema why`).
+    /// Canonical JSON of what a node's fingerprint covers — the exact text that was hashed (for `lema why`).
     public static func components(of node: GraphNode) -> String {
-        var inputs: [String: JSONValue] = [:]
-        for (parameter, edges) in node.inputs {
-            inputs[parameter] = .array(edges.map { .string($0.nodeID) })
-        }
-        return JSONValue.object([
-            "kind": .string(node.kind),
-            "version": .int(Int64(node.kindVersion)),
-            "params": .object(node.params),
-            "inputs": .object(inputs),
-        ]).canonicalText
+        node.fingerprintComponents.canonicalText
     }
 
     /// Variants of the last registered graph, in spec order.
