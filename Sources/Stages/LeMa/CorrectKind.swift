@@ -35,6 +35,10 @@ public struct CorrectKind: StageKind {
         guard let input = context.inputs("input").first else {
             throw StageFailure("stage '\(context.stageName)': no input bound to 'input'", retryable: false)
         }
+        guard !context.inputs("problems").isEmpty else {
+            throw StageFailure("stage '\(context.stageName)': no input bound to 'problems' (the dataset split the "
+                + "mistakes were sampled on)", retryable: false)
+        }
         let problems = Dictionary(try ProblemFiles.read(context, parameter: "problems").map { ($0.id, $0) },
                                   uniquingKeysWith: { first, _ in first })
         let mistakes = try JSONLines.read(try input.file(default: "samples")).map { try $0.object() }

@@ -55,9 +55,16 @@ public struct DatasetKind: StageKind {
             problems.append(ParameterProblem(parameter: "pool", message: "pool must be in [0, 1) (got \(pool))"))
         }
         if params["source"]?.stringValue != "file" {
-            var config = GeneratorConfig()
-            if let c = try? generatorConfig(ParameterValues(params, specs: parameters, stage: "")) { config = c }
-            problems += config.validationIssues.map { ParameterProblem(parameter: "count", message: $0) }
+            do {
+                let config = try generatorConfig(ParameterValues(params, specs: parameters, stage: ""))
+                problems += config.validationIssues.map { ParameterProblem(parameter: "count", message: $0) }
+            } catch {
+                // A bad operand range or a mistyped value: report it instead of validating the defaults.
+                let parameter = params["operand_min"]?.intValue.flatMap { low in
+                    params["operand_max"]?.intValue.map { low > $0 ? "operand_min" : "count" }
+                } ?? "count"
+                problems.append(ParameterProblem(parameter: parameter, message: "\(error)"))
+            }
         }
         return problems
     }
@@ -112,7 +119,8 @@ public struct DatasetKind: StageKind {
         }
         let low = try p.int("operand_min"), high = try p.int("operand_max")
         guard low <= high else {
-            throw StageFailure("operand_min (\(low)) must not exceed operand_max (\(high))", retryable: false)
+            throw StageFailure("operand_min (\(low)) must not exceed operand_max (\(high)); "
+                + "swap them", retryable: false)
         }
         config.operandRange = low...high
         config.maxValue = try p.int("max_value")
