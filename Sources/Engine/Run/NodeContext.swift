@@ -17,7 +17,11 @@ final class NodeContext: StageContext, @unchecked Sendable {
     let seed: UInt64
     let threads: Int
     let specDirectory: URL
-    private let nodeDirectory: URL
+    /// `runs/<pipeline>/` and `nodes/<stage>-<fp12>`: the URL is built on first use (URL work is not free, and
+    /// most tiny nodes never ask).
+    private let runDirectory: URL
+    private let relativeDirectory: String
+    private var resolvedDirectory: URL?
     private let inputsByParameter: [String: [InputArtifact]]
     private let store: Store
     private let reporter: ProgressReporter?
@@ -29,7 +33,7 @@ final class NodeContext: StageContext, @unchecked Sendable {
     private var createdCheckpoints = false
     private var cachedLedger: (any ItemLedger)?
 
-    init(node: GraphNode, seed: UInt64, threads: Int, specDirectory: URL, nodeDirectory: URL,
+    init(node: GraphNode, seed: UInt64, threads: Int, specDirectory: URL, runDirectory: URL, relativeDirectory: String,
          inputs: [String: [InputArtifact]], store: Store, reporter: ProgressReporter?) {
         stageName = node.stage
         fingerprint = node.id
@@ -37,10 +41,19 @@ final class NodeContext: StageContext, @unchecked Sendable {
         self.seed = seed
         self.threads = threads
         self.specDirectory = specDirectory
-        self.nodeDirectory = nodeDirectory
+        self.runDirectory = runDirectory
+        self.relativeDirectory = relativeDirectory
         inputsByParameter = inputs
         self.store = store
         self.reporter = reporter
+    }
+
+    /// Caller holds `lock`.
+    private var nodeDirectory: URL {
+        if let resolvedDirectory { return resolvedDirectory }
+        let url = runDirectory.appendingPathComponent(relativeDirectory, isDirectory: true)
+        resolvedDirectory = url
+        return url
     }
 
     var outputDirectory: URL {
@@ -54,9 +67,9 @@ final class NodeContext: StageContext, @unchecked Sendable {
     }
 
     var checkpointDirectory: URL {
-        let dir = nodeDirectory.appendingPathComponent("checkpoints", isDirectory: true)
         lock.lock()
         defer { lock.unlock() }
+        let dir = nodeDirectory.appendingPathComponent("checkpoints", isDirectory: true)
         if !createdCheckpoints {
             try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             createdCheckpoints = true

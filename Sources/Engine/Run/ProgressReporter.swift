@@ -40,6 +40,9 @@ final class ProgressReporter: @unchecked Sendable {
         self.totalToRun = totalToRun
     }
 
+    /// False in quiet mode: callers may skip building labels.
+    var isActive: Bool { !quiet }
+
     func start() {
         guard !quiet else { return }
         let timer = DispatchSource.makeTimerSource(queue: DispatchQueue.global(qos: .utility))

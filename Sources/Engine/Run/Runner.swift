@@ -84,17 +84,25 @@ public final class Runner {
     private final class PhaseClock {
         let enabled: Bool
         var last = DispatchTime.now().uptimeNanoseconds
-        var phases: [(String, Double)] = []
+        var lastCPU = PhaseClock.cpuNanoseconds()
+        var phases: [(String, Double, Double)] = []
         init(enabled: Bool) { self.enabled = enabled }
+        /// CPU time of the whole process (all threads): on a busy machine wall time says little.
+        static func cpuNanoseconds() -> UInt64 {
+            var spec = timespec()
+            clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &spec)
+            return UInt64(spec.tv_sec) * 1_000_000_000 + UInt64(spec.tv_nsec)
+        }
         func mark(_ name: String) {
             guard enabled else { return }
-            let now = DispatchTime.now().uptimeNanoseconds
-            phases.append((name, Double(now - last) / 1e6))
+            let now = DispatchTime.now().uptimeNanoseconds, cpu = PhaseClock.cpuNanoseconds()
+            phases.append((name, Double(now - last) / 1e6, Double(cpu - lastCPU) / 1e6))
             last = now
+            lastCPU = cpu
         }
         func report() {
             guard enabled else { return }
-            let text = phases.map { String(format: "%@ %.1f ms", $0.0, $0.1) }.joined(separator: ", ")
+            let text = phases.map { String(format: "%@ %.1f ms (cpu %.1f)", $0.0, $0.1, $0.2) }.joined(separator: ", ")
             FileHandle.standardError.write(Data("lema profile: \(text)\n".utf8))
         }
     }

@@ -35,8 +35,11 @@ extension Scheduler {
         }
         recorder.started(node.id)
         let reason = plan[node.id]?.reason ?? ""
-        reporter.nodeStarted(nodeID: node.id, label: entry(i, reason: "").label,
-                             reason: attemptsThisRun(i) > 1 ? "attempt \(attemptsThisRun(i))" : reason)
+        if reporter.isActive {
+            let attempt = attemptsThisRun(i)
+            reporter.nodeStarted(nodeID: node.id, label: entry(i, reason: "").label,
+                                 reason: attempt > 1 ? "attempt \(attempt)" : reason)
+        }
         var timeoutItem: DispatchWorkItem?
         if let seconds = node.timeout, seconds > 0 {
             let item = DispatchWorkItem { [weak context] in context?.cancel(.timeout(seconds: seconds)) }
@@ -64,11 +67,13 @@ extension Scheduler {
         switch result {
         case .success(let outcome):
             // A stage that claims an artifact must have written it (consumers would fail far from the cause).
-            let dir = nodeDirectory(i)
-            for (name, path) in outcome.artifacts.sorted(by: { $0.key < $1.key })
-            where !FileManager.default.fileExists(atPath: dir.appendingPathComponent(path).path) {
-                return .failed(message: "stage reported artifact '\(name)' at \(dir.appendingPathComponent(path).path) "
-                    + "but no such file exists (a bug in the stage kind '\(nodes[i].kind)')", retryable: false)
+            if !outcome.artifacts.isEmpty {
+                let dir = nodeDirectory(i).path + "/"
+                for (name, path) in outcome.artifacts.sorted(by: { $0.key < $1.key })
+                where !FileManager.default.fileExists(atPath: dir + path) {
+                    return .failed(message: "stage reported artifact '\(name)' at \(dir + path) but no such file "
+                        + "exists (a bug in the stage kind '\(nodes[i].kind)')", retryable: false)
+                }
             }
             // The store and children see paths relative to the run directory (`nodes/<dir>/<file>`).
             let prefix = relativeNodeDirectory(i) + "/"
@@ -105,7 +110,8 @@ extension Scheduler {
             }
         }
         return NodeContext(node: node, seed: SeededRNG.derive(graph.seed, node.id), threads: tokens(for: i),
-                           specDirectory: graph.specDirectory, nodeDirectory: nodeDirectory(i), inputs: inputs,
+                           specDirectory: graph.specDirectory, runDirectory: runDirectory,
+                           relativeDirectory: relativeNodeDirectory(i), inputs: inputs,
                            store: recorder.store, reporter: reporter)
     }
 

@@ -74,7 +74,7 @@ final class Scheduler: @unchecked Sendable {
         var children = [[Int]](repeating: [], count: nodes.count)
         var parents = [[Int]](repeating: [], count: nodes.count)
         for i in nodes.indices {
-            for parentID in nodes[i].parentIDs {
+            for parentID in nodes[i].parentIDsFast {
                 guard let p = indexByID[parentID] else { continue }
                 children[p].append(i)
                 parents[i].append(p)
