@@ -7,7 +7,7 @@ import Testing
 
 /// Mistakes made on purpose by `MistakeInjector` on generated train problems, written as a `samples.jsonl` the
 /// way `sample`/`filter` write it, plus one correct path (not a mistake).
-private struct MistakeFixture {
+struct MistakeFixture {
     let data: FakeStageContext
     let dataOutcome: StageOutcome
     let samplesFile: URL
@@ -16,8 +16,8 @@ private struct MistakeFixture {
     let problems: [String: Problem]
     let lineCount: Int
 
-    init() throws {
-        (data, dataOutcome) = try LeMaFixture.dataset(LeMaFixture.datasetParams(count: 40, seed: 11))
+    init(datasetParams: [String: JSONValue] = LeMaFixture.datasetParams(count: 40, seed: 11)) throws {
+        (data, dataOutcome) = try LeMaFixture.dataset(datasetParams)
         let train = try LeMaFixture.problems(data, dataOutcome, "train")
         problems = Dictionary(uniqueKeysWithValues: train.map { ($0.id, $0) })
         var rng = SeededRNG(seed: 5)

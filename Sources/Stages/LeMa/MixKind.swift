@@ -42,7 +42,7 @@ public struct MixKind: StageKind {
         if let r = params["ratio"]?.doubleValue, r < 0 {
             out.append(ParameterProblem(parameter: "ratio", message: "ratio must be ≥ 0 (got \(r))"))
         }
-        if let drop = params["drop"]?.arrayValue, drop.count >= 3 {
+        if let drop = params["drop"]?.arrayValue, Set(drop.compactMap(\.stringValue)).count >= 3 {
             out.append(ParameterProblem(parameter: "drop", message: "drop leaves nothing of a correction; keep at least one component"))
         }
         return out
