@@ -20,8 +20,11 @@ struct StoreNodeTests {
             #expect(train.status == .pending)
             #expect(train.stage == "train" && train.kind == "map" && train.kindVersion == 2)
             #expect(train.attempts == 0)
+            // The fixture's ids are not real hashes of these components, so the text also names the stage (the
+            // way duplicate stages are told apart); the seed is always part of it.
             #expect(train.components == """
-                {"inputs":{"data":["\(Fx.fingerprint("a"))"]},"kind":"map","params":{"data":"data","lr":0.1},"version":2}
+                {"inputs":{"data":["\(Fx.fingerprint("a"))"]},"kind":"map","params":{"data":"data","lr":0.1},"seed":0,\
+                "stage":"train","version":2}
                 """)
             #expect(try store.parents(of: Fx.fingerprint("c")) == [Fx.fingerprint("b")])
             let variants = try store.variants()
