@@ -116,3 +116,51 @@ func expectStageFailure(_ fragments: [String], sourceLocation: SourceLocation = 
         Issue.record("expected a StageFailure, got \(type(of: error)): \(error)", sourceLocation: sourceLocation)
     }
 }
+
+/// Tiny-model settings: fast enough to train for a few dozen steps inside a unit test.
+enum TinyTraining {
+    static func params(steps: Int, checkpointEvery: Int, extra: [String: JSONValue] = [:]) -> [String: JSONValue] {
+        var p: [String: JSONValue] = [
+            "layers": .int(1), "d_model": .int(16), "heads": .int(2), "context": .int(96), "steps": .int(Int64(steps)),
+            "batch_size": .int(4), "lr": .double(0.01), "warmup": .int(2), "checkpoint_every": .int(Int64(checkpointEvery)),
+            "templates": .string("compact"),
+        ]
+        p.merge(extra) { _, new in new }
+        return p
+    }
+
+    /// The parameters as the engine hands them over: every declared default filled in.
+    static func withDefaults(_ kind: any StageKind, _ params: [String: JSONValue]) -> [String: JSONValue] {
+        var out = params
+        for spec in kind.parameters where out[spec.name] == nil {
+            if let d = spec.defaultValue { out[spec.name] = d }
+        }
+        return out
+    }
+
+    /// A `train` context over a dataset's train split.
+    static func context(data: FakeStageContext, dataOutcome: StageOutcome, params: [String: JSONValue],
+                        threads: Int = 1) throws -> FakeStageContext {
+        let context = try FakeStageContext(stageName: "train", params: params, threads: threads)
+        context.setInputs("data", [LeMaFixture.input(data, dataOutcome, selected: "train")])
+        return context
+    }
+
+    /// One tiny model trained once per test process (20 steps, checkpoints every 10) on a 40-problem dataset,
+    /// shared by the sample and evaluate tests. Its directories are left in the temporary directory.
+    struct Trained: @unchecked Sendable {
+        // @unchecked: read-only after creation; the contexts are thread-safe.
+        let data: FakeStageContext
+        let dataOutcome: StageOutcome
+        let train: FakeStageContext
+        let outcome: StageOutcome
+        var modelInput: InputArtifact { LeMaFixture.input(train, outcome) }
+        func split(_ name: String) -> InputArtifact { LeMaFixture.input(data, dataOutcome, selected: name) }
+    }
+
+    static let shared: Result<Trained, Error> = Result {
+        let (data, dataOutcome) = try LeMaFixture.dataset(LeMaFixture.datasetParams(count: 40, seed: 21))
+        let train = try context(data: data, dataOutcome: dataOutcome, params: params(steps: 20, checkpointEvery: 10))
+        return Trained(data: data, dataOutcome: dataOutcome, train: train, outcome: try TrainKind().run(train))
+    }
+}

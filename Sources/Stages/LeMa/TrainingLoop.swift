@@ -107,10 +107,15 @@ struct TrainingLoop {
                                        optimizerMoments: nil, rngState: state.rngState, dataCursorJSON: "")
         try final.writeWeights(to: context.outputDirectory.appendingPathComponent("model.safetensors"))
         var artifacts = ["model": "model.safetensors", "loss": "loss.jsonl"]
-        // Intermediate checkpoints as weights-only artifacts, for checkpoint selection on a dev split.
+        // Intermediate checkpoints as weights-only artifacts, for checkpoint selection on a dev split. Only the
+        // scheduled ones: a checkpoint written when a run was cancelled must not add a candidate that an
+        // uninterrupted run would not have (dev selection, and so the report, would differ after a resume).
+        let scheduled = Set(stride(from: setup.checkpointEvery, through: setup.steps, by: setup.checkpointEvery))
+            .union([setup.steps])
         for file in (try? FileManager.default.contentsOfDirectory(atPath: context.checkpointDirectory.path)) ?? []
         where file.hasPrefix("ckpt_") && file.hasSuffix(".safetensors") {
             let step = String(file.dropFirst(5).dropLast(12))
+            guard let stepNumber = Int(step), scheduled.contains(stepNumber) else { continue }
             let checkpoint = try TrainingCheckpoint.read(from: context.checkpointDirectory.appendingPathComponent(file))
             var weights = checkpoint
             weights.optimizerMoments = nil
@@ -119,9 +124,11 @@ struct TrainingLoop {
         }
         let curve = (0..<state.step).compactMap { losses[Self.key($0)] }
         try RecordLine.write(curve, to: context.outputDirectory.appendingPathComponent("loss.jsonl"))
-        let last = curve.last.flatMap { try? JSONValue.parse($0)["loss"]?.doubleValue } ?? .nan
+        let last = curve.last.flatMap { try? JSONValue.parse($0)["loss"] } ?? .null
         return StageOutcome(artifacts: artifacts, summary: [
-            "steps": .int(Int64(state.step)), "final_loss": .double(last), "examples": .int(Int64(setup.records.count)),
+            "steps": .int(Int64(state.step)), "final_loss": last, "examples": .int(Int64(setup.records.count)),
+            // Every batch has the same (batch_size, context) shape, padding included.
+            "tokens": .int(Int64(state.step) * Int64(setup.batchSize) * Int64(setup.config.contextLength)),
             "parameters": .int(Int64(model.parameterCount)), "vocabulary": .int(Int64(setup.tokenizer.vocabularySize)),
         ])
     }

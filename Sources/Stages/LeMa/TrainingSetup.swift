@@ -32,9 +32,16 @@ struct TrainingSetup {
         if let initInput = context.inputs("init").first {
             let pool = try ModelPool(file: try ModelFiles.modelFile(initInput))
             let base = pool.config
+            // The engine hands over every key with its default applied, so "left at default" counts as unset:
+            // only a non-default value that disagrees with the init model is an error.
+            let defaults = TrainKind().parameters
+            func isDefault(_ key: String) -> Bool {
+                guard let given = context.params[key], !given.isNull else { return true }
+                return defaults.first { $0.name == key }?.defaultValue == given
+            }
             for (key, mine, theirs) in [("layers", config.layers, base.layers), ("d_model", config.dModel, base.dModel),
                                         ("heads", config.heads, base.heads), ("context", config.contextLength, base.contextLength)]
-            where context.params[key] != nil && mine != theirs {
+            where !isDefault(key) && mine != theirs {
                 throw StageFailure("stage '\(context.stageName)': \(key) \(mine) differs from the init model's \(theirs); "
                     + "remove \(key) or set it to \(theirs)", retryable: false)
             }
@@ -50,6 +57,10 @@ struct TrainingSetup {
         }
         self.config = config
         batchSize = try p.int("batch_size")
+        for key in ["batch_size", "checkpoint_every"] where try p.int(key) < 1 {
+            throw StageFailure("stage '\(context.stageName)': \(key) must be at least 1 (got \(try p.int(key)))",
+                               retryable: false)
+        }
         let epochs = try p.double("epochs")
         steps = epochs > 0 ? max(1, Int((epochs * Double(records.count) / Double(batchSize)).rounded(.up)))
             : try p.int("steps")
