@@ -32,6 +32,9 @@ public struct EvaluateKind: StageKind {
         guard let modelInput = context.inputs("model").first else {
             throw StageFailure("stage '\(context.stageName)': no input bound to 'model'", retryable: false)
         }
+        guard let questionsInput = context.inputs("questions").first else {
+            throw StageFailure("stage '\(context.stageName)': no input bound to 'questions'", retryable: false)
+        }
         let limit = try p.int("limit")
         func limited(_ problems: [Problem]) -> [Problem] { limit > 0 ? Array(problems.prefix(limit)) : problems }
         let test = limited(try ProblemFiles.read(context, parameter: "questions"))
@@ -51,7 +54,7 @@ public struct EvaluateKind: StageKind {
                 let records = try scorer.score(dev, model: file, keyPrefix: "dev/\(name)/")
                 let accuracy = Double(records.filter { $0["correct"]?.boolValue == true }.count) / Double(dev.count)
                 selection.append(RecordLine.encode(["artifact": .string(name), "dev_accuracy": .double(accuracy)]))
-                if best == nil || accuracy >= best!.accuracy { best = (name, accuracy) }  // ties → later checkpoint
+                if accuracy >= best?.accuracy ?? -1 { best = (name, accuracy) }  // ties → the later checkpoint
             }
             if let best {
                 chosen = best.name
@@ -67,6 +70,7 @@ public struct EvaluateKind: StageKind {
                              to: context.outputDirectory.appendingPathComponent("predictions.jsonl"))
         summary.merge(Self.metrics(records), uniquingKeysWith: { _, new in new })
         summary["selected"] = .string(chosen)
+        summary["split"] = .string(questionsInput.selected ?? test.first?.split.rawValue ?? "test")
         var artifacts = ["predictions": "predictions.jsonl"]
         if !dev.isEmpty { artifacts["dev_selection"] = "dev_selection.jsonl" }
         return StageOutcome(artifacts: artifacts, summary: summary)

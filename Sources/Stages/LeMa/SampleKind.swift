@@ -45,6 +45,9 @@ public struct SampleKind: StageKind {
         guard let modelInput = context.inputs("model").first else {
             throw StageFailure("stage '\(context.stageName)': no input bound to 'model'", retryable: false)
         }
+        guard !context.inputs("questions").isEmpty else {
+            throw StageFailure("stage '\(context.stageName)': no input bound to 'questions'", retryable: false)
+        }
         var problems = try ProblemFiles.read(context, parameter: "questions")
         let limit = try p.int("limit")
         if limit > 0 { problems = Array(problems.prefix(limit)) }
