@@ -68,6 +68,7 @@ struct LeMaCorrectTests {
         #expect(outcome.summary["mistakes"]?.intValue == fixture.lineCount)
         #expect(outcome.summary["not_a_mistake"]?.intValue == 1)
         #expect(outcome.summary["rejected"]?.intValue == 0)
+        #expect(outcome.summary["unparseable"]?.intValue == 0)
         #expect(outcome.summary["kept"]?.intValue == fixture.injected.count)
         #expect(records.count == fixture.injected.count)
 
@@ -185,6 +186,25 @@ struct LeMaCorrectTests {
         let bad = try context.writeFile("bad.jsonl", "[1, 2]\n")
         context.setInputs("input", [.fake(stage: "filter", artifacts: ["samples": bad])])
         expectStageFailure(["bad.jsonl:1", "JSON object"]) { _ = try CorrectKind().run(context) }
+    }
+
+    @Test func pathsWithoutStepsAreCountedAndCorrectedFromStepOne() throws {
+        let fixture = try MistakeFixture()
+        defer { fixture.data.cleanUp() }
+        let problem = try #require(fixture.problems.values.min { $0.id < $1.id })
+        let line = RecordLine.encode(SampleRecord.make(problem: problem, sample: 0, text: "I think it is 5.")).utf8String
+        let context = try fixture.context()
+        defer { context.cleanUp() }
+        let file = try context.writeFile("nosteps.jsonl", line + "\n")
+        context.setInputs("input", [.fake(stage: "filter", artifacts: ["samples": file])])
+        let outcome = try CorrectKind().run(context)
+        #expect(outcome.summary["mistakes"]?.intValue == 1 && outcome.summary["unparseable"]?.intValue == 1)
+        let records = try LeMaFixture.objects(try #require(context.output(outcome, "corrections")))
+        #expect(records.count == outcome.summary["kept"]?.intValue)
+        for record in records {
+            #expect(record["incorrect_step"]?.intValue == 1)
+            #expect(record["corrected_answer"]?.doubleValue == problem.answer)
+        }
     }
 
     @Test func qualityOutOfRangeIsAValidationProblem() {

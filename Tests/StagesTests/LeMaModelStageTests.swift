@@ -140,6 +140,21 @@ struct LeMaModelStageTests {
         #expect(outcome.summary["n"]?.intValue == (try LeMaFixture.problems(model.data, model.dataOutcome, "test")).count)
     }
 
+    @Test func evaluateUsesTheNamedCheckpointWithoutDev() throws {
+        let model = try trained()
+        var input = model.modelInput
+        input.selected = "ckpt_00000010"
+        let context = try evaluateContext(model, params: evaluateParams, dev: false)
+        defer { context.cleanUp() }
+        context.setInputs("model", [input])
+        let outcome = try EvaluateKind().run(context)
+        #expect(outcome.summary["selected"]?.stringValue == "ckpt_00000010")
+
+        input.selected = "ckpt_00000099"
+        context.setInputs("model", [input])
+        expectStageFailure(["evaluate", "no 'ckpt_00000099'", "ckpt_00000010"]) { _ = try EvaluateKind().run(context) }
+    }
+
     @Test func evaluateResumesByteIdentical() throws {
         let model = try trained()
         let reference = try evaluateContext(model, params: evaluateParams, dev: true)

@@ -51,7 +51,10 @@ public struct CorrectKind: StageKind {
             }
         }
         var kept: [Data] = []
-        var counts: [String: Int64] = ["mistakes": Int64(mistakes.count), "kept": 0, "rejected": 0, "not_a_mistake": 0]
+        // `unparseable`: mistakes with no `Step k:` line (the oracle still corrects them, from step 1).
+        let unparseable = mistakes.filter { Solution(parsing: $0["text"]?.stringValue ?? "").steps.isEmpty }.count
+        var counts: [String: Int64] = ["mistakes": Int64(mistakes.count), "kept": 0, "rejected": 0, "not_a_mistake": 0,
+                                       "unparseable": Int64(unparseable)]
         for payload in payloads {
             let object = try JSONValue.parse(payload).objectValue ?? [:]
             if let outcome = object["rejected"]?.stringValue {

@@ -43,7 +43,8 @@ public struct EvaluateKind: StageKind {
         let scorer = SplitScorer(context: context, builder: builder, maxTokens: try p.int("max_tokens"),
                                  batch: try p.int("batch"))
 
-        var chosen = "model"
+        // Without dev selection: the artifact the reference named (`train.ckpt_00000200`), else the final model.
+        var chosen = modelInput.selected ?? "model"
         var summary: [String: JSONValue] = [:]
         if !dev.isEmpty {
             let candidates = modelInput.artifacts.keys.filter { $0.hasPrefix("ckpt_") }.sorted() + ["model"]
@@ -63,7 +64,9 @@ public struct EvaluateKind: StageKind {
             try RecordLine.write(selection, to: context.outputDirectory.appendingPathComponent("dev_selection.jsonl"))
         }
         guard let modelFile = modelInput.artifacts[chosen] else {
-            throw StageFailure("stage '\(modelInput.stage)' has no '\(chosen)' artifact", retryable: false)
+            let known = modelInput.artifacts.keys.sorted().joined(separator: ", ")
+            throw StageFailure("stage '\(context.stageName)': model stage '\(modelInput.stage)' has no '\(chosen)' "
+                + "artifact (it has: \(known))", retryable: false)
         }
         let records = try scorer.score(test, model: modelFile, keyPrefix: "test/")
         try RecordLine.write(records.map(RecordLine.encode),
