@@ -26,13 +26,15 @@ private final class MixFixture: @unchecked Sendable {
 
     func cleanUp() { mistakes.data.cleanUp(); corrections.cleanUp() }
 
-    func run(_ params: [String: JSONValue], withPool: Bool = true, seed: UInt64 = 42) throws
+    func run(_ params: [String: JSONValue], withPool: Bool = true, poolSelected: String? = "pool", seed: UInt64 = 42) throws
         -> (records: [[String: JSONValue]], summary: [String: JSONValue], bytes: Data) {
         let context = try FakeStageContext(stageName: "mix", params: params, seed: seed)
         defer { context.cleanUp() }
         context.setInputs("cot", [LeMaFixture.input(mistakes.data, mistakes.dataOutcome, selected: "train")])
         context.setInputs("corrections", [LeMaFixture.input(corrections, correctionsOutcome)])
-        if withPool { context.setInputs("pool", [LeMaFixture.input(mistakes.data, mistakes.dataOutcome, selected: "pool")]) }
+        if withPool {
+            context.setInputs("pool", [LeMaFixture.input(mistakes.data, mistakes.dataOutcome, selected: poolSelected)])
+        }
         let outcome = try MixKind().run(context)
         let url = try #require(context.output(outcome, "train"))
         return (try LeMaFixture.objects(url), outcome.summary, try Data(contentsOf: url))
@@ -115,6 +117,9 @@ struct LeMaMixTests {
         #expect(extra.isSubset(of: Set(f.pool.map(\.id))))
         #expect(summary["repeated_cot"]?.intValue == 0)
         #expect(records.count == f.train.count + small)
+        // `pool: [data]` (the whole dataset stage) means its pool split, not its train split.
+        let (whole, _, _) = try f.run(["mode": .string("cot-same-size"), "ratio": .double(ratio)], poolSelected: nil)
+        #expect(ids(whole, source: "cot-extra") == extra)
 
         // More than the pool holds: the rest repeats CoT problems under distinct ids.
         let (more, moreSummary, _) = try f.run(["mode": .string("cot-same-size"), "ratio": .double(10)])

@@ -39,8 +39,8 @@ public struct CorrectKind: StageKind {
             throw StageFailure("stage '\(context.stageName)': no input bound to 'problems' (the dataset split the "
                 + "mistakes were sampled on)", retryable: false)
         }
-        let problems = Dictionary(try ProblemFiles.read(context, parameter: "problems").map { ($0.id, $0) },
-                                  uniquingKeysWith: { first, _ in first })
+        let problemList = try ProblemFiles.read(context, parameter: "problems", split: "train")
+        let problems = Dictionary(problemList.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         let mistakes = try JSONLines.read(try input.file(default: "samples")).map { try $0.object() }
         let keys = mistakes.map { "\($0["problem_id"]?.stringValue ?? "?")#\($0["sample"]?.intValue ?? 0)" }
         let seed = context.seed

@@ -16,9 +16,9 @@ public struct EvaluateKind: StageKind {
     public var parameters: [ParameterSpec] {
         [
             ParameterSpec("model", .reference, default: nil, doc: "A `train` stage."),
-            ParameterSpec("questions", .reference, default: nil, doc: "The split to report (usually test)."),
+            ParameterSpec("questions", .reference, default: nil, doc: "The split to report (a whole dataset stage means its `test` split)."),
             ParameterSpec("dev", .references, default: .array([]),
-                          doc: "Dev split(s) for checkpoint selection; empty: report the final weights."),
+                          doc: "Dev split(s) for checkpoint selection (a whole dataset stage means its `dev` split); empty: report the final weights, or the checkpoint `model` names (`train.ckpt_00000200`)."),
             ParameterSpec("max_tokens", .int, default: .int(160), doc: "Most tokens generated per answer."),
             ParameterSpec("templates", .choice(["paper", "compact"]), default: .string("paper"),
                           doc: "Prompt template (must match the model's training data)."),
@@ -37,8 +37,8 @@ public struct EvaluateKind: StageKind {
         }
         let limit = try p.int("limit")
         func limited(_ problems: [Problem]) -> [Problem] { limit > 0 ? Array(problems.prefix(limit)) : problems }
-        let test = limited(try ProblemFiles.read(context, parameter: "questions"))
-        let dev = limited(try ProblemFiles.read(context, parameter: "dev"))
+        let test = limited(try ProblemFiles.read(context, parameter: "questions", split: "test"))
+        let dev = limited(try ProblemFiles.read(context, parameter: "dev", split: "dev"))
         let builder = RecordBuilder(templates: try p.string("templates") == "compact" ? .compact : .paper)
         let scorer = SplitScorer(context: context, builder: builder, maxTokens: try p.int("max_tokens"),
                                  batch: try p.int("batch"))

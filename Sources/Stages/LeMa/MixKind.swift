@@ -21,7 +21,7 @@ public struct MixKind: StageKind {
             ParameterSpec("cot", .reference, default: nil, doc: "CoT data: a dataset split (each problem's gold solution)."),
             ParameterSpec("corrections", .reference, default: nil, doc: "Correction records (a `correct` or `dedupe` stage)."),
             ParameterSpec("pool", .references, default: .array([]),
-                          doc: "Extra CoT problems for `cot-same-size` (e.g. the dataset's `pool` split); when short, CoT examples are repeated."),
+                          doc: "Extra CoT problems for `cot-same-size` (a whole dataset stage means its `pool` split); when short, CoT examples are repeated."),
             ParameterSpec("mode", .choice(Self.modes), default: .string("lema"),
                           doc: "`lema`: CoT + corrections; `cot-only`; `cot-same-size`: CoT + as many extra CoT examples as corrections; `corrected-as-cot`: CoT + each correction's corrected solution as a CoT example."),
             ParameterSpec("ratio", .double, default: .double(1.0),
@@ -61,7 +61,7 @@ public struct MixKind: StageKind {
             default: components.remove(.solution)
             }
         }
-        let cotProblems = try ProblemFiles.read(context, parameter: "cot")
+        let cotProblems = try ProblemFiles.read(context, parameter: "cot", split: "train")
         var examples: [(id: String, source: String, record: TrainingRecord)] = cotProblems.map {
             ($0.id, "cot", builder.cot(question: $0.question, solution: $0.solution))
         }
@@ -91,7 +91,7 @@ public struct MixKind: StageKind {
                                  builder.correctedAsCoT(question: question, original: original, correction: correction)))
             }
         case "cot-same-size":
-            var pool = try ProblemFiles.read(context, parameter: "pool")
+            var pool = try ProblemFiles.read(context, parameter: "pool", split: "pool")
             var poolRNG = SeededRNG(seed: SeededRNG.derive(0x506F6F6C, correctionInput.fingerprint))
             poolRNG.shuffle(&pool)
             var repeated = 0

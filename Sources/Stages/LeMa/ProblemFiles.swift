@@ -27,9 +27,11 @@ enum ProblemFiles {
         }
     }
 
-    /// Problems of every input bound to `parameter` (a dataset split each), concatenated in spec order.
-    static func read(_ context: any StageContext, parameter: String) throws -> [Problem] {
-        try context.inputs(parameter).flatMap { try read($0.file(default: "train")) }
+    /// Problems of every input bound to `parameter` (a dataset split each), concatenated in spec order. A reference
+    /// to a whole `dataset` stage means its `split` artifact (e.g. `dev` for evaluate's `dev`, `pool` for mix's
+    /// `pool`), not always `train`.
+    static func read(_ context: any StageContext, parameter: String, split: String) throws -> [Problem] {
+        try context.inputs(parameter).flatMap { try read($0.file(default: split)) }
     }
 }
 

@@ -15,7 +15,7 @@ public struct SampleKind: StageKind {
     public var parameters: [ParameterSpec] {
         [
             ParameterSpec("model", .reference, default: nil, doc: "A `train` stage (its `model` artifact)."),
-            ParameterSpec("questions", .reference, default: nil, doc: "A dataset split."),
+            ParameterSpec("questions", .reference, default: nil, doc: "A dataset split (a whole dataset stage means its `train` split)."),
             ParameterSpec("k", .int, default: .int(4), doc: "Samples per question."),
             ParameterSpec("temperature", .double, default: .double(0.8), doc: "Softmax temperature (0 = greedy)."),
             ParameterSpec("top_k", .int, default: .int(0), doc: "Keep the k most likely tokens (0 = off)."),
@@ -48,7 +48,7 @@ public struct SampleKind: StageKind {
         guard !context.inputs("questions").isEmpty else {
             throw StageFailure("stage '\(context.stageName)': no input bound to 'questions'", retryable: false)
         }
-        var problems = try ProblemFiles.read(context, parameter: "questions")
+        var problems = try ProblemFiles.read(context, parameter: "questions", split: "train")
         let limit = try p.int("limit")
         if limit > 0 { problems = Array(problems.prefix(limit)) }
         let k = try p.int("k")
