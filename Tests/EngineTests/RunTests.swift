@@ -215,3 +215,26 @@ import Testing
         }
     }
 }
+
+extension RunTests {
+    @Test func deletedOutputsMakeTheNodeRunAgain() throws {
+        try RunFixtures.withTemporaryDirectory { dir in
+            let counter = RunFixtures.Counter()
+            let graph = try RunFixtures.compile("""
+                name: gone
+                stages:
+                  a: {kind: step}
+                  b: {kind: step, inputs: [a]}
+                """, counter: counter)
+            let (_, records) = try RunFixtures.run(graph, counter: counter, in: dir)
+            let a = try #require(graph.onlyNode("a"))
+            let path = try #require(records[a.id]?.artifacts["out"])
+            try FileManager.default.removeItem(at: dir.appendingPathComponent(path))
+            let (summary, after) = try RunFixtures.run(graph, counter: counter, in: dir)
+            #expect(summary.succeeded.map(\.stage) == ["a", "b"])
+            #expect(after[a.id]?.reason == "output missing on disk: out (\(path))")
+            #expect(summary.succeeded.last?.reason == Planner.Reason.upstreamWillRun)
+            #expect(counter.count("a") == 2)
+        }
+    }
+}

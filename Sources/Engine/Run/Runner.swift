@@ -23,7 +23,8 @@ public final class Runner {
 
     /// The plan as it stands (no side effects beyond reading the store).
     public func plan() throws -> [String: PlanDecision] {
-        Planner.plan(graph: graph, records: try store.nodeRecords(), only: options.only)
+        Planner.plan(graph: graph, records: Self.checkingArtifacts(try store.nodeRecords(), of: graph, in: runDirectory),
+                     only: options.only)
     }
 
     /// Executes the pipeline. Throws for problems that prevent running at all (lock held by a live process,
@@ -40,7 +41,7 @@ public final class Runner {
         try store.register(graph)
         profile.mark("register")
         let reclaimed = try store.reclaimOrphans()
-        let records = try store.nodeRecords()
+        let records = Self.checkingArtifacts(try store.nodeRecords(), of: graph, in: runDirectory)
         profile.mark("read records")
         let plan = Planner.plan(graph: graph, records: records, only: options.only)
         profile.mark("plan")
@@ -105,6 +106,24 @@ public final class Runner {
             let text = phases.map { String(format: "%@ %.1f ms (cpu %.1f)", $0.0, $0.1, $0.2) }.joined(separator: ", ")
             FileHandle.standardError.write(Data("lema profile: \(text)\n".utf8))
         }
+    }
+
+    /// Succeeded nodes of `graph` whose artifact files are gone (deleted by hand, a cleaned disk) are presented to
+    /// the planner as pending, so they run again instead of handing missing files to their children.
+    static func checkingArtifacts(_ records: [String: NodeRecord], of graph: Graph,
+                                  in runDirectory: URL) -> [String: NodeRecord] {
+        var out = records
+        let base = runDirectory.path + "/"
+        for node in graph.nodes {
+            guard var record = records[node.id], record.status == .succeeded, !record.artifacts.isEmpty else { continue }
+            let missing = record.artifacts.filter { !FileManager.default.fileExists(atPath: base + $0.value) }.keys.sorted()
+            guard !missing.isEmpty else { continue }
+            record.status = .pending
+            record.reason = "output missing on disk: " + missing.map { "\($0) (\(record.artifacts[$0] ?? ""))" }
+                .joined(separator: ", ")
+            out[node.id] = record
+        }
+        return out
     }
 
     private func dryRun(start: Date) throws -> RunSummary {
