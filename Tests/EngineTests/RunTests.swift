@@ -238,3 +238,25 @@ extension RunTests {
         }
     }
 }
+
+extension RunTests {
+    /// a (fails) and b are independent; with --no-keep-going nothing starts after a's failure.
+    @Test func noKeepGoingStopsStartingNewWork() throws {
+        try RunFixtures.withTemporaryDirectory { dir in
+            let counter = RunFixtures.Counter()
+            let graph = try RunFixtures.compile("""
+                name: strict
+                stages:
+                  a: {kind: step, fail_times: -1, retryable: false}
+                  b: {kind: step, x: 1}
+                  c: {kind: step, x: 2, inputs: [b]}
+                """, counter: counter)
+            let (summary, _) = try RunFixtures.run(graph, counter: counter, in: dir, jobs: 1, keepGoing: false)
+            #expect(summary.exitCode == 1)
+            #expect(summary.failed.map(\.stage) == ["a"])
+            #expect(counter.count("b") == 0 && counter.count("c") == 0)
+            #expect(Set(summary.notStarted.map(\.stage)) == ["b", "c"])
+            #expect(summary.text.contains("  2 node(s) not started (stopped after a failure (--no-keep-going))"))
+        }
+    }
+}

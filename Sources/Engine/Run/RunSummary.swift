@@ -32,6 +32,8 @@ public struct RunSummary: Sendable {
     public var blocked: [Entry] = []
     /// Stopped or never started because of SIGINT/SIGTERM; back to pending.
     public var interruptedNodes: [Entry] = []
+    /// Planned to run but never started (the run was interrupted or stopped after a failure without keep-going).
+    public var notStarted: [Entry] = []
     /// Planned to run (filled by a dry run instead of `succeeded`).
     public var planned: [Entry] = []
     public var interrupted = false
@@ -59,10 +61,14 @@ public struct RunSummary: Sendable {
         var head = "\(pipeline): \(succeeded.count) ran, \(skipped.count) skipped"
         if !failed.isEmpty { head += ", \(failed.count) failed" }
         if !blocked.isEmpty { head += ", \(blocked.count) blocked" }
-        if interrupted { head += ", interrupted (\(interruptedNodes.count) node(s) left pending)" }
+        if interrupted { head += ", interrupted (\(interruptedNodes.count) node(s) stopped)" }
+        if !notStarted.isEmpty { head += ", \(notStarted.count) not started" }
         lines.append(head + " in \(seconds)")
         for entry in failed { lines.append("  FAILED  \(entry.label): \(entry.reason)") }
         for entry in blocked { lines.append("  blocked \(entry.label): \(entry.reason)") }
+        if !interrupted, let first = notStarted.first {
+            lines.append("  \(notStarted.count) node(s) not started (\(first.reason.replacingOccurrences(of: "not started: ", with: "")))")
+        }
         if interrupted {
             lines.append("  run `lema run` again to resume; finished items and checkpoints are kept")
         }

@@ -120,6 +120,14 @@ final class Scheduler: @unchecked Sendable {
         for i in first { launch(i) }
         lock.lock()
         while !isIdleLocked { lock.wait() }
+        for i in states.indices {
+            switch states[i] {
+            case .ready, .waiting:
+                let why = interruptedBySignal ? Planner.Reason.interrupted : "not started: stopped after a failure (--no-keep-going)"
+                summary.notStarted.append(entry(i, reason: why))
+            default: break
+            }
+        }
         lock.unlock()
         summary.wallSeconds = Date().timeIntervalSince(start)
         summary.interrupted = interruptedBySignal
