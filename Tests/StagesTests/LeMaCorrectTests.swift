@@ -186,6 +186,10 @@ struct LeMaCorrectTests {
         let bad = try context.writeFile("bad.jsonl", "[1, 2]\n")
         context.setInputs("input", [.fake(stage: "filter", artifacts: ["samples": bad])])
         expectStageFailure(["bad.jsonl:1", "JSON object"]) { _ = try CorrectKind().run(context) }
+
+        let notSamples = try context.writeFile("mix.jsonl", #"{"prompt":"a","target":"b"}"# + "\n")
+        context.setInputs("input", [.fake(stage: "mix", artifacts: ["train": notSamples])])
+        expectStageFailure(["mix.jsonl:1", "not a sample record"]) { _ = try CorrectKind().run(context) }
     }
 
     @Test func pathsWithoutStepsAreCountedAndCorrectedFromStepOne() throws {

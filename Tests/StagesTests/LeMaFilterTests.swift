@@ -76,6 +76,14 @@ struct LeMaFilterTests {
             .map { FileManager.default.fileExists(atPath: $0.path) } == false)
     }
 
+    @Test func recordsThatAreNotSamplesAreRejected() throws {
+        let context = try FakeStageContext(stageName: "filter")
+        defer { context.cleanUp() }
+        let file = try context.writeFile("corrections.jsonl", sampleLines[0] + "\n" + #"{"problem_id":"p1","text":"x"}"# + "\n")
+        context.setInputs("input", [.fake(stage: "correct", artifacts: ["samples": file])])
+        expectStageFailure(["corrections.jsonl:2", "not a sample record"]) { _ = try FilterKind().run(context) }
+    }
+
     @Test func missingInputBinding() throws {
         let context = try FakeStageContext(stageName: "keep-wrong")
         defer { context.cleanUp() }

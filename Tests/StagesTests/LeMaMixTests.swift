@@ -200,6 +200,7 @@ struct LeMaMixTests {
         defer { f.cleanUp() }
         let context = try FakeStageContext(stageName: "mixer")
         defer { context.cleanUp() }
+        expectStageFailure(["mixer", "'cot'"]) { _ = try MixKind().run(context) }
         context.setInputs("cot", [LeMaFixture.input(f.mistakes.data, f.mistakes.dataOutcome, selected: "train")])
         expectStageFailure(["mixer", "corrections"]) { _ = try MixKind().run(context) }
 

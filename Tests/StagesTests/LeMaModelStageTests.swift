@@ -199,6 +199,17 @@ struct LeMaModelStageTests {
         expectStageFailure(["q.jsonl:1", "not a problem record"]) { _ = try EvaluateKind().run(unbound) }
     }
 
+    @Test func zeroMaxTokensGivesEmptyAnswersInsteadOfFailing() throws {
+        let model = try trained()
+        var params = evaluateParams
+        params["max_tokens"] = .int(0)
+        let context = try evaluateContext(model, params: params, dev: false)
+        defer { context.cleanUp() }
+        let outcome = try EvaluateKind().run(context)
+        #expect(outcome.summary["no_answer"] == outcome.summary["n"])
+        #expect(outcome.summary["accuracy"]?.doubleValue == 0)
+    }
+
     @Test func sampleValidation() {
         #expect(SampleKind().validate(["k": .int(0), "temperature": .double(-1), "top_p": .double(0)]).map(\.parameter)
             == ["k", "temperature", "top_p"])

@@ -41,7 +41,14 @@ public struct CorrectKind: StageKind {
         }
         let problemList = try ProblemFiles.read(context, parameter: "problems", split: "train")
         let problems = Dictionary(problemList.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        let mistakes = try JSONLines.read(try input.file(default: "samples")).map { try $0.object() }
+        let mistakes = try JSONLines.read(try input.file(default: "samples")).map { line in
+            let record = try line.object()
+            guard record["problem_id"]?.stringValue != nil, record["text"]?.stringValue != nil else {
+                throw StageFailure("\(line.file.path):\(line.lineNumber): not a sample record (needs problem_id "
+                    + "and text; bind a `filter` or `sample` stage)", retryable: false)
+            }
+            return record
+        }
         let keys = mistakes.map { "\($0["problem_id"]?.stringValue ?? "?")#\($0["sample"]?.intValue ?? 0)" }
         let seed = context.seed
         let map = LedgeredMap(keys: keys, chunkSize: try p.int("chunk"), workers: context.threads)

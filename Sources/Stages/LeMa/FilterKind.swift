@@ -41,7 +41,11 @@ public struct FilterKind: StageKind {
         var counts = (other: 0, unparseable: 0, capped: 0, duplicate: 0)
         for line in lines {
             let record = try line.object()
-            let correct = record["correct"]?.boolValue ?? false
+            guard let correct = record["correct"]?.boolValue, record["text"]?.stringValue != nil,
+                  record["problem_id"]?.stringValue != nil else {
+                throw StageFailure("\(line.file.path):\(line.lineNumber): not a sample record (needs problem_id, "
+                    + "text and correct; bind a `sample` stage)", retryable: false)
+            }
             if correct == keepWrong { counts.other += 1; continue }
             let id = record["problem_id"]?.stringValue ?? ""
             let text = record["text"]?.stringValue ?? ""

@@ -17,7 +17,7 @@ struct Generation {
         let tokenizer = pool.tokenizer
         let context = pool.config.contextLength
         // Keep room for at least a short answer: an over-long prompt loses its oldest tokens (after `bos`).
-        let room = max(2, context - min(maxTokens, context / 2))
+        let room = max(2, context - max(1, min(maxTokens, context / 2)))
         let encoded: [[Int32]] = prompts.map { prompt in
             let ids = tokenizer.encode(prompt)
             let kept = ids.count + 1 > room ? Array(ids.suffix(room - 1)) : ids

@@ -61,6 +61,9 @@ public struct MixKind: StageKind {
             default: components.remove(.solution)
             }
         }
+        guard !context.inputs("cot").isEmpty else {
+            throw StageFailure("stage '\(context.stageName)': no input bound to 'cot'", retryable: false)
+        }
         let cotProblems = try ProblemFiles.read(context, parameter: "cot", split: "train")
         var examples: [(id: String, source: String, record: TrainingRecord)] = cotProblems.map {
             ($0.id, "cot", builder.cot(question: $0.question, solution: $0.solution))
