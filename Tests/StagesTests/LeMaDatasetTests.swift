@@ -54,6 +54,20 @@ struct LeMaDatasetTests {
                 == LeMaFixture.bytes(plain.output(plainOutcome, "dev")))
     }
 
+    @Test func generatorSettingsReachTheGenerator() throws {
+        var params = LeMaFixture.datasetParams(count: 30)
+        params["operations"] = .array([.string("+"), .string("-")])
+        params["step_weights"] = .array([.double(0), .double(1)])
+        let (context, outcome) = try LeMaFixture.dataset(params)
+        defer { context.cleanUp() }
+        let all = try ["train", "dev", "test"].flatMap { try LeMaFixture.problems(context, outcome, $0) }
+        #expect(all.count == 30)
+        #expect(all.allSatisfy { $0.difficulty == 2 })
+        let ops = Set(all.flatMap { $0.graph?.operations.map(\.op) ?? [] })
+        #expect(ops.isSubset(of: [.add, .subtract]) && ops.contains(.add))
+        #expect(outcome.summary["difficulty"]?.objectValue?.keys.sorted() == ["2"])
+    }
+
     @Test func fileSourceReadsLeMaFormat() throws {
         let context = try FakeStageContext(stageName: "data")
         defer { context.cleanUp() }

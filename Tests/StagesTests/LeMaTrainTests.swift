@@ -43,6 +43,21 @@ struct LeMaTrainTests {
         #expect(loaded.tokenizer.decode(loaded.tokenizer.encode("Step 1: 3 + 4 = 7.")) == "Step 1: 3 + 4 = 7.")
     }
 
+    @Test func packedLayoutWithAConstantScheduleTrains() throws {
+        let (data, dataOutcome) = try trainingData()
+        defer { data.cleanUp() }
+        let context = try TinyTraining.context(data: data, dataOutcome: dataOutcome, params: TinyTraining.params(
+            steps: 20, checkpointEvery: 20, extra: ["layout": .string("pack"), "schedule": .string("constant")]))
+        defer { context.cleanUp() }
+        let outcome = try TrainKind().run(context)
+        let lines = try JSONLines.split(Data(context.outputText(outcome, "loss").utf8), file: URL(fileURLWithPath: "loss"))
+            .map { try $0.object() }
+        #expect(lines.count == 20)
+        #expect(lines.allSatisfy { $0["lr"]?.doubleValue.map { abs($0 - 0.01) < 1e-6 } == true })
+        let curve = lines.compactMap { $0["loss"]?.doubleValue }
+        #expect(curve.suffix(5).reduce(0, +) < curve.prefix(5).reduce(0, +))
+    }
+
     @Test func epochsSetTheStepCount() throws {
         let (data, dataOutcome) = try trainingData()
         defer { data.cleanUp() }
