@@ -38,14 +38,14 @@ enum ReverseTask {
 @Suite("Training: learning, optimiser, determinism")
 struct TrainingTests {
     static let optimizer = AdamWConfig(
-        schedule: .warmupCosine(peak: 3e-3, minimum: 3e-4, warmupSteps: 30, totalSteps: 500), weightDecay: 0.01)
+        schedule: .warmupCosine(peak: 3e-3, minimum: 3e-4, warmupSteps: 20, totalSteps: 250), weightDecay: 0.01)
 
     @Test func learnsToReverseDigits() throws {
         // One thread: the suite's other tests run in parallel on this 2-core machine (threads are covered below).
         let trainer = try Trainer(config: ReverseTask.config, optimizer: Self.optimizer, seed: 1, threads: 1)
         let before = try ReverseTask.exactMatch(trainer.model, examples: 200, seed: 99)
         var firstLoss: Float = 0, lastLoss: Float = 0
-        for s in 0..<500 {
+        for s in 0..<250 {
             let loss = try trainer.step(batch: ReverseTask.batch(&trainer.rng, size: 32))
             if s == 0 { firstLoss = loss }
             lastLoss = loss
