@@ -116,6 +116,26 @@ struct LeMaDatasetTests {
         #expect(context.logs.contains { $0.contains("rel.jsonl") })
     }
 
+    @Test func fileSourceWithNamedFields() throws {
+        let context = try FakeStageContext(stageName: "data")
+        defer { context.cleanUp() }
+        let url = try context.writeFile("custom.jsonl", """
+            {"key": "a1", "q": "What is 2 + 3?", "sol": "Step 1: 2 + 3 = 5. The answer is 5.", "a": 5}
+            {"key": "a2", "q": "What is 4 * 3?", "sol": "Step 1: 4 * 3 = 12. The answer is 12.", "a": "12"}
+
+            """)
+        context.params = ["source": .string("file"), "path": .string(url.path), "format": .string("jsonl"),
+                          "split": .string("train"),
+                          "fields": .object(["question": .string("q"), "answer": .string("a"),
+                                             "solution": .string("sol"), "id": .string("key")])]
+        let outcome = try DatasetKind().run(context)
+        let train = try LeMaFixture.problems(context, outcome, "train")
+        #expect(train.map(\.id) == ["a1", "a2"])
+        #expect(train.map(\.answer) == [5, 12])
+        #expect(train.map(\.question) == ["What is 2 + 3?", "What is 4 * 3?"])
+        #expect(train.first?.solution == "Step 1: 2 + 3 = 5. The answer is 5.")
+    }
+
     @Test func fileSourceOnSharedGSM8KTestFile() throws {
         let path = "/work/shared/data/gsm8k_test.jsonl"
         guard FileManager.default.fileExists(atPath: path) else {
