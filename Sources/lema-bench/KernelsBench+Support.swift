@@ -36,19 +36,13 @@ extension KernelsBench {
         return o
     }
 
-    /// OpenBLAS picks its kernel when the library loads, so a different core needs a fresh process. Without a
-    /// request and with the slow SSE3 fallback ("Prescott", what 0.3.21 picks on Zen 5 when OPENBLAS_CORETYPE is
-    /// unset), re-run with Haswell: the setting this machine's environment documents.
+    /// OpenBLAS picks its kernel when the library loads, so a different one needs a fresh process: an explicit
+    /// --blas-core wins; otherwise an unset OPENBLAS_CORETYPE with a generic fallback kernel is replaced by the
+    /// best one for this CPU (see `BLAS.reexecWithFasterKernelIfNeeded`).
     static func reexecIfNeeded(_ o: Options) {
-        let env = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"]
-        var want = o.blasCore
-        if want == nil && env == nil && BLAS.coreName == "Prescott" { want = "Haswell" }
-        guard let want, want != env else { return }
-        print("note: re-running with OPENBLAS_CORETYPE=\(want) (OpenBLAS chose \(BLAS.coreName))")
-        setenv("OPENBLAS_CORETYPE", want, 1)
-        let argv = CommandLine.arguments.map { strdup($0) } + [nil]
-        execv("/proc/self/exe", argv)
-        print("warning: re-exec failed; continuing with \(BLAS.coreName)")
+        let before = BLAS.coreName
+        BLAS.reexecWithFasterKernelIfNeeded(preferred: o.blasCore)
+        if let want = o.blasCore, want != before { print("warning: could not switch OpenBLAS to \(want)") }
     }
 
     /// GFLOP/s of the GEMMs the model runs (N = 32·128 rows), each as forward, input-gradient and weight-gradient

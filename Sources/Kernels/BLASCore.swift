@@ -1,0 +1,60 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// OpenBLAS picks its CPU kernel once, when the library loads, from OPENBLAS_CORETYPE or its own CPU detection.
+/// OpenBLAS 0.3.21 (Debian 12) does not know AMD Zen 5 and falls back to "Prescott" (SSE3), about 4× slower than
+/// its AVX-512 kernel on this machine. A different kernel needs a fresh process, so executables call
+/// `BLAS.reexecWithFasterKernelIfNeeded()` first thing in `main`.
+extension BLAS {
+    /// The kernel family to request for this CPU: "SkylakeX" with AVX-512F, "Haswell" with AVX2+FMA, else nil.
+    public static func suitableCoreType() -> String? {
+        #if os(Linux)
+        guard let flags = cpuFlags() else { return nil }
+        if flags.contains("avx512f") && flags.contains("avx512vl") { return "SkylakeX" }
+        if flags.contains("avx2") && flags.contains("fma") { return "Haswell" }
+        #endif
+        return nil
+    }
+
+    /// Re-executes the current process with OPENBLAS_CORETYPE set when OpenBLAS fell back to a generic SSE kernel
+    /// and the variable is unset (an explicit setting is always respected). `preferred` overrides the choice.
+    /// Returns only if no re-exec was needed or it failed.
+    public static func reexecWithFasterKernelIfNeeded(preferred: String? = nil) {
+        #if os(Linux)
+        let current = getenv("OPENBLAS_CORETYPE").map { String(cString: $0) }
+        let want: String?
+        if let preferred {
+            want = preferred == current ? nil : preferred
+        } else if current == nil, ["Prescott", "Core2", "Nehalem", "Sandybridge", "Katmai"].contains(coreName) {
+            want = suitableCoreType()
+        } else {
+            want = nil
+        }
+        guard let want else { return }
+        setenv("OPENBLAS_CORETYPE", want, 1)
+        var argv: [UnsafeMutablePointer<CChar>?] = CommandLine.arguments.map { strdup($0) }
+        argv.append(nil)
+        execv("/proc/self/exe", argv)
+        // execv only returns on failure: carry on with the kernel we have.
+        #endif
+    }
+
+    #if os(Linux)
+    static func cpuFlags() -> Set<Substring>? {
+        guard let f = fopen("/proc/cpuinfo", "r") else { return nil }
+        defer { fclose(f) }
+        var line: UnsafeMutablePointer<CChar>? = nil
+        var cap = 0
+        defer { free(line) }
+        while getline(&line, &cap, f) > 0 {
+            guard let line else { break }
+            let s = String(cString: line)
+            if s.hasPrefix("flags") {
+                return Set(s.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == ":" }))
+            }
+        }
+        return nil
+    }
+    #endif
+}
