@@ -209,6 +209,11 @@ struct LeMaModelStageTests {
         expectStageFailure(["judge", "'questions'"]) { _ = try EvaluateKind().run(unbound) }
         expectStageFailure(["judge", "'questions'"]) { _ = try SampleKind().run(unbound) }
 
+        unbound.setInputs("questions", [model.split("test")])
+        unbound.params = ["k": .int(-1)]
+        expectStageFailure(["judge", "k must be at least 1"]) { _ = try SampleKind().run(unbound) }
+        unbound.params = [:]
+
         let garbage = try unbound.writeFile("model.safetensors", "not a safetensors file")
         unbound.setInputs("model", [.fake(stage: "train", artifacts: ["model": garbage])])
         unbound.setInputs("questions", [model.split("test")])

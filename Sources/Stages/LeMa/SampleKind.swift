@@ -52,6 +52,7 @@ public struct SampleKind: StageKind {
         let limit = try p.int("limit")
         if limit > 0 { problems = Array(problems.prefix(limit)) }
         let k = try p.int("k")
+        guard k >= 1 else { throw StageFailure("stage '\(context.stageName)': k must be at least 1 (got \(k))", retryable: false) }
         let builder = RecordBuilder(templates: try p.string("templates") == "compact" ? .compact : .paper)
         let topK = try p.int("top_k"), topP = try p.double("top_p")
         let generation = Generation(pool: try ModelPool(file: try ModelFiles.modelFile(modelInput)),
