@@ -17,6 +17,42 @@ public enum GELU {
         }
     }
 
+    /// Forward that also saves gelu′(inp) = Φ + x·φ for `backward(dinp:dout:derivative:)`: the exponential and
+    /// division are computed once instead of again in the backward pass.
+    /// - Parameters: out (count), derivative (count), inp (count)
+    public static func forward(
+        out: UnsafeMutablePointer<Float>, derivative: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
+        count: Int, threads: Int
+    ) {
+        Parallel.forEachChunk(count: count, threads: threads) { r in
+            var i = r.lowerBound
+            while i + 8 <= r.upperBound {
+                let x = UnsafeRawPointer(inp + i).loadUnaligned(as: SIMD8<Float>.self)
+                let (cdf, pdf) = FastMath.normalCDFAndPDF(x)
+                UnsafeMutableRawPointer(out + i).storeBytes(of: x * cdf, as: SIMD8<Float>.self)
+                UnsafeMutableRawPointer(derivative + i).storeBytes(of: cdf + x * pdf, as: SIMD8<Float>.self)
+                i += 8
+            }
+            while i < r.upperBound {
+                let (cdf, pdf) = FastMath.normalCDFAndPDF(inp[i])
+                out[i] = inp[i] * cdf
+                derivative[i] = cdf + inp[i] * pdf
+                i += 1
+            }
+        }
+    }
+
+    /// dinp = dout · derivative, with the derivative saved by the forward. `dinp` may alias `dout`.
+    /// - Parameters: dinp (count), dout (count), derivative (count)
+    public static func backward(
+        dinp: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>, derivative: UnsafePointer<Float>, count: Int,
+        threads: Int
+    ) {
+        Parallel.forEachChunk(count: count, threads: threads) { r in
+            for i in r { dinp[i] = dout[i] * derivative[i] }
+        }
+    }
+
     /// dinp = dout · gelu′(inp), gelu′(x) = Φ(x) + x·φ(x). Overwrites `dinp`; `dinp` may alias `dout`.
     /// - Parameters: dinp (count), dout (count), inp (count) the forward input
     public static func backward(

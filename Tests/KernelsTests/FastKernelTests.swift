@@ -113,8 +113,16 @@ struct FastKernelTests {
             GELU.forward(out: p[0], inp: p[1], count: n, threads: threads)
             GELU.backward(dinp: p[2], dout: p[3], inp: p[1], count: n, threads: threads)
         }
+        // The training path: forward saves gelu′, backward multiplies by it.
+        let saved = withBuffers([[Float](repeating: 0, count: n), [Float](repeating: 0, count: n), toFloat(x),
+                                 [Float](repeating: 0, count: n), toFloat(r)]) { p in
+            GELU.forward(out: p[0], derivative: p[1], inp: p[2], count: n, threads: threads)
+            GELU.backward(dinp: p[3], dout: p[4], derivative: p[1], count: n, threads: threads)
+        }
+        #expect(saved[0] == res[0])
         let err = max(relativeError(toDouble(res[0]), Naive.geluForward(x)),
-                      relativeError(toDouble(res[2]), Naive.geluBackward(dout: r, inp: x)))
+                      relativeError(toDouble(res[2]), Naive.geluBackward(dout: r, inp: x)),
+                      relativeError(toDouble(saved[3]), Naive.geluBackward(dout: r, inp: x)))
         print("gelu fast vs naive max rel err \(err)")
         #expect(err < 1e-6)
     }

@@ -5,7 +5,7 @@ import Kernels
 /// sized for the capacity, so a smaller batch reuses the same memory.
 final class Activations {
     struct Layer {
-        var ln1, ln1Mean, ln1Rstd, qkv, atty, att, res1, ln2, ln2Mean, ln2Rstd, fc, gelu, res2: UnsafeMutablePointer<Float>
+        var ln1, ln1Mean, ln1Rstd, qkv, atty, att, res1, ln2, ln2Mean, ln2Rstd, fc, gelu, geluGrad, res2: UnsafeMutablePointer<Float>
     }
 
     let capacityRows: Int
@@ -22,7 +22,7 @@ final class Activations {
         capacityRows = N
         capacityAtt = A
         let C = config.dModel, V = config.vocabSize, H = config.mlpRatio * C
-        let perLayer = N * (8 * C + 2 * H + 4) + A
+        let perLayer = N * (8 * C + 3 * H + 4) + A
         let total = N * C + config.layers * perLayer + N * (C + 3 + V) + N * (6 * C + H + V)
         storage = FloatBuffer(count: total)
         var next = storage.pointer
@@ -37,7 +37,7 @@ final class Activations {
                 Layer(
                     ln1: take(N * C), ln1Mean: take(N), ln1Rstd: take(N), qkv: take(3 * N * C), atty: take(N * C),
                     att: take(A), res1: take(N * C), ln2: take(N * C), ln2Mean: take(N), ln2Rstd: take(N),
-                    fc: take(N * H), gelu: take(N * H), res2: take(N * C)))
+                    fc: take(N * H), gelu: take(N * H), geluGrad: take(N * H), res2: take(N * C)))
         }
         self.layers = layers
         lnf = take(N * C)

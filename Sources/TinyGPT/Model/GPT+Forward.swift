@@ -9,7 +9,7 @@ extension GPT {
         lastBatch = batch
         return batch.tokens.withUnsafeBufferPointer { tokens in
             optionalPointer(batch.validLengths) { lengths in
-                runForward(tokens: tokens.baseAddress!, lengths: lengths, B: B, T: T, cache: nil, threads: threads)
+                runForward(tokens: tokens.baseAddress!, lengths: lengths, B: B, T: T, cache: nil, training: true, threads: threads)
                 return batch.targets.withUnsafeBufferPointer { targets in
                     batch.lossMask.withUnsafeBufferPointer { mask in
                         CrossEntropy.forward(
@@ -22,9 +22,10 @@ extension GPT {
     }
 
     /// The layers up to the logits (B,T,V), left in the activations. When `cache` is given, keys and values of
-    /// every position are also stored in it (prefill).
+    /// every position are also stored in it (prefill). `training` also saves what only backward needs.
     func runForward(
-        tokens: UnsafePointer<Int32>, lengths: UnsafePointer<Int32>?, B: Int, T: Int, cache: KVCache?, threads: Int
+        tokens: UnsafePointer<Int32>, lengths: UnsafePointer<Int32>?, B: Int, T: Int, cache: KVCache?,
+        training: Bool = false, threads: Int
     ) {
         guard let a = acts else { preconditionFailure("reserve(batchSize:length:) must run before runForward") }
         let C = config.dModel, V = config.vocabSize, NH = config.heads, H = config.mlpRatio * C, N = B * T
@@ -58,7 +59,11 @@ extension GPT {
             Matmul.forward(
                 out: x.fc, inp: x.ln2, weight: p + w.fcWeight, bias: p + w.fcBias, N: N, IC: C, OC: H,
                 threads: threads)
-            GELU.forward(out: x.gelu, inp: x.fc, count: N * H, threads: threads)
+            if training {
+                GELU.forward(out: x.gelu, derivative: x.geluGrad, inp: x.fc, count: N * H, threads: threads)
+            } else {
+                GELU.forward(out: x.gelu, inp: x.fc, count: N * H, threads: threads)
+            }
             Matmul.forward(
                 out: x.res2, inp: x.gelu, weight: p + w.fc2Weight, bias: p + w.fc2Bias, N: N, IC: H, OC: C,
                 threads: threads)
@@ -106,7 +111,7 @@ extension GPT {
                 Matmul.backward(
                     dinp: a.dfc, dweight: g + w.fc2Weight, dbias: g + w.fc2Bias, dout: a.dres, inp: x.gelu,
                     weight: p + w.fc2Weight, N: N, IC: H, OC: C, threads: threads)
-                GELU.backward(dinp: a.dfc, dout: a.dfc, inp: x.fc, count: N * H, threads: threads)
+                GELU.backward(dinp: a.dfc, dout: a.dfc, derivative: x.geluGrad, count: N * H, threads: threads)
                 Matmul.backward(
                     dinp: a.dln, dweight: g + w.fcWeight, dbias: g + w.fcBias, dout: a.dfc, inp: x.ln2,
                     weight: p + w.fcWeight, N: N, IC: C, OC: H, threads: threads)
