@@ -156,9 +156,10 @@ struct LeMaTrainTests {
         #expect(model.model.config == baseModel.model.config)
         #expect(try model.tokenizer.jsonString() == baseModel.tokenizer.jsonString())
         #expect(outcome.summary["vocabulary"] == baseOutcome.summary["vocabulary"])
-        // It started from the base weights, not from scratch: two small steps stay close to them.
+        // It started from the base weights, not from scratch: two warm-up steps (lr ≤ 1e-3 · 2/50) barely move
+        // them, while a fresh initialisation or the base's own 3 steps at lr 0.01 differ by far more.
         let drift = zip(model.model.parameters, baseModel.model.parameters).map { abs($0 - $1) }.max() ?? .infinity
-        #expect(drift < 0.05, "max |Δw| = \(drift)")
+        #expect(drift < 0.005, "max |Δw| = \(drift)")
     }
 
     @Test func initWithAMismatchedShapeSaysWhich() throws {
