@@ -48,7 +48,7 @@ let package = Package(
             "Engine", "Stages", "Math", "StageAPI", "LemaCore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .executableTarget(name: "lema", dependencies: ["LemaCLI"]),
+        .executableTarget(name: "lema", dependencies: ["LemaCLI", "Kernels"]),
         .executableTarget(name: "lema-bench", dependencies: [
             "Engine", "Stages", "Kernels", "TinyGPT", "LemaCore", "COpenBLAS",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

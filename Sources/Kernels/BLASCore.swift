@@ -7,11 +7,12 @@ import Glibc
 /// its AVX-512 kernel on this machine. A different kernel needs a fresh process, so executables call
 /// `BLAS.reexecWithFasterKernelIfNeeded()` first thing in `main`.
 extension BLAS {
-    /// The kernel family to request for this CPU: "SkylakeX" with AVX-512F, "Haswell" with AVX2+FMA, else nil.
+    /// The kernel family to request for this CPU: "Haswell" with AVX2+FMA, else nil. SkylakeX (AVX-512) would be
+    /// faster, but OpenBLAS builds older than the CPU (0.3.21 on Zen 5 here) are known to compute wrong results or
+    /// crash with kernels they did not select themselves; Haswell is the one known to be right on such machines.
     public static func suitableCoreType() -> String? {
         #if os(Linux)
         guard let flags = cpuFlags() else { return nil }
-        if flags.contains("avx512f") && flags.contains("avx512vl") { return "SkylakeX" }
         if flags.contains("avx2") && flags.contains("fma") { return "Haswell" }
         #endif
         return nil
