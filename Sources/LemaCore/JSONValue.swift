@@ -69,7 +69,8 @@ public enum JSONValue: Sendable, Hashable, Codable, CustomStringConvertible {
             out += "]"
         case .object(let o):
             out += "{"
-            for (i, key) in o.keys.sorted(by: { Array($0.utf8).lexicographicallyPrecedes($1.utf8) }).enumerated() {
+            // Byte order of UTF-8 (not String's Unicode ordering) so the text is the same on every platform.
+            for (i, key) in o.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }).enumerated() {
                 if i > 0 { out += "," }
                 Self.quote(key, into: &out)
                 out += ":"
@@ -88,6 +89,12 @@ public enum JSONValue: Sendable, Hashable, Codable, CustomStringConvertible {
 
     static func quote(_ s: String, into out: inout String) {
         out += "\""
+        // Fast path: most strings (keys, names, numbers as text) need no escaping at all.
+        if !s.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            out += s
+            out += "\""
+            return
+        }
         for scalar in s.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""
