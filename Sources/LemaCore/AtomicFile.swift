@@ -10,7 +10,13 @@ public enum AtomicFile {
     /// Atomically replaces `url` with `data`, creating parent directories as needed.
     public static func write(_ data: Data, to url: URL) throws {
         let dir = url.deletingLastPathComponent()
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        if mkdir(dir.path, 0o755) != 0, errno != EEXIST {
+            do {
+                try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            } catch {
+                throw AtomicFileError(path: dir.path, operation: "create directory", code: ENOTDIR)
+            }
+        }
         let tmp = dir.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
         let fd = open(tmp.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else { throw AtomicFileError(path: tmp.path, operation: "open", code: errno) }

@@ -15,12 +15,16 @@ import Testing
         #expect(try Data(contentsOf: file).isEmpty)
     }
 
-    @Test func failureNamesThePathAndOperation() {
-        let file = URL(fileURLWithPath: "/proc/lema-cannot-write-here/x")
+    @Test func failureNamesThePathAndOperation() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lema-atomic-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let blocker = dir.appendingPathComponent("plain-file")
+        try AtomicFile.write(Data("x".utf8), to: blocker)
+        // A directory cannot be made where a file stands.
         #expect {
-            try AtomicFile.write(Data("x".utf8), to: file)
+            try AtomicFile.write(Data("x".utf8), to: blocker.appendingPathComponent("inner/out"))
         } throws: { error in
-            "\(error)".contains("/proc/lema-cannot-write-here")
+            "\(error)".hasPrefix("cannot create directory \(blocker.path)/inner")
         }
     }
 }
