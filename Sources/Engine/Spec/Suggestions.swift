@@ -1,9 +1,9 @@
 /// "Did you mean …?" suggestions by edit distance.
-enum Suggestions {
+public enum Suggestions {
     /// The closest candidate to `word`, if it is close enough to be a plausible typo.
     /// Close enough: distance ≤ max(1, ⌊length/3⌋) (and at most 3); words of one or two letters get no
     /// suggestion (any letter is one edit from any other). Ties go to the earlier candidate.
-    static func closest(to word: String, in candidates: some Sequence<String>) -> String? {
+    public static func closest(to word: String, in candidates: some Sequence<String>) -> String? {
         let w = Array(word.unicodeScalars)
         guard w.count > 2 else { return nil }
         let limit = min(3, max(1, w.count / 3))
@@ -18,7 +18,7 @@ enum Suggestions {
     }
 
     /// " — did you mean 'x'?" or "".
-    static func hint(for word: String, in candidates: some Sequence<String>) -> String {
+    public static func hint(for word: String, in candidates: some Sequence<String>) -> String {
         if let s = closest(to: word, in: candidates) { return " — did you mean '\(s)'?" }
         return ""
     }

@@ -40,7 +40,7 @@ extension Store {
                 }
             }
             let stored = try storedVariants(db)
-            let wanted = graph.variants.map { VariantRecord(name: $0.name, params: $0.params, stageNodes: $0.stageNodes) }
+            let wanted = graph.variants
             if stored != wanted {
                 try db.run("DELETE FROM variant_stages")
                 try db.run("DELETE FROM variants")

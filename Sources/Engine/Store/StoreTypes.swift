@@ -125,18 +125,8 @@ public struct EventRecord: Sendable, Hashable {
     }
 }
 
-/// A variant of the last registered graph.
-public struct VariantRecord: Sendable, Hashable {
-    public var name: String
-    public var params: [String: JSONValue]
-    /// Stage name → node id.
-    public var stageNodes: [String: String]
-    public init(name: String, params: [String: JSONValue], stageNodes: [String: String]) {
-        self.name = name
-        self.params = params
-        self.stageNodes = stageNodes
-    }
-}
+/// A variant of the last registered graph (the store keeps exactly what the graph had).
+public typealias VariantRecord = GraphVariant
 
 /// Knobs of the buffered writers (ledger, metrics, events, progress). The defaults keep bookkeeping far below
 /// the cost of real work while bounding what a crash can lose to ~100 ms of finished items.

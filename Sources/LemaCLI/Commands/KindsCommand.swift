@@ -1,4 +1,5 @@
 import ArgumentParser
+import Engine
 import StageAPI
 
 /// `lema kinds [KIND]`: the stage kinds and their parameters with defaults (the source of docs/spec.md's tables).
@@ -19,8 +20,8 @@ struct KindsCommand: ParsableCommand {
             return
         }
         guard let found = registry[kind] else {
-            let suggestion = registry.names.min { editDistance($0, kind) < editDistance($1, kind) } ?? ""
-            throw CLIError(message: "unknown stage kind '\(kind)' — did you mean '\(suggestion)'?")
+            throw CLIError(message: "unknown stage kind '\(kind)'\(Suggestions.hint(for: kind, in: registry.names)) "
+                + "(kinds: \(registry.names.joined(separator: ", ")))")
         }
         print(KindDescription.render(found, markdown: markdown))
     }

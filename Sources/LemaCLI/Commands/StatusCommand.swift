@@ -33,7 +33,10 @@ enum StatusReport {
             let state: String
             let reason: String
             switch (record?.status, plan[node.id]) {
-            case (.succeeded?, .skip(let why)?): (state, reason) = ("done", record?.reason ?? why)
+            case (.succeeded?, .skip(let why)?):
+                (state, reason) = ("done", record?.reason.map { "ran: \($0)" } ?? why)
+            case (.running?, _):
+                (state, reason) = ("running", record?.progressNote ?? "pid \(record?.ownerPID.map(String.init) ?? "?")")
             case (.some(let status), let decision):
                 state = status.rawValue
                 reason = record?.error.map { "error: \(firstLine($0))" } ?? record?.reason ?? decision?.reason ?? ""

@@ -55,9 +55,7 @@ extension Graph {
         if !found.isEmpty { return found }
         var stages: [String] = []
         for node in nodes where !stages.contains(node.stage) { stages.append(node.stage) }
-        let suggestion = stages.min { editDistance($0, stage) < editDistance($1, stage) }
-            .flatMap { editDistance($0, stage) <= max(2, stage.count / 3) ? " — did you mean '\($0)'?" : nil } ?? ""
-        throw CLIError(message: "no stage '\(stage)' in pipeline '\(pipelineName)'\(suggestion) "
+        throw CLIError(message: "no stage '\(stage)' in pipeline '\(pipelineName)'\(Suggestions.hint(for: stage, in: stages)) "
             + "(stages: \(stages.joined(separator: ", ")))")
     }
 
@@ -73,21 +71,4 @@ extension Graph {
         }
         return out
     }
-}
-
-/// Levenshtein distance, for suggestions.
-func editDistance(_ a: String, _ b: String) -> Int {
-    let a = Array(a), b = Array(b)
-    if a.isEmpty { return b.count }
-    if b.isEmpty { return a.count }
-    var previous = Array(0...b.count)
-    var current = [Int](repeating: 0, count: b.count + 1)
-    for i in 1...a.count {
-        current[0] = i
-        for j in 1...b.count {
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
-        }
-        swap(&previous, &current)
-    }
-    return previous[b.count]
 }
