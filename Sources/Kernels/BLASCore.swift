@@ -18,11 +18,18 @@ extension BLAS {
         return nil
     }
 
-    /// Re-executes the current process with OPENBLAS_CORETYPE set when OpenBLAS fell back to a generic SSE kernel
-    /// and the variable is unset (an explicit setting is always respected). `preferred` overrides the choice.
-    /// Returns only if no re-exec was needed or it failed.
+    /// Re-executes the current process once with OpenBLAS's environment set, since OpenBLAS reads it only when it
+    /// loads: `OPENBLAS_NUM_THREADS=1` when unset (the kernels share GEMM blocks over their own threads, and an
+    /// idle OpenBLAS pool spins in sched_yield, stealing a core from everything else), and `OPENBLAS_CORETYPE`
+    /// when unset and OpenBLAS fell back to a generic SSE kernel (`preferred` overrides the choice). Explicit
+    /// settings are always kept. Returns only if no re-exec was needed or it failed.
     public static func reexecWithFasterKernelIfNeeded(preferred: String? = nil) {
         #if os(Linux)
+        var changed = false
+        if getenv("OPENBLAS_NUM_THREADS") == nil {
+            setenv("OPENBLAS_NUM_THREADS", "1", 1)
+            changed = true
+        }
         let current = getenv("OPENBLAS_CORETYPE").map { String(cString: $0) }
         let want: String?
         if let preferred {
@@ -32,8 +39,11 @@ extension BLAS {
         } else {
             want = nil
         }
-        guard let want else { return }
-        setenv("OPENBLAS_CORETYPE", want, 1)
+        if let want {
+            setenv("OPENBLAS_CORETYPE", want, 1)
+            changed = true
+        }
+        guard changed else { return }
         var argv: [UnsafeMutablePointer<CChar>?] = CommandLine.arguments.map { strdup($0) }
         argv.append(nil)
         execv("/proc/self/exe", argv)
