@@ -46,11 +46,12 @@ import Glibc
             #expect(kept <= Self.int(s, "sample", "wrong") && kept <= 2 * train)
             #expect(kept + Self.int(s, "mistakes", "dropped_correct") + Self.int(s, "mistakes", "dropped_unparseable")
                     + Self.int(s, "mistakes", "dropped_duplicate") + Self.int(s, "mistakes", "capped") == 2 * train)
-            // correct sees every mistake; each is kept or rejected for a stated reason.
+            // correct sees every mistake; each is kept or rejected for a stated reason (`unparseable` counts the
+            // mistakes without step lines among them, which the oracle still corrects from step 1).
             #expect(Self.int(s, "correct", "mistakes") == kept)
             let corrected = Self.int(s, "correct", "kept")
-            #expect(corrected + Self.int(s, "correct", "rejected") + Self.int(s, "correct", "not_a_mistake")
-                    + max(0, Self.int(s, "correct", "unparseable")) == kept)
+            #expect(corrected + Self.int(s, "correct", "rejected") + Self.int(s, "correct", "not_a_mistake") == kept)
+            #expect((0...kept).contains(Self.int(s, "correct", "unparseable")))
             // dedupe removes what it reports.
             #expect(Self.int(s, "dedupe", "input") == corrected)
             #expect(Self.int(s, "dedupe", "output") == corrected - Self.int(s, "dedupe", "exact_removed")
