@@ -69,6 +69,9 @@ import Glibc
             let report = CLI.read(nodes.appendingPathComponent(reportDir).appendingPathComponent("report.md"))
             #expect(report.contains(String(format: "%.1f%%", accuracy * 100)), "\(report)")
             #expect(report.contains("| \(test) |"))
+            // `lema run` published the report to runs/<name>/ and printed its table.
+            #expect(result.stdout.contains("report: "), "\(result.stdout)")
+            #expect(CLI.read(dir.appendingPathComponent("runs/smoke/report.md")) == report)
             for file in ["index.html", "accuracy.svg", "loss.svg"] {
                 #expect(FileManager.default.fileExists(atPath: nodes.appendingPathComponent(reportDir)
                     .appendingPathComponent(file).path), "missing \(file)")

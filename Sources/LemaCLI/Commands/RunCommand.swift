@@ -60,6 +60,10 @@ public struct RunCommand: ParsableCommand {
                             options: options)
         let summary = try runner.run()
         print(summary.text)
+        if !dryRun, let published = try? ReportPublisher.publish(graph: graph, records: try store.nodeRecords(),
+                                                                  runDirectory: runDirectory), !published.isEmpty {
+            print("\n" + published.map(\.summary).joined(separator: "\n\n"))
+        }
         try store.close()
         if summary.exitCode != 0 { throw ExitCode(summary.exitCode) }
     }
