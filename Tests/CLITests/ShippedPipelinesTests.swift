@@ -1,0 +1,37 @@
+import Engine
+import Foundation
+import Testing
+@testable import LemaCLI
+
+/// Every pipeline shipped in pipelines/ compiles against the real stage kinds.
+@Suite struct ShippedPipelinesTests {
+    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../../pipelines").standardizedFileURL
+
+    static var files: [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? [])
+            .filter { $0.hasSuffix(".yaml") }.sorted()
+    }
+
+    @Test func theExpectedPipelinesShip() {
+        #expect(Set(["lema.yaml", "ratio-sweep.yaml", "smoke.yaml"]).isSubset(of: Set(Self.files)))
+    }
+
+    @Test(arguments: files)
+    func compiles(_ file: String) throws {
+        let graph = try PipelineCompiler.compile(file: Self.directory.appendingPathComponent(file), overrides: [],
+                                                 registry: KindCatalog.registry)
+        #expect(!graph.nodes.isEmpty)
+        #expect(graph.nodes.contains { $0.kind == "report" })
+    }
+
+    @Test func defaultExperimentComparesThreeModesOverSharedUpstream() throws {
+        let graph = try PipelineCompiler.compile(file: Self.directory.appendingPathComponent("lema.yaml"),
+                                                 overrides: [], registry: KindCatalog.registry)
+        #expect(graph.variants.map(\.name) == ["mode=cot-only", "mode=lema", "mode=cot-same-size"])
+        for stage in ["problems", "base", "sample", "mistakes", "correct", "dedupe", "report"] {
+            #expect(graph.nodes(ofStage: stage).count == 1, "\(stage)")
+        }
+        #expect(graph.nodes(ofStage: "finetune").count == 3)
+    }
+}
