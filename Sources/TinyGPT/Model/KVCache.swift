@@ -58,15 +58,7 @@ extension GPT {
     public func logits(
         tokens: [Int32], batchSize B: Int, length T: Int, validLengths: [Int32]? = nil, threads: Int
     ) throws(GPTError) -> [Float] {
-        try Batch(tokens: tokens, targets: tokens, lossMask: [Float](repeating: 0, count: tokens.count),
-                  batchSize: B, length: T, validLengths: validLengths).validate(for: config)
-        reserve(batchSize: B, length: T)
-        tokens.withUnsafeBufferPointer { t in
-            optionalPointer(validLengths) { lengths in
-                runForward(tokens: t.baseAddress!, lengths: lengths, B: B, T: T, cache: nil, threads: threads)
-            }
-        }
-        return Array(UnsafeBufferPointer(start: acts!.logits, count: B * T * config.vocabSize))
+        try forwardLogits(tokens: tokens, B: B, T: T, validLengths: validLengths, cache: nil, threads: threads)
     }
 
     /// Runs the prompt (B,T) (right-padded; `validLengths` per row) through the model, stores keys and values of
@@ -78,6 +70,13 @@ extension GPT {
         guard T <= cache.maxLength else {
             throw .invalidSampling("prompt length \(T) exceeds the cache length \(cache.maxLength)")
         }
+        return try forwardLogits(tokens: tokens, B: B, T: T, validLengths: validLengths, cache: cache, threads: threads)
+    }
+
+    /// The shared body of `logits` and `prefill`: validate, forward (storing K/V when a cache is given), copy logits.
+    private func forwardLogits(
+        tokens: [Int32], B: Int, T: Int, validLengths: [Int32]?, cache: KVCache?, threads: Int
+    ) throws(GPTError) -> [Float] {
         try Batch(tokens: tokens, targets: tokens, lossMask: [Float](repeating: 0, count: tokens.count),
                   batchSize: B, length: T, validLengths: validLengths).validate(for: config)
         reserve(batchSize: B, length: T)
