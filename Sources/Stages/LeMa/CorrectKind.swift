@@ -63,7 +63,7 @@ public struct CorrectKind: StageKind {
         var counts: [String: Int64] = ["mistakes": Int64(mistakes.count), "kept": 0, "rejected": 0, "not_a_mistake": 0,
                                        "unparseable": Int64(unparseable)]
         for payload in payloads {
-            let object = try JSONValue.parse(payload).objectValue ?? [:]
+            let object = try JSONParser.parse(payload).objectValue ?? [:]
             if let outcome = object["rejected"]?.stringValue {
                 counts[outcome, default: 0] += 1
             } else {
