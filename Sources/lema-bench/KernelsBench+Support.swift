@@ -23,11 +23,18 @@ extension KernelsBench {
             case "--gemm-only": o.train = false; o.sampleModes = []; o.configs = []
             case "--peak": o.peak = Double(try value(a)) ?? 530
             case "--blas-core": o.blasCore = try value(a)
+            case "--no-torch": o.torch = false
+            case "--torch-script": o.torchScript = try value(a)
             case "--help", "-h":
                 print("""
                     lema-bench kernels [--configs S,M,L] [--threads 2] [--window-s 2] [--windows 5]
                       [--sample-modes kv,nocache] [--skip-train] [--no-gemm | --gemm-only] [--peak GFLOPS]
                       [--blas-core Haswell|SkylakeX]   (re-executes with OPENBLAS_CORETYPE set)
+                      [--no-torch] [--torch-script PATH]
+                    The PyTorch peer (torch_gpt.py, same workload) runs per config right before ours when a Python
+                    with torch is found (LEMA_PYTHON, else ~/venv-bench/bin/python; script: LEMA_TORCH_BENCH, else
+                    ../shared/bench/kernels/torch_gpt.py from the working directory); otherwise the ratios use the
+                    stored reference figures and say so.
                     """)
                 exit(0)
             default: throw BenchError("unknown option \(a); see --help")

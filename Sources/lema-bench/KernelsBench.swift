@@ -18,6 +18,9 @@ enum KernelsBench {
         var gemm = true
         var peak = 530.0  // AVX-512 FMA peak, 2 threads, results-2026-11-30.md; override with --peak
         var blasCore: String? = nil
+        /// Run torch_gpt.py in this run (when a Python with torch is found); false: stored reference figures.
+        var torch = true
+        var torchScript: String? = nil
     }
 
     /// PyTorch 2.15 eager, 2 threads, from bench/kernels/results-2026-11-30.md (medians over invocations).
@@ -31,44 +34,57 @@ enum KernelsBench {
         print("lema-bench kernels — OpenBLAS core \(BLAS.coreName) (OPENBLAS_CORETYPE=\(ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "unset")), threads \(o.threads)")
         let corpus = Corpus.load()
         print("corpus: \(corpus.source), \(corpus.ids.count) symbols")
-        var rows: [String] = []
+        let peer = o.torch ? TorchPeer.locate(scriptOverride: o.torchScript) : nil
+        if let peer {
+            print("PyTorch peer: \(peer.python) \(peer.script) (run per config, right before ours)")
+        } else {
+            print("PyTorch peer: not run (\(o.torch ? "no LEMA_PYTHON or ~/venv-bench/bin/python, or no torch_gpt.py found" : "--no-torch")); ratios use the stored reference")
+        }
+        var rows: [String] = [], sources: [String] = []
         for name in o.configs {
             guard let config = ["S": GPTConfig.benchS, "M": .benchM, "L": .benchL][name] else {
                 throw BenchError("unknown config \(name); use S, M or L")
             }
-            let row = try runConfig(name: name, config: config, corpus: corpus, o: o)
+            let torch = peer?.run(config: name, o: o) ?? storedTorch(name)
+            let row = try runConfig(name: name, config: config, corpus: corpus, o: o, torch: torch)
             rows.append(row)
+            sources.append("\(name): \(torch?.source ?? "no PyTorch figures")")
         }
-        print("\n| config | train tok/s | ×torch | sample KV tok/s | ×torch | sample no-cache tok/s | ×torch |")
-        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+        print("\n| config | train tok/s | torch | ×torch | sample KV tok/s | torch | ×torch | sample no-cache tok/s | torch | ×torch |")
+        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
         rows.forEach { print($0) }
-        print("×torch = ours / PyTorch eager 2-thread medians of results-2026-11-30.md (reference numbers, not rerun here).")
+        print("×torch = ours / PyTorch (\(o.threads) threads, median windows/runs). PyTorch figures: " + sources.joined(separator: "; "))
         if o.gemm { gemmReport(o) }
     }
 
-    static func runConfig(name: String, config: GPTConfig, corpus: Corpus, o: Options) throws -> String {
-        let ref = reference[name]!
+    static func runConfig(name: String, config: GPTConfig, corpus: Corpus, o: Options, torch: TorchFigures?) throws
+        -> String
+    {
         var cells: [String] = []
+        func compare(_ ours: Double, _ theirs: Double?) -> [String] {
+            guard let theirs, theirs > 0 else { return [fmt(ours), "-", "-"] }
+            return [fmt(ours), fmt(theirs), String(format: "%.2f", ours / theirs)]
+        }
         let model: GPT
         if o.train {
             let (tokS, msStep, trainer) = try benchTrain(config: config, corpus: corpus, o: o)
             model = trainer.model
             let flops = approxTrainFlopsPerToken(config, T: 128)
-            print("[\(name)] train \(fmt(tokS)) tok/s (\(String(format: "%.1f", msStep)) ms/step, ≈\(String(format: "%.0f", tokS * flops / 1e9)) GFLOP/s); PyTorch reference \(fmt(ref.train))")
-            cells += [fmt(tokS), String(format: "%.2f", tokS / ref.train)]
+            print("[\(name)] train \(fmt(tokS)) tok/s (\(String(format: "%.1f", msStep)) ms/step, ≈\(String(format: "%.0f", tokS * flops / 1e9)) GFLOP/s); PyTorch \(torch?.train.map(fmt) ?? "-")")
+            cells += compare(tokS, torch?.train)
         } else {
             model = try GPT(config: config, seed: 0)
-            cells += ["-", "-"]
+            cells += ["-", "-", "-"]
         }
         for mode in ["kv", "nocache"] {
             guard o.sampleModes.contains(mode) else {
-                cells += ["-", "-"]
+                cells += ["-", "-", "-"]
                 continue
             }
             let tokS = try benchSample(model: model, corpus: corpus, kv: mode == "kv", o: o)
-            let r = mode == "kv" ? ref.kv : ref.nocache
-            print("[\(name)] sample[\(mode)] \(fmt(tokS)) tok/s; PyTorch reference \(fmt(r))")
-            cells += [fmt(tokS), String(format: "%.2f", tokS / r)]
+            let r = mode == "kv" ? torch?.kv : torch?.nocache
+            print("[\(name)] sample[\(mode)] \(fmt(tokS)) tok/s; PyTorch \(r.map(fmt) ?? "-")")
+            cells += compare(tokS, r)
         }
         return "| \(name) | " + cells.joined(separator: " | ") + " |"
     }
