@@ -29,7 +29,8 @@ extension KernelsBench {
                 print("""
                     lema-bench kernels [--configs S,M,L] [--threads 2] [--window-s 2] [--windows 5]
                       [--sample-modes kv,nocache] [--skip-train] [--no-gemm | --gemm-only] [--peak GFLOPS]
-                      [--blas-core Haswell|SkylakeX]   (re-executes with OPENBLAS_CORETYPE set)
+                      [--blas-core Haswell|SkylakeX|env]   (re-executes with OPENBLAS_CORETYPE set; default: SkylakeX
+                      on Intel CPUs with AVX-512, else Haswell; env: keep the environment's)
                       [--no-torch] [--torch-script PATH]
                     The PyTorch peer (torch_gpt.py, same workload) runs per config right before ours when a Python
                     with torch is found (LEMA_PYTHON, else ~/venv-bench/bin/python; script: LEMA_TORCH_BENCH, else
@@ -46,10 +47,14 @@ extension KernelsBench {
     /// OpenBLAS picks its kernel when the library loads, so a different one needs a fresh process: an explicit
     /// --blas-core wins; otherwise an unset OPENBLAS_CORETYPE with a generic fallback kernel is replaced by the
     /// best one for this CPU (see `BLAS.reexecWithFasterKernelIfNeeded`).
+    /// Without --blas-core the benchmark asks for the fastest kernel checked on this CPU family
+    /// (`BLAS.fastestCheckedCoreType`: SkylakeX on Intel with AVX-512, Haswell elsewhere); `--blas-core env` keeps
+    /// the environment's OPENBLAS_CORETYPE.
     static func reexecIfNeeded(_ o: Options) {
         let before = BLAS.coreName
-        BLAS.reexecWithFasterKernelIfNeeded(preferred: o.blasCore)
-        if let want = o.blasCore, want != before { print("warning: could not switch OpenBLAS to \(want)") }
+        let want = o.blasCore == "env" ? nil : (o.blasCore ?? BLAS.fastestCheckedCoreType())
+        BLAS.reexecWithFasterKernelIfNeeded(preferred: want)
+        if let want, want != before { print("warning: could not switch OpenBLAS to \(want)") }
     }
 
     /// GFLOP/s of the GEMMs the model runs (N = 32·128 rows), each as forward, input-gradient and weight-gradient
