@@ -1,0 +1,165 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+import TinyGPT
+import UnixSignals
+
+/// `lema serve`: one in-process checkpoint behind the OpenAI-compatible HTTP API (Hummingbird 2).
+///
+/// Routes: `POST /v1/completions`, `POST /v1/chat/completions`, `GET /v1/models`, `GET /health`. Errors are
+/// `ErrorResponseBody` JSON. Generation runs on one dedicated thread that micro-batches concurrent requests (see
+/// `GenerationQueue`); prompts become tokens and tokens text through `TextCompleter`, exactly as in the in-process
+/// stages, so a checkpoint decoded greedily gives the same text either way.
+///
+/// ```swift
+/// let server = ModelServer(model: try ServedModel.load(contentsOf: file), configuration: .init(port: 0))
+/// let port = try await server.start()   // listening on 127.0.0.1:port
+/// …
+/// await server.stop()
+/// ```
+public final class ModelServer: Sendable {
+    public let modelName: String
+    public let configuration: ServeConfiguration
+    /// The model's context length in tokens.
+    public let contextLength: Int
+    let queue: GenerationQueue
+    private let state = Locked(State())
+    private let responseCounter = Locked<UInt64>(0)
+
+    private struct State {
+        var group: ServiceGroup?
+        var task: Task<Void, Never>?
+        var port: Int?
+    }
+
+    public init(model: ServedModel, configuration: ServeConfiguration = ServeConfiguration()) {
+        modelName = model.name
+        self.configuration = configuration
+        contextLength = model.model.config.contextLength
+        queue = GenerationQueue(model: model, threads: configuration.threads, batchRows: configuration.batchRows,
+                                batchWait: configuration.batchWait, seedBase: configuration.seed)
+    }
+
+    /// Starts listening and returns the bound port once the socket accepts connections.
+    /// - Parameter stopOnSignals: SIGINT and SIGTERM stop the server gracefully (the CLI); otherwise call `stop()`
+    @discardableResult
+    public func start(stopOnSignals: Bool = false) async throws -> Int {
+        let started = OneShot<Int>()
+        var logger = Logger(label: "lema-serve")
+        logger.logLevel = .warning
+        let app = Application(
+            router: makeRouter(),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port),
+                                 serverName: "lema-serve"),
+            onServerRunning: { channel in started.succeed(channel.localAddress?.port ?? 0) },
+            logger: logger)
+        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: stopOnSignals ? [.sigterm, .sigint] : [],
+                                                      logger: logger))
+        let host = configuration.host, port = configuration.port
+        let task = Task {
+            do {
+                try await group.run()
+                started.fail(ServeError.stopped)
+            } catch {
+                started.fail(Self.listenError(error, host: host, port: port))
+            }
+        }
+        state.withLock {
+            $0.group = group
+            $0.task = task
+        }
+        let bound = try await started.value
+        state.withLock { $0.port = bound }
+        return bound
+    }
+
+    /// The bound port while running.
+    public var port: Int? { state.withLock { $0.port } }
+
+    /// Returns when the server has stopped (after `stop()` or a shutdown signal); then finishes queued generation.
+    public func waitUntilStopped() async {
+        let task = state.withLock { $0.task }
+        await task?.value
+        queue.shutdown()
+    }
+
+    /// Stops accepting connections, lets in-flight requests finish, and ends the generation thread.
+    public func stop() async {
+        let group = state.withLock { $0.group }
+        await group?.triggerGracefulShutdown()
+        await waitUntilStopped()
+        state.withLock { $0.port = nil }
+    }
+
+    func responseID(_ prefix: String) -> String {
+        let n = responseCounter.withLock { value -> UInt64 in
+            value += 1
+            return value
+        }
+        return "\(prefix)-\(String(n, radix: 16))"
+    }
+
+    /// A bind failure in words a user can act on.
+    static func listenError(_ error: any Error, host: String, port: Int) -> ServeError {
+        if let io = error as? IOError, io.errnoCode == EADDRINUSE { return .addressInUse(host: host, port: port) }
+        let text = "\(error)"
+        if text.contains("Address already in use") { return .addressInUse(host: host, port: port) }
+        return .cannotListen(host: host, port: port, text)
+    }
+}
+
+/// A value guarded by a lock (`Mutex` needs macOS 15; this package targets 14).
+final class Locked<Value>: @unchecked Sendable {
+    // Safe: `value` is only reached through `withLock`.
+    private var value: Value
+    private let lock = NSLock()
+
+    init(_ value: Value) { self.value = value }
+
+    func withLock<T>(_ body: (inout Value) throws -> T) rethrows -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body(&value)
+    }
+}
+
+/// A result set once and awaited by anyone.
+final class OneShot<T: Sendable>: @unchecked Sendable {
+    // Safe: `result` and `waiters` are only touched under `lock`.
+    private var result: Result<T, any Error>?
+    private var waiters: [CheckedContinuation<T, any Error>] = []
+    private let lock = NSLock()
+
+    func succeed(_ value: T) { complete(.success(value)) }
+    func fail(_ error: any Error) { complete(.failure(error)) }
+
+    private func complete(_ outcome: Result<T, any Error>) {
+        lock.lock()
+        guard result == nil else {
+            lock.unlock()
+            return
+        }
+        result = outcome
+        let waiting = waiters
+        waiters = []
+        lock.unlock()
+        for waiter in waiting { waiter.resume(with: outcome) }
+    }
+
+    var value: T {
+        get async throws {
+            try await withCheckedThrowingContinuation { continuation in
+                lock.lock()
+                if let result {
+                    lock.unlock()
+                    continuation.resume(with: result)
+                } else {
+                    waiters.append(continuation)
+                    lock.unlock()
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,138 @@
+/// How `TextCompleter` generates: the text-level counterpart of `SamplingOptions`.
+public struct TextCompletionOptions: Sendable, Hashable {
+    /// New tokens per row at most (the end token counts).
+    public var maxTokens: Int
+    /// Softmax temperature; 0 = greedy (argmax, lowest id on ties).
+    public var temperature: Float
+    /// Keep only the k most likely tokens (nil = all).
+    public var topK: Int?
+    /// Keep the smallest set of most likely tokens whose probability reaches p (nil = all).
+    public var topP: Float?
+    /// A row stops as soon as its text contains one of these strings; the text is cut before the first one.
+    /// Empty strings are ignored.
+    public var stop: [String]
+
+    public init(maxTokens: Int = 128, temperature: Float = 1, topK: Int? = nil, topP: Float? = nil,
+                stop: [String] = []) {
+        self.maxTokens = maxTokens
+        self.temperature = temperature
+        self.topK = topK
+        self.topP = topP
+        self.stop = stop
+    }
+
+    /// Greedy decoding.
+    public static func greedy(maxTokens: Int = 128, stop: [String] = []) -> TextCompletionOptions {
+        TextCompletionOptions(maxTokens: maxTokens, temperature: 0, stop: stop)
+    }
+}
+
+/// One completed prompt.
+public struct TextCompletion: Sendable, Hashable {
+    /// Why a row ended, in the words of the OpenAI API.
+    public enum Finish: String, Sendable, Hashable {
+        /// The end token or a stop string.
+        case stop
+        /// `maxTokens` or the end of the model's context.
+        case length
+    }
+
+    /// The generated text (specials dropped, cut before the first stop string).
+    public var text: String
+    /// Tokens fed to the model: `bos` plus the (possibly shortened) prompt.
+    public var promptTokens: Int
+    /// Tokens generated, the end token and the tokens of a stop string included.
+    public var completionTokens: Int
+    public var finish: Finish
+    /// Each generated token's text (`<|eos|>` for the end token), aligned with `tokenLogprobs`.
+    public var tokens: [String]
+    /// log p of each generated token under the model (temperature 1, before top-k/top-p).
+    public var tokenLogprobs: [Float]
+
+    /// "stop" or "length".
+    public var finishReason: String { finish.rawValue }
+}
+
+/// Text in, text out: the one place that turns prompts into tokens and generated tokens into text, shared by the
+/// in-process stages and `lema serve` so that the same checkpoint and seeds give the same text either way.
+///
+/// Each prompt becomes `bos` + its tokens. A prompt too long to leave room for the answer keeps its newest tokens:
+/// room for the prompt is `context − min(maxTokens, context / 2)` (at least 1 answer token), so an answer always
+/// gets up to half of the context. Rows stop at `eos`, at a stop string, after `maxTokens` tokens or at the end of
+/// the context.
+///
+/// Not thread-safe: the model's activation buffers belong to one caller at a time.
+public struct TextCompleter {
+    public let model: GPT
+    public let tokenizer: any Tokenizer
+    /// Cores the forward passes use.
+    public let threads: Int
+
+    public init(model: GPT, tokenizer: any Tokenizer, threads: Int = 1) {
+        self.model = model
+        self.tokenizer = tokenizer
+        self.threads = max(1, threads)
+    }
+
+    /// The prompt tokens a row is generated from: `bos` + the newest tokens that leave room for the answer.
+    public func promptTokens(_ prompt: String, maxTokens: Int) -> [Int32] {
+        let context = model.config.contextLength
+        let room = max(2, context - max(1, min(maxTokens, context / 2)))
+        let ids = tokenizer.encode(prompt)
+        let kept = ids.count + 1 > room ? Array(ids.suffix(room - 1)) : ids
+        return [tokenizer.bos] + kept
+    }
+
+    /// Completes each prompt in one batch; `seeds` gives one seed per row so a row's text does not depend on its
+    /// batch-mates.
+    public func complete(_ prompts: [String], options: TextCompletionOptions, seeds: [UInt64]) throws(GPTError)
+        -> [TextCompletion]
+    {
+        guard seeds.count == prompts.count else {
+            throw .invalidSampling("\(seeds.count) seeds for \(prompts.count) prompts; give one seed per prompt")
+        }
+        if prompts.isEmpty { return [] }
+        let encoded = prompts.map { promptTokens($0, maxTokens: options.maxTokens) }
+        var sampling = SamplingOptions()
+        sampling.maxNewTokens = options.maxTokens
+        sampling.temperature = options.temperature
+        sampling.topK = options.topK
+        sampling.topP = options.topP
+        sampling.stopTokens = [tokenizer.eos]
+        let stops = options.stop.filter { !$0.isEmpty }
+        let tokenizer = self.tokenizer
+        // Stop strings are checked on the decoded text (a string may span several tokens, or end inside one).
+        let shouldStop: ((Int, [Int32]) -> Bool)? = stops.isEmpty ? nil : { _, generated in
+            let text = tokenizer.decode(generated)
+            return stops.contains { text.contains($0) }
+        }
+        let result = try Sampler.generate(model: model, prompts: encoded, options: sampling, threads: threads,
+                                          rowSeeds: seeds, shouldStop: shouldStop)
+        return (0..<prompts.count).map { row in
+            let generated = result.tokens[row]
+            var text = tokenizer.decode(generated)
+            var finish: TextCompletion.Finish
+            switch result.finishReasons[row] {
+            case .stopToken, .stopSequence, .stopCallback: finish = .stop
+            case .maxTokens, .contextFull: finish = .length
+            }
+            if let cut = Self.firstStop(in: text, stops: stops) {
+                text = String(text[..<cut])
+                finish = .stop
+            }
+            return TextCompletion(
+                text: text, promptTokens: encoded[row].count, completionTokens: generated.count, finish: finish,
+                tokens: generated.map { tokenizer.piece(for: $0) }, tokenLogprobs: result.logProbs[row])
+        }
+    }
+
+    /// Where the earliest occurrence of any stop string begins.
+    static func firstStop(in text: String, stops: [String]) -> String.Index? {
+        var earliest: String.Index?
+        for stop in stops {
+            guard let found = text.firstRange(of: stop)?.lowerBound else { continue }
+            if earliest.map({ found < $0 }) ?? true { earliest = found }
+        }
+        return earliest
+    }
+}
