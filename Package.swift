@@ -19,6 +19,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         // System libraries (Debian: libsqlite3-dev, libyaml-dev, libopenblas-dev).
@@ -46,11 +48,24 @@ let package = Package(
             "CSQLite", "CYAML", "StageAPI", "LemaCore",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        // JSON bodies of the OpenAI-compatible HTTP API, shared by the client and the server. Foundation only.
+        .target(name: "OpenAIWire"),
+        // Model backend for OpenAI-compatible endpoints: rate limits, retries, request cache (through StageAPI).
+        .target(name: "Endpoint", dependencies: [
+            "OpenAIWire", "StageAPI", "LemaCore",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        // `lema serve`: an in-process checkpoint behind the same OpenAI-compatible API.
+        .target(name: "Serve", dependencies: [
+            "OpenAIWire", "TinyGPT", "LemaCore",
+            .product(name: "Hummingbird", package: "hummingbird"),
+        ]),
         // Stage kinds: command, map, noop, and the LeMa stages.
-        .target(name: "Stages", dependencies: ["StageAPI", "LemaCore", "Math", "TinyGPT"]),
+        .target(name: "Stages", dependencies: ["StageAPI", "LemaCore", "Math", "TinyGPT", "Endpoint", "OpenAIWire"]),
         // The one place that turns errors into messages and exit codes.
         .target(name: "LemaCLI", dependencies: [
-            "Engine", "Stages", "Math", "StageAPI", "LemaCore",
+            "Engine", "Stages", "Math", "StageAPI", "LemaCore", "Serve", "TinyGPT",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "lema", dependencies: ["LemaCLI", "Kernels"]),
@@ -65,7 +80,15 @@ let package = Package(
         .testTarget(name: "MathTests", dependencies: ["Math", "LemaCore"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "StageAPI", "LemaCore"]),
         .testTarget(name: "StagesTests", dependencies: ["Stages", "StageAPI", "Math", "TinyGPT", "LemaCore"]),
-        .testTarget(name: "CLITests", dependencies: ["LemaCLI", "Engine", "LemaCore"]),
+        // Helpers shared by test targets: start the built `lema`, scratch directories, file trees.
+        .target(name: "LemaTestSupport", path: "Tests/LemaTestSupport"),
+        .testTarget(name: "CLITests", dependencies: ["LemaCLI", "Engine", "LemaCore", "LemaTestSupport"]),
+        .testTarget(name: "EndpointTests", dependencies: [
+            "Endpoint", "Serve", "OpenAIWire", "Stages", "Engine", "LemaCLI", "TinyGPT", "StageAPI", "LemaCore",
+            "LemaTestSupport",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )

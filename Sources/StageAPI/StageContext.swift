@@ -38,6 +38,8 @@ public protocol StageContext: AnyObject, Sendable {
     func latestCheckpoint() throws -> (step: Int, file: String)?
     /// A log line, kept in the node's log and the store's event log.
     func log(_ message: String)
+    /// The run's durable cache of model-endpoint responses (see `ResponseCache`).
+    var responseCache: any ResponseCache { get }
 }
 
 /// The output of an upstream node bound to one reference.

@@ -17,10 +17,15 @@ public protocol StageKind: Sendable {
     func validate(_ params: [String: JSONValue]) -> [ParameterProblem]
     /// Runs the node to completion (resuming from the ledger/checkpoints the context offers) or throws.
     func run(_ context: any StageContext) throws -> StageOutcome
+    /// The part of the resolved parameters that determines the node's results: what the fingerprint covers.
+    /// Default: all of them. A kind drops purely operational settings (an endpoint's rate limits, timeout, the name
+    /// of its key variable) so that changing them does not redo finished work; the node still runs with them.
+    func fingerprinted(_ params: [String: JSONValue]) -> [String: JSONValue]
 }
 
 extension StageKind {
     public func validate(_ params: [String: JSONValue]) -> [ParameterProblem] { [] }
+    public func fingerprinted(_ params: [String: JSONValue]) -> [String: JSONValue] { params }
 }
 
 /// A problem found by `StageKind.validate`: which parameter and what is wrong (with the fix where possible).

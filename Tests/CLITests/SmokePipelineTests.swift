@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import LemaTestSupport
 import LemaCore
 import Testing
 #if canImport(Glibc)

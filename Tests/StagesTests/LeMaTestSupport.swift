@@ -94,6 +94,7 @@ final class ScriptedContext: StageContext, @unchecked Sendable {
 
     func latestCheckpoint() throws -> (step: Int, file: String)? { try base.latestCheckpoint() }
     func log(_ message: String) { base.log(message) }
+    var responseCache: any ResponseCache { base.responseCache }
 }
 
 extension InMemoryLedger {

@@ -88,6 +88,8 @@ final class NodeContext: StageContext, @unchecked Sendable {
         return made
     }
 
+    var responseCache: any ResponseCache { store.responseCache(for: fingerprint) }
+
     var isCancelled: Bool {
         lock.lock()
         defer { lock.unlock() }

@@ -91,7 +91,7 @@ struct StageResolver {
             ok = false
         }
         guard ok else { return nil }
-        return ResolvedStage(params: params, paramsText: CanonicalJSON.text(.object(params)),
+        return ResolvedStage(params: params, paramsText: CanonicalJSON.text(.object(stage.kind.fingerprinted(params))),
                              retries: retries, timeout: timeout, threads: threads)
     }
 

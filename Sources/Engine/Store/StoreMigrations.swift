@@ -8,6 +8,7 @@ enum StoreMigrations {
     static let all: [(name: String, sql: String)] = [
         ("0001-initial", initial),
         ("0002-indexes", indexes),
+        ("0003-responses", responses),
     ]
 
     /// Tables. The high-volume tables (ledger, metrics, events, checkpoints) carry no foreign keys: they are
@@ -110,6 +111,22 @@ enum StoreMigrations {
         CREATE INDEX nodes_by_status ON nodes(status);
         CREATE INDEX edges_by_parent ON edges(parent);
         CREATE INDEX events_by_node ON events(node, id);
+        """
+
+    /// Model-endpoint responses (the request cache): one row per distinct request, kept across runs and shared by
+    /// every node, so a resumed or re-run stage never sends a request whose answer is already here.
+    private static let responses = """
+        CREATE TABLE responses (
+            key TEXT PRIMARY KEY NOT NULL,          -- digest of (endpoint, model, request body, sample index)
+            node TEXT NOT NULL,                     -- the node whose call fetched it (usage and cost per stage)
+            endpoint TEXT NOT NULL,                 -- URL called (never a key: keys travel in headers only)
+            model TEXT NOT NULL,
+            body BLOB NOT NULL,                     -- the response body as received
+            prompt_tokens INTEGER NOT NULL,
+            completion_tokens INTEGER NOT NULL,
+            recorded_at REAL NOT NULL
+        );
+        CREATE INDEX responses_by_node ON responses(node);
         """
 
     /// Applies missing migrations in one IMMEDIATE transaction (concurrent openers serialise on it).

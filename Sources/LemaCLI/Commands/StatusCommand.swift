@@ -17,6 +17,8 @@ struct StatusCommand: ParsableCommand {
         let records = try store.nodeRecords()
         let plan = Planner.plan(graph: graph, records: records, only: [])
         print(StatusReport.render(graph: graph, records: records, plan: plan, lockOwner: try store.currentLockOwner()))
+        let usage = try store.responseUsage()
+        if !usage.isEmpty { print("\n" + EndpointUsageReport.render(graph: graph, usage: usage)) }
     }
 }
 

@@ -9,47 +9,60 @@ public struct CorrectKind: StageKind {
     public init() {}
     public let name = "correct"
     public let version = 1
-    public let summary = "Correct each wrong path (oracle corrector); keep corrections that reach the gold answer."
+    public let summary = "Correct each wrong path (oracle or an LLM through an endpoint); keep corrections that reach the gold answer."
 
     public var parameters: [ParameterSpec] {
         [
             ParameterSpec("input", .reference, default: nil, doc: "Mistakes: a `filter` stage (its `samples` artifact)."),
             ParameterSpec("problems", .reference, default: nil,
                           doc: "The dataset split the mistakes were sampled on (the oracle needs each problem's computation graph)."),
-            ParameterSpec("corrector", .choice(["oracle"]), default: .string("oracle"),
-                          doc: "`oracle`: the programmatic corrector (knows each problem's computation graph)."),
+            ParameterSpec("corrector", .choice(["oracle", "llm"]), default: .string("oracle"),
+                          doc: "`oracle`: the programmatic corrector (knows each problem's computation graph). `llm`: a model behind `endpoint` (the paper used GPT-4) prompted with worked corrections in the LeMa format; its text goes through the correction parser."),
             ParameterSpec("quality", .double, default: .double(1.0),
                           doc: "Oracle quality in [0, 1]: with probability 1 − quality a correction names a neighbouring step or a vague explanation (corrector-quality ablations)."),
             ParameterSpec("chunk", .int, default: .int(64), doc: "Items per ledger chunk."),
+            EndpointBackend.parameter("`corrector: llm`: the corrector's OpenAI-compatible endpoint; responses are cached in the run's store."),
+            ParameterSpec("shots", .int, default: .int(3), doc: "`llm`: worked corrections in the prompt (0–3)."),
+            ParameterSpec("templates", .choice(["paper", "compact"]), default: .string("paper"),
+                          doc: "`llm`: template of the correction prompt."),
+            ParameterSpec("temperature", .double, default: .double(0),
+                          doc: "`llm`: sampling temperature of the first try (retries of unparseable outputs use at least 0.7, so they can differ)."),
+            ParameterSpec("max_tokens", .int, default: .int(512), doc: "`llm`: most tokens per correction."),
+            ParameterSpec("unparseable_retries", .int, default: .int(1),
+                          doc: "`llm`: new tries (another sample index) for an output the correction parser rejects; all unparseable outputs are counted."),
         ]
     }
 
+    public func fingerprinted(_ params: [String: JSONValue]) -> [String: JSONValue] {
+        // The LLM corrector's settings do not touch the oracle's results.
+        EndpointBackend.fingerprinted(params, endpointOnly: ["shots", "templates", "temperature", "max_tokens",
+                                                              "unparseable_retries"])
+    }
+
     public func validate(_ params: [String: JSONValue]) -> [ParameterProblem] {
-        guard let q = params["quality"]?.doubleValue, !(0...1).contains(q) else { return [] }
-        return [ParameterProblem(parameter: "quality", message: "quality must be between 0 and 1 (got \(q))")]
+        var out = EndpointBackend.validate(params)
+        if let q = params["quality"]?.doubleValue, !(0...1).contains(q) {
+            out.append(ParameterProblem(parameter: "quality", message: "quality must be between 0 and 1 (got \(q))"))
+        }
+        let hasEndpoint = !(params["endpoint"]?.isNull ?? true)
+        if params["corrector"]?.stringValue == "llm", !hasEndpoint {
+            out.append(ParameterProblem(parameter: "endpoint", message: "`corrector: llm` needs an `endpoint` (base_url and model of the corrector)"))
+        }
+        if params["corrector"]?.stringValue != "llm", hasEndpoint {
+            out.append(ParameterProblem(parameter: "corrector", message: "an `endpoint` is given but `corrector` is 'oracle'; set `corrector: llm`"))
+        }
+        if let shots = params["shots"]?.intValue, !(0...CorrectionPrompt.standardExemplars.count).contains(shots) {
+            out.append(ParameterProblem(parameter: "shots", message: "shots must be between 0 and \(CorrectionPrompt.standardExemplars.count) (got \(shots))"))
+        }
+        return out
     }
 
     public func run(_ context: any StageContext) throws -> StageOutcome {
         let p = ParameterValues(context.params, specs: parameters, stage: context.stageName)
+        if try p.string("corrector") == "llm" { return try LLMCorrection(p, context: context).run() }
         let corrector = OracleCorrector(quality: try p.double("quality"))
-        guard let input = context.inputs("input").first else {
-            throw StageFailure("stage '\(context.stageName)': no input bound to 'input'", retryable: false)
-        }
-        guard !context.inputs("problems").isEmpty else {
-            throw StageFailure("stage '\(context.stageName)': no input bound to 'problems' (the dataset split the "
-                + "mistakes were sampled on)", retryable: false)
-        }
-        let problemList = try ProblemFiles.read(context, parameter: "problems", split: "train")
-        let problems = Dictionary(problemList.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        let mistakes = try JSONLines.read(try input.file(default: "samples")).map { line in
-            let record = try line.object()
-            guard record["problem_id"]?.stringValue != nil, record["text"]?.stringValue != nil else {
-                throw StageFailure("\(line.file.path):\(line.lineNumber): not a sample record (needs problem_id "
-                    + "and text; bind a `filter` or `sample` stage)", retryable: false)
-            }
-            return record
-        }
-        let keys = mistakes.map { "\($0["problem_id"]?.stringValue ?? "?")#\($0["sample"]?.intValue ?? 0)" }
+        let inputs = try CorrectionInputs(context)
+        let (mistakes, keys, problems) = (inputs.mistakes, inputs.keys, inputs.problems)
         let seed = context.seed
         let map = LedgeredMap(keys: keys, chunkSize: try p.int("chunk"), workers: context.threads)
         let payloads = try map.run(context) { chunk in
@@ -57,23 +70,7 @@ public struct CorrectKind: StageKind {
                 try Self.correct(mistakes[i], key: keys[i], problems: problems, corrector: corrector, seed: seed)
             }
         }
-        var kept: [Data] = []
-        // `unparseable`: mistakes with no `Step k:` line (the oracle still corrects them, from step 1).
-        let unparseable = mistakes.filter { Solution(parsing: $0["text"]?.stringValue ?? "").steps.isEmpty }.count
-        var counts: [String: Int64] = ["mistakes": Int64(mistakes.count), "kept": 0, "rejected": 0, "not_a_mistake": 0,
-                                       "unparseable": Int64(unparseable)]
-        for payload in payloads {
-            let object = try JSONParser.parse(payload).objectValue ?? [:]
-            if let outcome = object["rejected"]?.stringValue {
-                counts[outcome, default: 0] += 1
-            } else {
-                counts["kept", default: 0] += 1
-                kept.append(payload)
-            }
-        }
-        try RecordLine.write(kept, to: context.outputDirectory.appendingPathComponent("corrections.jsonl"))
-        return StageOutcome(artifacts: ["corrections": "corrections.jsonl"],
-                            summary: counts.mapValues { .int($0) })
+        return try inputs.finish(payloads, context: context)
     }
 
     /// One correction record, or `{"rejected": reason}` — the ledger payload of the item.
@@ -98,21 +95,8 @@ public struct CorrectKind: StageKind {
         guard correction.isAccepted(gold: problem.answer) else {
             return RecordLine.encode(["rejected": .string("rejected")])
         }
-        let original = Solution(parsing: text)
-        return RecordLine.encode([
-            "problem_id": .string(id),
-            "sample": mistake["sample"] ?? .int(0),
-            "question": .string(problem.question),
-            "original": .string(text),
-            "incorrect_step": .int(Int64(correction.incorrectStep)),
-            "explanation": .string(correction.explanation),
-            "corrected_steps": .string(Solution(steps: correction.correctedSteps).text),
-            "corrected": .string(correction.correctedSolution(original: original).text),
-            "corrected_answer": RecordLine.number(correction.finalAnswer.value),
-            "gold": RecordLine.number(problem.answer),
-            "corrector": .string(corrector.quality == 1 ? "oracle" : "oracle(q=\(corrector.quality))"),
-            "error_kind": .string(kind.rawValue),
-            "degradation": .string(result.degradation.rawValue),
-        ])
+        return CorrectionInputs.record(mistake: mistake, problem: problem, correction: correction,
+                                       corrector: corrector.quality == 1 ? "oracle" : "oracle(q=\(corrector.quality))",
+                                       errorKind: kind.rawValue, degradation: result.degradation.rawValue)
     }
 }

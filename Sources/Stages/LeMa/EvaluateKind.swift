@@ -15,7 +15,7 @@ public struct EvaluateKind: StageKind {
 
     public var parameters: [ParameterSpec] {
         [
-            ParameterSpec("model", .reference, default: nil, doc: "A `train` stage."),
+            ParameterSpec("model", .reference, default: .null, doc: "A `train` stage; or give `endpoint` instead."),
             ParameterSpec("questions", .reference, default: nil, doc: "The split to report (a whole dataset stage means its `test` split)."),
             ParameterSpec("dev", .references, default: .array([]),
                           doc: "Dev split(s) for checkpoint selection (a whole dataset stage means its `dev` split); empty: report the final weights, or the checkpoint `model` names (`train.ckpt_00000200`)."),
@@ -24,14 +24,27 @@ public struct EvaluateKind: StageKind {
                           doc: "Prompt template (must match the model's training data)."),
             ParameterSpec("limit", .int, default: .int(0), doc: "Use only the first N questions of each split (0 = all)."),
             ParameterSpec("batch", .int, default: .int(32), doc: "Questions answered together (one ledger chunk)."),
+            ParameterSpec("stop", .list(.string), default: .array([]),
+                          doc: "Stop strings: an answer ends before the first one (sent to an endpoint; applied to the text in-process)."),
+            EndpointBackend.parameter("Answer through an OpenAI-compatible endpoint instead of `model` (greedy: temperature 0), e.g. a checkpoint served by `lema serve` or by your own server after `train` with `backend: command`; no checkpoint selection (`dev` must be empty)."),
         ]
+    }
+
+    public func fingerprinted(_ params: [String: JSONValue]) -> [String: JSONValue] {
+        EndpointBackend.fingerprinted(params)
+    }
+
+    public func validate(_ params: [String: JSONValue]) -> [ParameterProblem] {
+        var out = EndpointBackend.validate(params) + ModelSource.exclusive(params)
+        if !(params["endpoint"]?.isNull ?? true), !(params["dev"]?.arrayValue ?? []).isEmpty {
+            out.append(ParameterProblem(parameter: "dev", message: "checkpoint selection on `dev` needs an in-process "
+                + "`model` (an endpoint serves one fixed model); remove `dev` or use `model`"))
+        }
+        return out
     }
 
     public func run(_ context: any StageContext) throws -> StageOutcome {
         let p = ParameterValues(context.params, specs: parameters, stage: context.stageName)
-        guard let modelInput = context.inputs("model").first else {
-            throw StageFailure("stage '\(context.stageName)': no input bound to 'model'", retryable: false)
-        }
         guard let questionsInput = context.inputs("questions").first else {
             throw StageFailure("stage '\(context.stageName)': no input bound to 'questions'", retryable: false)
         }
@@ -41,7 +54,19 @@ public struct EvaluateKind: StageKind {
         let dev = limited(try ProblemFiles.read(context, parameter: "dev", split: "dev"))
         let builder = RecordBuilder(templates: try p.string("templates") == "compact" ? .compact : .paper)
         let scorer = SplitScorer(context: context, builder: builder, maxTokens: try p.int("max_tokens"),
-                                 batch: try p.int("batch"))
+                                 batch: try p.int("batch"), stop: try p.strings("stop"))
+        if try EndpointBackend.config(context) != nil {
+            let (records, calls) = try scorer.scoreThroughEndpoint(test)
+            try RecordLine.write(records.map(RecordLine.encode),
+                                 to: context.outputDirectory.appendingPathComponent("predictions.jsonl"))
+            var summary = Self.metrics(records).merging(calls, uniquingKeysWith: { _, new in new })
+            summary["selected"] = .string("endpoint")
+            summary["split"] = .string(questionsInput.selected ?? test.first?.split.rawValue ?? "test")
+            return StageOutcome(artifacts: ["predictions": "predictions.jsonl"], summary: summary)
+        }
+        guard let modelInput = context.inputs("model").first else {
+            throw StageFailure("stage '\(context.stageName)': no input bound to 'model'", retryable: false)
+        }
 
         // Without dev selection: the artifact the reference named (`train.ckpt_00000200`), else the final model.
         var chosen = modelInput.selected ?? "model"
@@ -109,16 +134,31 @@ struct SplitScorer {
     var builder: RecordBuilder
     var maxTokens: Int
     var batch: Int
+    var stop: [String]
 
     func score(_ problems: [Problem], model: URL, keyPrefix: String) throws -> [[String: JSONValue]] {
         guard !problems.isEmpty else { return [] }
-        let generation = Generation(pool: try ModelPool(file: model), maxTokens: maxTokens, temperature: 0,
-                                    topK: nil, topP: nil)
+        let source = try ModelSource(context, modelFile: model, maxTokens: maxTokens, temperature: 0, topK: nil,
+                                     topP: nil, stop: stop)
+        return try score(problems, source: source, keyPrefix: keyPrefix)
+    }
+
+    /// The split answered by the stage's endpoint, and the summary of the calls.
+    func scoreThroughEndpoint(_ problems: [Problem]) throws -> ([[String: JSONValue]], [String: JSONValue]) {
+        let source = try ModelSource(context, maxTokens: maxTokens, temperature: 0, topK: nil, topP: nil, stop: stop)
+        defer { source.close() }
+        let records = try score(problems, source: source, keyPrefix: "test/")
+        return (records, source.summary)
+    }
+
+    private func score(_ problems: [Problem], source: ModelSource, keyPrefix: String) throws -> [[String: JSONValue]] {
+        guard !problems.isEmpty else { return [] }
         let keys = problems.map { keyPrefix + $0.id }
         let builder = self.builder
-        let payloads = try LedgeredMap(keys: keys, chunkSize: batch, workers: context.threads).run(context) { chunk in
-            let texts = try generation.complete(chunk.map { builder.cot(question: problems[$0].question, solution: "").prompt },
-                                                seeds: chunk.map { _ in 0 })
+        let map = LedgeredMap(keys: keys, chunkSize: batch, workers: source.workers(context))
+        let payloads = try map.run(context) { chunk in
+            let texts = try source.complete(chunk.map { builder.cot(question: problems[$0].question, solution: "").prompt },
+                                            seeds: chunk.map { _ in 0 }, sampleIndexes: chunk.map { _ in 0 })
             return zip(chunk, texts).map { RecordLine.encode(SampleRecord.make(problem: problems[$0], sample: 0, text: $1)) }
         }
         return try payloads.map { try JSONParser.parse($0).objectValue ?? [:] }

@@ -14,7 +14,7 @@ public struct SampleKind: StageKind {
 
     public var parameters: [ParameterSpec] {
         [
-            ParameterSpec("model", .reference, default: nil, doc: "A `train` stage (its `model` artifact)."),
+            ParameterSpec("model", .reference, default: .null, doc: "A `train` stage (its `model` artifact); or give `endpoint` instead."),
             ParameterSpec("questions", .reference, default: nil, doc: "A dataset split (a whole dataset stage means its `train` split)."),
             ParameterSpec("k", .int, default: .int(4), doc: "Samples per question."),
             ParameterSpec("temperature", .double, default: .double(0.8), doc: "Softmax temperature (0 = greedy)."),
@@ -25,11 +25,18 @@ public struct SampleKind: StageKind {
                           doc: "Prompt template (must match the model's training data)."),
             ParameterSpec("limit", .int, default: .int(0), doc: "Use only the first N questions (0 = all)."),
             ParameterSpec("batch", .int, default: .int(32), doc: "Paths generated together (one ledger chunk)."),
+            ParameterSpec("stop", .list(.string), default: .array([]),
+                          doc: "Stop strings: a path ends before the first one (sent to an endpoint; applied to the text in-process)."),
+            EndpointBackend.parameter("Sample from an OpenAI-compatible endpoint instead of `model`; each path's request carries its own seed and sample index, and responses are cached in the run's store."),
         ]
     }
 
+    public func fingerprinted(_ params: [String: JSONValue]) -> [String: JSONValue] {
+        EndpointBackend.fingerprinted(params)
+    }
+
     public func validate(_ params: [String: JSONValue]) -> [ParameterProblem] {
-        var out: [ParameterProblem] = []
+        var out = EndpointBackend.validate(params) + ModelSource.exclusive(params)
         if let k = params["k"]?.intValue, k < 1 { out.append(.init(parameter: "k", message: "k must be at least 1")) }
         if let t = params["temperature"]?.doubleValue, t < 0 {
             out.append(.init(parameter: "temperature", message: "temperature must be ≥ 0"))
@@ -42,9 +49,6 @@ public struct SampleKind: StageKind {
 
     public func run(_ context: any StageContext) throws -> StageOutcome {
         let p = ParameterValues(context.params, specs: parameters, stage: context.stageName)
-        guard let modelInput = context.inputs("model").first else {
-            throw StageFailure("stage '\(context.stageName)': no input bound to 'model'", retryable: false)
-        }
         guard !context.inputs("questions").isEmpty else {
             throw StageFailure("stage '\(context.stageName)': no input bound to 'questions'", retryable: false)
         }
@@ -55,16 +59,18 @@ public struct SampleKind: StageKind {
         guard k >= 1 else { throw StageFailure("stage '\(context.stageName)': k must be at least 1 (got \(k))", retryable: false) }
         let builder = RecordBuilder(templates: try p.string("templates") == "compact" ? .compact : .paper)
         let topK = try p.int("top_k"), topP = try p.double("top_p")
-        let generation = Generation(pool: try ModelPool(file: try ModelFiles.modelFile(modelInput)),
-                                    maxTokens: try p.int("max_tokens"), temperature: Float(try p.double("temperature")),
-                                    topK: topK > 0 ? topK : nil, topP: topP < 1 ? Float(topP) : nil)
+        let source = try ModelSource(context, maxTokens: try p.int("max_tokens"),
+                                     temperature: try p.double("temperature"), topK: topK > 0 ? topK : nil,
+                                     topP: topP < 1 ? topP : nil, stop: try p.strings("stop"))
+        defer { source.close() }
         let items = problems.flatMap { problem in (0..<k).map { (problem, $0) } }
         let keys = items.map { "\($0.0.id)#\($0.1)" }
         let seed = context.seed
-        let map = LedgeredMap(keys: keys, chunkSize: try p.int("batch"), workers: context.threads)
+        let map = LedgeredMap(keys: keys, chunkSize: try p.int("batch"), workers: source.workers(context))
         let payloads = try map.run(context) { chunk in
             let prompts = chunk.map { builder.cot(question: items[$0].0.question, solution: "").prompt }
-            let texts = try generation.complete(prompts, seeds: chunk.map { SeededRNG.derive(seed, keys[$0]) })
+            let texts = try source.complete(prompts, seeds: chunk.map { SeededRNG.derive(seed, keys[$0]) },
+                                            sampleIndexes: chunk.map { items[$0].1 })
             return zip(chunk, texts).map { i, text in
                 RecordLine.encode(SampleRecord.make(problem: items[i].0, sample: items[i].1, text: text))
             }
@@ -76,9 +82,9 @@ public struct SampleKind: StageKind {
             if o["correct"]?.boolValue == true { correct += 1 }
             if o["answer"]?.isNull ?? true { noAnswer += 1 }
         }
-        return StageOutcome(artifacts: ["samples": "samples.jsonl"], summary: [
+        return StageOutcome(artifacts: ["samples": "samples.jsonl"], summary: source.summary.merging([
             "questions": .int(Int64(problems.count)), "sampled": .int(Int64(payloads.count)),
             "correct": .int(correct), "wrong": .int(Int64(payloads.count) - correct), "no_answer": .int(noAnswer),
-        ])
+        ], uniquingKeysWith: { _, new in new }))
     }
 }

@@ -11,7 +11,7 @@ public struct TrainKind: StageKind {
     public init() {}
     public let name = "train"
     public let version = 1
-    public let summary = "Train (or fine-tune) the in-process tiny GPT; resumable from checkpoints."
+    public let summary = "Train (or fine-tune) the in-process tiny GPT, resumable from checkpoints; or run your own trainer (`backend: command`)."
 
     public var parameters: [ParameterSpec] {
         [
@@ -42,7 +42,22 @@ public struct TrainKind: StageKind {
             ParameterSpec("beta2", .double, default: .double(0.95), doc: "AdamW β2."),
             ParameterSpec("grad_clip", .double, default: .double(1.0), doc: "Global gradient-norm clip (0 = off)."),
             ParameterSpec("checkpoint_every", .int, default: .int(200), doc: "Steps between checkpoints (also kept as `ckpt_<step>` artifacts for dev selection)."),
+            ParameterSpec("backend", .choice(["local", "command"]), default: .string("local"),
+                          doc: "`local`: the in-process tiny GPT. `command`: your own trainer — the stage writes the training set to `train.jsonl` (prompt/target per line), runs `command`, streams its output into `trainer.log` and the node log, and records the directory it wrote as the `checkpoint` artifact."),
+            ParameterSpec("command", .list(.string), default: .array([]),
+                          doc: "`backend: command`: argv (no shell) with placeholders {data} (train.jsonl), {out} (checkpoint directory to fill), {log}, {seed}, {init} (the `init` stage's checkpoint), {steps}, {epochs}, {lr}, {batch_size}, {warmup}, {weight_decay}, {context}, {args.NAME}."),
+            ParameterSpec("args", .map(.string), default: .object([:]),
+                          doc: "`backend: command`: extra values for {args.NAME} placeholders (model name, GPU flags, …)."),
         ]
+    }
+
+    /// The external-trainer keys are left out of in-process nodes' fingerprints (they do not change the result,
+    /// and runs made before they existed keep their fingerprints).
+    public func fingerprinted(_ params: [String: JSONValue]) -> [String: JSONValue] {
+        guard params["backend"]?.stringValue == "local" || params["backend"] == nil else { return params }
+        var out = params
+        for key in ["backend", "command", "args"] { out[key] = nil }
+        return out
     }
 
     public func validate(_ params: [String: JSONValue]) -> [ParameterProblem] {
@@ -52,6 +67,10 @@ public struct TrainKind: StageKind {
         }
         if (params["init"]?.arrayValue?.count ?? 0) > 1 {
             out.append(ParameterProblem(parameter: "init", message: "init takes at most one train stage"))
+        }
+        if params["backend"]?.stringValue == "command", (params["command"]?.arrayValue ?? []).isEmpty {
+            out.append(ParameterProblem(parameter: "command",
+                                        message: "`backend: command` needs `command:` (the trainer's argv, e.g. [python, train.py, --data, '{data}', --out, '{out}'])"))
         }
         for key in ["steps", "batch_size", "checkpoint_every", "layers", "d_model", "heads", "context"] {
             if let v = params[key]?.intValue, v < 1 {
@@ -63,6 +82,14 @@ public struct TrainKind: StageKind {
 
     public func run(_ context: any StageContext) throws -> StageOutcome {
         let p = ParameterValues(context.params, specs: parameters, stage: context.stageName)
+        if try p.string("backend") == "command" {
+            let builder = RecordBuilder(templates: try p.string("templates") == "compact" ? .compact : .paper)
+            let records = try context.inputs("data").flatMap { try TrainingSetup.records(from: $0, builder: builder) }
+            guard !records.isEmpty else {
+                throw StageFailure("stage '\(context.stageName)': the training data is empty", retryable: false)
+            }
+            return try ExternalTrainer(p, context: context, records: records).run()
+        }
         let setup = try TrainingSetup(p, context: context)
         return try TrainingLoop(setup: setup, context: context).run()
     }

@@ -30,6 +30,8 @@ public struct ReportKind: StageKind {
                           doc: "Sweep parameter whose values get separate lines (one line when no variant sets it)."),
             ParameterSpec("title", .string, default: .string("LeMa experiment"),
                           doc: "Heading of report.md and index.html, and the accuracy figure's title."),
+            ParameterSpec("endpoints", .gather, default: .array([]),
+                          doc: "Stages that called model endpoints (`sample`, `correct`, `evaluate` with `endpoint`) whose requests, cache hits, tokens and estimated cost are listed; gathered from every variant."),
             ParameterSpec("loss_scale", .choice([SVGScale.log.rawValue, SVGScale.linear.rawValue]), default: .string("log"),
                           doc: "Y scale of loss.svg; 'log' falls back to linear when a loss is ≤ 0."),
         ]
@@ -56,7 +58,8 @@ public struct ReportKind: StageKind {
         let report = ReportFiles.build(evaluations: context.inputs("evaluations"), training: context.inputs("training"),
                                        x: try values.string("x"), series: try values.string("series"),
                                        title: try values.string("title"),
-                                       lossScale: SVGScale(rawValue: try values.string("loss_scale")) ?? .log)
+                                       lossScale: SVGScale(rawValue: try values.string("loss_scale")) ?? .log,
+                                       endpoints: context.inputs("endpoints"))
         if context.isCancelled { throw StageCancelled() }
 
         let out = context.outputDirectory
@@ -85,7 +88,7 @@ public struct ReportFiles: Sendable {
 
     /// Builds the report from gathered `evaluate` inputs and (optionally) `train` inputs.
     public static func build(evaluations: [InputArtifact], training: [InputArtifact], x: String, series: String,
-                             title: String, lossScale: SVGScale) -> ReportFiles {
+                             title: String, lossScale: SVGScale, endpoints: [InputArtifact] = []) -> ReportFiles {
         let table = ReportTable.build(evaluations, x: x, series: series)
         let (accuracyChart, accuracyNotes) = ReportCharts.accuracy(table, title: title)
         let (curves, lossNotes) = LossCurve.read(training)
@@ -93,7 +96,7 @@ public struct ReportFiles: Sendable {
         let lossMissing: String? = lossChart != nil ? nil
             : training.isEmpty ? "No training runs were gathered, so there is no loss figure."
             : "None of the gathered training runs has loss points, so there is no loss figure."
-        let notes = accuracyNotes + lossNotes
+        let notes = accuracyNotes + lossNotes + endpoints.compactMap(endpointUsage)
 
         let accuracySVG = accuracyChart.render()
         let lossSVG = lossChart?.render()
@@ -115,6 +118,20 @@ public struct ReportFiles: Sendable {
             "results": .array(table.rows.map(result)),
         ]
         return ReportFiles(files: files, artifacts: artifacts, summary: summary, table: table)
+    }
+
+    /// One line on a stage's model-endpoint calls, from its summary (nil for a stage that made none).
+    static func endpointUsage(_ input: InputArtifact) -> String? {
+        let s = input.summary
+        guard let sent = s["requests_sent"]?.intValue else { return nil }
+        var line = "Endpoint usage of \(input.stage) (\(s["endpoint_model"]?.stringValue ?? "?")): \(sent) requests sent, "
+            + "\(s["cache_hits"]?.intValue ?? 0) answered from the cache, \(s["prompt_tokens"]?.intValue ?? 0) prompt + "
+            + "\(s["completion_tokens"]?.intValue ?? 0) completion tokens"
+        if let cost = s["cost_usd"]?.doubleValue { line += ", estimated $" + SVGFormat.fixed(cost, 4) }
+        let faults = ["rate_limited", "server_errors", "timeouts", "malformed", "transport_errors"]
+            .compactMap { key in s[key]?.intValue.flatMap { $0 > 0 ? "\($0) \(key.replacingOccurrences(of: "_", with: " "))" : nil } }
+        if !faults.isEmpty { line += "; retried: " + faults.joined(separator: ", ") }
+        return line + "."
     }
 
     private static func result(_ row: ReportRow) -> JSONValue {

@@ -73,6 +73,7 @@ final class FakeStageContext: StageContext, @unchecked Sendable {
         lock.withLock { _checkpoints.max { $0.step < $1.step } }
     }
     func log(_ message: String) { lock.withLock { _logs.append(message) } }
+    let responseCache: any ResponseCache = MemoryResponseCache()
 
     var progressReports: [(done: Int, total: Int?, note: String?)] { lock.withLock { _progress } }
     var metrics: [(name: String, step: Int, value: Double)] { lock.withLock { _metrics } }

@@ -5,19 +5,19 @@ import Glibc
 
 /// Helpers of the CLI tests: find the built `lema`, run it in a scratch directory, start it in its own process
 /// group (so a test can SIGKILL it together with everything it started), read files.
-enum CLI {
-    struct Result {
-        var code: Int32
-        var stdout: String
-        var stderr: String
+public enum CLI {
+    public struct Result: Sendable {
+        public var code: Int32
+        public var stdout: String
+        public var stderr: String
     }
 
-    struct Missing: Error, CustomStringConvertible {
-        var description: String
+    public struct Missing: Error, CustomStringConvertible {
+        public var description: String
     }
 
     /// The `lema` executable built next to the test bundle (`.build/<config>/lema`).
-    static func lemaPath() throws -> String {
+    public static func lemaPath() throws -> String {
         var candidates: [String] = []
         if let exe = Bundle.main.executableURL { candidates.append(exe.deletingLastPathComponent().appendingPathComponent("lema").path) }
         let argv0 = URL(fileURLWithPath: CommandLine.arguments[0])
@@ -29,7 +29,7 @@ enum CLI {
     }
 
     /// A fresh scratch directory, removed after `body`.
-    static func withScratch<T>(_ body: (URL) throws -> T) throws -> T {
+    public static func withScratch<T>(_ body: (URL) throws -> T) throws -> T {
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("lema-cli-tests-\(UUID().uuidString)", isDirectory: true)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -37,25 +37,26 @@ enum CLI {
         return try body(directory)
     }
 
-    static func write(_ text: String, to url: URL) throws {
+    public static func write(_ text: String, to url: URL) throws {
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         try Data(text.utf8).write(to: url)
     }
 
-    static func read(_ url: URL) -> String {
+    public static func read(_ url: URL) -> String {
         (try? String(contentsOf: url, encoding: .utf8)) ?? ""
     }
 
     /// Lines of a side-effect log (missing file = none).
-    static func lines(_ url: URL) -> [String] {
+    public static func lines(_ url: URL) -> [String] {
         read(url).split(separator: "\n").map(String.init)
     }
 
     /// A started `lema` process (its own process group: pgid == pid).
-    final class Running {
-        let pid: pid_t
-        let stdoutPath: String
-        let stderrPath: String
+    /// `@unchecked Sendable`: a test hands it to the thread that waits for it; one thread uses it at a time.
+    public final class Running: @unchecked Sendable {
+        public let pid: pid_t
+        public let stdoutPath: String
+        public let stderrPath: String
         private var exitCode: Int32?
 
         init(pid: pid_t, stdoutPath: String, stderrPath: String) {
@@ -65,7 +66,7 @@ enum CLI {
         }
 
         /// Exit code if it has finished (non-blocking).
-        func poll() -> Int32? {
+        public func poll() -> Int32? {
             if let exitCode { return exitCode }
             var status: Int32 = 0
             if waitpid(pid, &status, WNOHANG) == pid { exitCode = decode(status) }
@@ -73,7 +74,7 @@ enum CLI {
         }
 
         @discardableResult
-        func wait() -> Int32 {
+        public func wait() -> Int32 {
             if let exitCode { return exitCode }
             var status: Int32 = 0
             while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
@@ -82,15 +83,15 @@ enum CLI {
         }
 
         /// SIGKILLs the whole process group and reaps the leader.
-        func killGroup() {
+        public func killGroup() {
             kill(-pid, SIGKILL)
             wait()
         }
 
-        func signal(_ number: Int32) { kill(pid, number) }
+        public func signal(_ number: Int32) { kill(pid, number) }
 
-        var stdout: String { CLI.read(URL(fileURLWithPath: stdoutPath)) }
-        var stderr: String { CLI.read(URL(fileURLWithPath: stderrPath)) }
+        public var stdout: String { CLI.read(URL(fileURLWithPath: stdoutPath)) }
+        public var stderr: String { CLI.read(URL(fileURLWithPath: stderrPath)) }
 
         private func decode(_ status: Int32) -> Int32 {
             let sig = status & 0x7f
@@ -99,7 +100,7 @@ enum CLI {
     }
 
     /// Starts `lema args…` in `directory` in a new process group; output goes to files in `directory`.
-    static func start(_ args: [String], in directory: URL, env: [String: String] = [:], tag: String = "lema") throws -> Running {
+    public static func start(_ args: [String], in directory: URL, env: [String: String] = [:], tag: String = "lema") throws -> Running {
         let lema = try lemaPath()
         let out = directory.appendingPathComponent(".\(tag)-\(UUID().uuidString).out").path
         let err = directory.appendingPathComponent(".\(tag)-\(UUID().uuidString).err").path
@@ -131,7 +132,7 @@ enum CLI {
 
     /// Runs `lema args…` in `directory` to completion.
     @discardableResult
-    static func run(_ args: [String], in directory: URL, env: [String: String] = [:]) throws -> Result {
+    public static func run(_ args: [String], in directory: URL, env: [String: String] = [:]) throws -> Result {
         let process = try start(args, in: directory, env: env)
         let code = process.wait()
         let result = Result(code: code, stdout: process.stdout, stderr: process.stderr)
@@ -141,7 +142,7 @@ enum CLI {
     }
 
     /// Polls (every 5 ms) until `condition` holds or `process` exits; returns whether the condition held.
-    static func waitUntil(_ process: Running, _ condition: () -> Bool) -> Bool {
+    public static func waitUntil(_ process: Running, _ condition: () -> Bool) -> Bool {
         while true {
             if condition() { return true }
             if process.poll() != nil { return condition() }
@@ -150,7 +151,7 @@ enum CLI {
     }
 
     /// Whether `pid` exists and is not a zombie (an orphan may wait a while for a reaper in a container).
-    static func isRunning(_ pid: Int32) -> Bool {
+    public static func isRunning(_ pid: Int32) -> Bool {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
               let close = stat.lastIndex(of: ")") else { return false }
         let state = stat[stat.index(after: close)...].split(separator: " ").first
@@ -158,7 +159,7 @@ enum CLI {
     }
 
     /// Every file under `directory` (relative path → bytes), skipping the state database and our output captures.
-    static func tree(_ directory: URL) -> [String: Data] {
+    public static func tree(_ directory: URL) -> [String: Data] {
         var out: [String: Data] = [:]
         let base = directory.standardizedFileURL.path
         guard let walker = FileManager.default.enumerator(atPath: base) else { return out }

@@ -1,0 +1,87 @@
+import Foundation
+import StageAPI
+
+/// Token usage of the responses one node fetched from model endpoints.
+public struct ResponseUsage: Sendable, Hashable {
+    public var responses: Int
+    public var promptTokens: Int
+    public var completionTokens: Int
+}
+
+/// The request cache: responses of model endpoints, written through at once (not buffered) because a cached
+/// response is a promise that the request is never paid for again, even if the process dies a moment later.
+extension Store {
+    /// The cache as a `ResponseCache` whose new entries are attributed to `node`.
+    public func responseCache(for node: String) -> any ResponseCache {
+        StoreResponseCache(store: self, node: node)
+    }
+
+    /// The cached response for `key`, if any.
+    public func cachedResponse(_ key: String) throws -> CachedResponse? {
+        try read { db in
+            var found: CachedResponse?
+            try db.query("SELECT body, prompt_tokens, completion_tokens FROM responses WHERE key = ?", [.text(key)]) {
+                found = CachedResponse(body: $0.blob(0), promptTokens: Int($0.int64(1)), completionTokens: Int($0.int64(2)))
+            }
+            return found
+        }
+    }
+
+    /// Stores a response durably (committed on return); an existing entry for `key` is kept.
+    public func storeResponse(_ response: CachedResponse, key: String, node: String, endpoint: String, model: String) throws {
+        try write { db in
+            try db.run("""
+                INSERT OR IGNORE INTO responses(key, node, endpoint, model, body, prompt_tokens, completion_tokens, recorded_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """, [.text(key), .text(node), .text(endpoint), .text(model), .blob(response.body),
+                      .int(Int64(response.promptTokens)), .int(Int64(response.completionTokens)), .date(Date())])
+        }
+    }
+
+    /// Responses fetched per node: node fingerprint → count and tokens.
+    public func responseUsage() throws -> [String: ResponseUsage] {
+        try read { db in
+            var usage: [String: ResponseUsage] = [:]
+            try db.query("""
+                SELECT node, count(*), sum(prompt_tokens), sum(completion_tokens) FROM responses GROUP BY node
+                """) { row in
+                usage[row.text(0)] = ResponseUsage(responses: Int(row.int64(1)), promptTokens: Int(row.int64(2)),
+                                                   completionTokens: Int(row.int64(3)))
+            }
+            return usage
+        }
+    }
+
+    /// Number of cached responses.
+    public func responseCount() throws -> Int {
+        try read { Int(try $0.scalarInt("SELECT count(*) FROM responses") ?? 0) }
+    }
+}
+
+/// `ResponseCache` over the store for one node.
+final class StoreResponseCache: ResponseCache {
+    let store: Store
+    let node: String
+
+    init(store: Store, node: String) {
+        self.store = store
+        self.node = node
+    }
+
+    func response(forKey key: String) throws -> CachedResponse? { try store.cachedResponse(key) }
+
+    func store(key: String, endpoint: String, model: String, response: CachedResponse) throws {
+        try store.storeResponse(response, key: key, node: node, endpoint: endpoint, model: model)
+    }
+}
+
+extension Store {
+    /// Every cached response's key (for audits and tests).
+    public func responseKeys() throws -> [String] {
+        try read { db in
+            var keys: [String] = []
+            try db.query("SELECT key FROM responses ORDER BY key") { keys.append($0.text(0)) }
+            return keys
+        }
+    }
+}

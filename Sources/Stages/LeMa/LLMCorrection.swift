@@ -1,0 +1,106 @@
+import Endpoint
+import Foundation
+import LemaCore
+import Math
+import StageAPI
+
+/// `correct` with `corrector: llm`: each mistake goes to a model behind an endpoint with a few-shot prompt in the
+/// LeMa correction format; the completion goes through the correction parser and the paper's filter (keep it only if
+/// the corrected answer equals the gold one). Outputs the parser rejects are counted and tried again with another
+/// sample index (a new request, so a new cache entry) up to `unparseable_retries` times.
+struct LLMCorrection {
+    var context: any StageContext
+    var prompt: CorrectionPrompt
+    var config: EndpointConfig
+    var temperature: Double
+    var maxTokens: Int
+    var retries: Int
+    var chunk: Int
+
+    /// Lowest temperature of a retry: at temperature 0 the same prompt would give the same unparseable text again.
+    static let retryTemperature = 0.7
+
+    init(_ p: ParameterValues, context: any StageContext) throws {
+        self.context = context
+        let builder = RecordBuilder(templates: try p.string("templates") == "compact" ? .compact : .paper)
+        prompt = CorrectionPrompt(builder: builder, shots: try p.int("shots"))
+        guard let config = try EndpointBackend.config(context) else {
+            throw StageFailure("stage '\(context.stageName)': `corrector: llm` needs an `endpoint`", retryable: false)
+        }
+        self.config = config
+        temperature = try p.double("temperature")
+        maxTokens = try p.int("max_tokens")
+        retries = max(0, try p.int("unparseable_retries"))
+        chunk = try p.int("chunk")
+    }
+
+    func run() throws -> StageOutcome {
+        let inputs = try CorrectionInputs(context)
+        let client = try EndpointBackend.client(config, context: context)
+        defer { client.shutdown() }
+        let seed = context.seed
+        let map = LedgeredMap(keys: inputs.keys, chunkSize: chunk, workers: max(2, context.threads))
+        let payloads = try map.run(context) { items in
+            let problems = try items.map { try inputs.problem(of: inputs.mistakes[$0], key: inputs.keys[$0]) }
+            let prompts = items.indices.map { j in
+                prompt.prompt(question: problems[j].question,
+                              wrongSolution: inputs.mistakes[items[j]]["text"]?.stringValue ?? "")
+            }
+            var outcome = [Data?](repeating: nil, count: items.count)
+            var unparseable = [Int](repeating: 0, count: items.count)
+            // Try 0 for every item, then again only for the items whose output did not parse.
+            for attempt in 0...retries {
+                let open = items.indices.filter { outcome[$0] == nil }
+                if open.isEmpty { break }
+                let calls = open.map { j in
+                    EndpointCall(prompt: prompts[j], maxTokens: maxTokens,
+                                 temperature: attempt == 0 ? temperature : max(temperature, Self.retryTemperature),
+                                 topP: nil, topK: nil, stop: prompt.stopSequences,
+                                 seed: EndpointBackend.wireSeed(SeededRNG.derive(seed, inputs.keys[items[j]], "try\(attempt)")),
+                                 sampleIndex: attempt)
+                }
+                let texts = try EndpointBackend.texts(calls, client: client, stage: context.stageName)
+                for (j, text) in zip(open, texts) {
+                    do {
+                        let correction = try prompt.parse(completion: text)
+                        outcome[j] = Self.judge(correction, mistake: inputs.mistakes[items[j]], problem: problems[j],
+                                                model: config.model, unparseable: unparseable[j])
+                    } catch {
+                        unparseable[j] += 1
+                    }
+                }
+            }
+            return items.indices.map { j in
+                outcome[j] ?? RecordLine.encode(["rejected": .string("unparseable_output"),
+                                                 "unparseable_outputs": .int(Int64(unparseable[j]))])
+            }
+        }
+        // Unparseable outputs over all tries (kept in each payload, so the count survives a resume).
+        var unparseableOutputs: Int64 = 0
+        for payload in payloads {
+            unparseableOutputs += (try JSONParser.parse(payload).objectValue?["unparseable_outputs"]?.intValue).map(Int64.init) ?? 0
+        }
+        var extra = EndpointBackend.summary(client.stats, config: config)
+        extra["unparseable_outputs"] = .int(unparseableOutputs)
+        return try inputs.finish(payloads, context: context, extra: extra)
+    }
+
+    /// The ledger payload for a parsed correction: the record, or why it was rejected.
+    static func judge(_ correction: Correction, mistake: [String: JSONValue], problem: Problem, model: String,
+                      unparseable: Int) -> Data {
+        let steps = Solution(parsing: mistake["text"]?.stringValue ?? "").steps.count
+        guard correction.incorrectStep >= 1, steps == 0 || correction.incorrectStep <= steps + 1 else {
+            return RecordLine.encode(["rejected": .string("rejected"), "unparseable_outputs": .int(Int64(unparseable))])
+        }
+        guard correction.isAccepted(gold: problem.answer) else {
+            return RecordLine.encode(["rejected": .string("rejected"), "unparseable_outputs": .int(Int64(unparseable))])
+        }
+        var record = CorrectionInputs.record(mistake: mistake, problem: problem, correction: correction,
+                                             corrector: "llm:\(model)", errorKind: "unknown", degradation: "none")
+        if unparseable > 0, var object = try? JSONParser.parse(record).objectValue {
+            object["unparseable_outputs"] = .int(Int64(unparseable))
+            record = RecordLine.encode(object)
+        }
+        return record
+    }
+}

@@ -1,0 +1,110 @@
+import Endpoint
+import Foundation
+import LemaCore
+import StageAPI
+
+/// Where a model-facing stage's completions come from: the in-process model (`model:`) or an OpenAI-compatible
+/// endpoint (`endpoint:`). Both give the same text for the same prompt and decoding (the server runs the same
+/// prompt encoding), so a pipeline changes backend without changing shape.
+final class ModelSource: @unchecked Sendable {  // immutable after init; the client is thread-safe
+    private enum Backend {
+        case local(Generation)
+        case endpoint(EndpointClient, EndpointConfig)
+    }
+
+    private let backend: Backend
+    private let stageName: String
+    private let maxTokens: Int
+    private let temperature: Double
+    private let topK: Int?
+    private let topP: Double?
+    private let stop: [String]
+
+    /// `modelFile` overrides the file of the `model` input (evaluation of one checkpoint among several).
+    init(_ context: any StageContext, modelFile: URL? = nil, maxTokens: Int, temperature: Double, topK: Int?,
+         topP: Double?, stop: [String]) throws {
+        stageName = context.stageName
+        self.maxTokens = maxTokens
+        self.temperature = temperature
+        self.topK = topK
+        self.topP = topP
+        self.stop = stop
+        if let config = try EndpointBackend.config(context) {
+            backend = .endpoint(try EndpointBackend.client(config, context: context), config)
+            return
+        }
+        let file: URL
+        if let modelFile {
+            file = modelFile
+        } else if let input = context.inputs("model").first {
+            file = try ModelFiles.modelFile(input)
+        } else {
+            throw StageFailure("stage '\(context.stageName)': neither `model` nor `endpoint` is given; bind a train "
+                + "stage to `model` or describe an endpoint", retryable: false)
+        }
+        backend = .local(Generation(pool: try ModelPool(file: file), maxTokens: maxTokens,
+                                    temperature: Float(temperature), topK: topK, topP: topP.map(Float.init)))
+    }
+
+    /// `model` and `endpoint` are alternatives: exactly one must be given.
+    static func exclusive(_ params: [String: JSONValue]) -> [ParameterProblem] {
+        let hasModel = !(params["model"]?.isNull ?? true)
+        let hasEndpoint = !(params["endpoint"]?.isNull ?? true)
+        if hasModel && hasEndpoint {
+            return [ParameterProblem(parameter: "endpoint",
+                                     message: "give either `model` (in-process) or `endpoint`, not both")]
+        }
+        if !hasModel && !hasEndpoint {
+            return [ParameterProblem(parameter: "model",
+                                     message: "no model: bind a train stage to `model`, or give an `endpoint`")]
+        }
+        return []
+    }
+
+    var isEndpoint: Bool {
+        if case .endpoint = backend { return true }
+        return false
+    }
+
+    /// Ledger chunks in flight at once: the stage's cores for the in-process model; for an endpoint at least two,
+    /// so one chunk's slowest request does not idle the connection budget (`max_concurrent` bounds the requests).
+    func workers(_ context: any StageContext) -> Int {
+        isEndpoint ? max(2, context.threads) : context.threads
+    }
+
+    /// One completion per prompt, in order. `seeds` make each row's sampling independent of its batch-mates;
+    /// `sampleIndexes` tell repeated samples of one prompt apart in an endpoint's request (and its cache key).
+    func complete(_ prompts: [String], seeds: [UInt64], sampleIndexes: [Int]) throws -> [String] {
+        switch backend {
+        case .local(let generation):
+            return try generation.complete(prompts, seeds: seeds).map(cutAtStop)
+        case .endpoint(let client, _):
+            let calls = prompts.indices.map { i in
+                EndpointCall(prompt: prompts[i], maxTokens: maxTokens, temperature: temperature, topP: topP,
+                             topK: topK, stop: stop, seed: EndpointBackend.wireSeed(seeds[i]),
+                             sampleIndex: sampleIndexes[i])
+            }
+            // Servers cut at the stop strings themselves; cutting again keeps both backends equal if one does not.
+            return try EndpointBackend.texts(calls, client: client, stage: stageName).map(cutAtStop)
+        }
+    }
+
+    /// The text before the first stop string.
+    private func cutAtStop(_ text: String) -> String {
+        var cut = text.endIndex
+        for s in stop where !s.isEmpty {
+            if let r = text.range(of: s), r.lowerBound < cut { cut = r.lowerBound }
+        }
+        return String(text[..<cut])
+    }
+
+    /// Endpoint calls for the stage summary (empty in-process).
+    var summary: [String: JSONValue] {
+        guard case .endpoint(let client, let config) = backend else { return [:] }
+        return EndpointBackend.summary(client.stats, config: config)
+    }
+
+    func close() {
+        if case .endpoint(let client, _) = backend { client.shutdown() }
+    }
+}
