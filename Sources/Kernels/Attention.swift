@@ -3,8 +3,8 @@
 /// qkv holds, per token, the query, key and value vectors side by side: qkv[b,t,:] = [q (C) | k (C) | v (C)], and
 /// head h uses channels h·hd ..< (h+1)·hd of each, hd = C/NH. Query i of row b sees key j when j ≤ i and
 /// j < length[b] (right padding: padded keys are never seen; padded queries see the valid prefix, and their
-/// outputs are ignored by the loss mask). Per (b,h) the work is three small GEMMs on strided views of qkv, which
-/// run single-threaded inside OpenBLAS while the (b,h) pairs are spread over `threads`.
+/// outputs are ignored by the loss mask). Per (b,h) the work is small GEMMs on strided views of qkv, one per causal
+/// block of queries (see `queryBlock`), which run single-threaded inside OpenBLAS while the (b,h) pairs are spread over `threads`.
 public enum Attention {
     /// - Parameters:
     ///   - out: (B,T,C) attention output before the projection
@@ -25,18 +25,38 @@ public enum Attention {
                 let q = qkv + b * T * 3 * C + h * hd  // (T,hd) with row stride 3C
                 let k = q + C, v = q + 2 * C
                 let p = att + bh * T * T  // (T,T)
-                // scores = scale · Q Kᵀ
-                BLAS.sgemm(
-                    transA: false, transB: true, m: T, n: T, k: hd, alpha: scale, a: q, lda: 3 * C, b: k,
-                    ldb: 3 * C, beta: 0, c: p, ldc: T)
+                // scores = scale · Q Kᵀ, per block of queries only against the keys it can see (causal)
+                forEachQueryBlock(T) { i0, rows, keys in
+                    BLAS.sgemm(
+                        transA: false, transB: true, m: rows, n: keys, k: hd, alpha: scale, a: q + i0 * 3 * C,
+                        lda: 3 * C, b: k, ldb: 3 * C, beta: 0, c: p + i0 * T, ldc: T)
+                }
                 for i in 0..<T {
                     maskedSoftmax(p + i * T, visible: min(i + 1, length), count: T)
                 }
-                // out = P V
-                BLAS.sgemm(
-                    transA: false, transB: false, m: T, n: hd, k: T, alpha: 1, a: p, lda: T, b: v, ldb: 3 * C,
-                    beta: 0, c: out + b * T * C + h * hd, ldc: C)
+                // out = P V (the probabilities right of each block's keys are 0)
+                forEachQueryBlock(T) { i0, rows, keys in
+                    BLAS.sgemm(
+                        transA: false, transB: false, m: rows, n: hd, k: keys, alpha: 1, a: p + i0 * T, lda: T, b: v,
+                        ldb: 3 * C, beta: 0, c: out + (b * T + i0) * C + h * hd, ldc: C)
+                }
             }
+        }
+    }
+
+    /// Queries per block of the causal GEMMs: query i sees keys 0...i, so block [i0, i0+rows) needs keys
+    /// 0..<i0+rows only; 32-row blocks skip 3/8 of the T = 128 score products. A constant: results never depend on
+    /// the thread count.
+    static let queryBlock = 32
+
+    /// Calls `body(i0, rows, keys)` for each query block: rows i0..<i0+rows, causal keys 0..<keys.
+    @inline(__always)
+    static func forEachQueryBlock(_ T: Int, _ body: (_ i0: Int, _ rows: Int, _ keys: Int) -> Void) {
+        var i0 = 0
+        while i0 < T {
+            let rows = min(queryBlock, T - i0)
+            body(i0, rows, i0 + rows)
+            i0 += rows
         }
     }
 
@@ -91,26 +111,36 @@ public enum Attention {
                 let dq = dqkv + b * T * 3 * C + h * hd, dk = dq + C, dv = dq + 2 * C  // (T,hd), stride 3C
                 let dy = dout + b * T * C + h * hd  // (T,hd), stride C
                 let p = att + bh * T * T  // (T,T)
-                // dP = dY Vᵀ ; dV = Pᵀ dY
-                BLAS.sgemm(
-                    transA: false, transB: true, m: T, n: T, k: hd, alpha: 1, a: dy, lda: C, b: v, ldb: 3 * C,
-                    beta: 0, c: ds, ldc: T)
-                BLAS.sgemm(
-                    transA: true, transB: false, m: T, n: hd, k: T, alpha: 1, a: p, lda: T, b: dy, ldb: C,
-                    beta: 0, c: dv, ldc: 3 * C)
-                // dS = P ⊙ (dP − Σⱼ P·dP), row by row (masked entries have P = 0 and stay 0)
-                for i in 0..<T {
-                    let pr = p + i * T, dr = ds + i * T
-                    let rowDot = FastMath.dot(pr, dr, T)
-                    for j in 0..<T { dr[j] = pr[j] * (dr[j] - rowDot) }
+                // dP = dY Vᵀ, per query block against its causal keys (dS stays unwritten right of them)
+                forEachQueryBlock(T) { i0, rows, keys in
+                    BLAS.sgemm(
+                        transA: false, transB: true, m: rows, n: keys, k: hd, alpha: 1, a: dy + i0 * C, lda: C, b: v,
+                        ldb: 3 * C, beta: 0, c: ds + i0 * T, ldc: T)
                 }
-                // dQ = scale · dS K ; dK = scale · dSᵀ Q
-                BLAS.sgemm(
-                    transA: false, transB: false, m: T, n: hd, k: T, alpha: scale, a: ds, lda: T, b: k, ldb: 3 * C,
-                    beta: 0, c: dq, ldc: 3 * C)
-                BLAS.sgemm(
-                    transA: true, transB: false, m: T, n: hd, k: T, alpha: scale, a: ds, lda: T, b: q, ldb: 3 * C,
-                    beta: 0, c: dk, ldc: 3 * C)
+                // dS = P ⊙ (dP − Σⱼ P·dP), row by row (masked entries have P = 0 and give 0)
+                forEachQueryBlock(T) { i0, rows, keys in
+                    for i in i0..<(i0 + rows) {
+                        let pr = p + i * T, dr = ds + i * T
+                        let rowDot = FastMath.dot(pr, dr, keys)
+                        for j in 0..<keys { dr[j] = pr[j] * (dr[j] - rowDot) }
+                    }
+                }
+                // dQ = scale · dS K, per query block over its causal keys
+                forEachQueryBlock(T) { i0, rows, keys in
+                    BLAS.sgemm(
+                        transA: false, transB: false, m: rows, n: hd, k: keys, alpha: scale, a: ds + i0 * T, lda: T,
+                        b: k, ldb: 3 * C, beta: 0, c: dq + i0 * 3 * C, ldc: 3 * C)
+                }
+                // dV = Pᵀ dY and dK = scale · dSᵀ Q, per block of keys [j0, j0+n) over the queries that see them
+                // (i ≥ j0; those rows' blocks computed dS up to at least j0+n)
+                forEachQueryBlock(T) { j0, n, _ in
+                    BLAS.sgemm(
+                        transA: true, transB: false, m: n, n: hd, k: T - j0, alpha: 1, a: p + j0 * T + j0, lda: T,
+                        b: dy + j0 * C, ldb: C, beta: 0, c: dv + j0 * 3 * C, ldc: 3 * C)
+                    BLAS.sgemm(
+                        transA: true, transB: false, m: n, n: hd, k: T - j0, alpha: scale, a: ds + j0 * T + j0, lda: T,
+                        b: q + j0 * 3 * C, ldb: 3 * C, beta: 0, c: dk + j0 * 3 * C, ldc: 3 * C)
+                }
             }
         }
     }

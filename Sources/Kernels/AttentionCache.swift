@@ -31,7 +31,8 @@ extension Attention {
     ) {
         let hd = C / NH
         let scale = 1 / Float(hd).squareRoot()
-        BLAS.ensureSingleThreaded()
+        // Each pair is a few thousand multiply-adds: BLAS GEMV calls (and their argument checks) cost more than the
+        // arithmetic, so the dot products and the weighted sum of values are written out here.
         Parallel.forEachChunkIndexed(count: B * NH, threads: threads) { chunk, pairs in
             let scores = scratch + chunk * maxT  // (maxT)
             for bh in pairs {
@@ -41,12 +42,13 @@ extension Attention {
                 let kc = kCache + bh * maxT * hd, vc = vCache + bh * maxT * hd  // (maxT,hd)
                 (kc + pos * hd).update(from: q + C, count: hd)
                 (vc + pos * hd).update(from: q + 2 * C, count: hd)
-                // scores = scale · K[0...pos] q ; out = V[0...pos]ᵀ p  (OpenBLAS GEMVs: its SIMD kernels)
-                BLAS.sgemv(transA: false, m: pos + 1, n: hd, alpha: scale, a: kc, lda: hd, x: q, beta: 0, y: scores)
+                // scores = scale · K[0...pos] q
+                for j in 0...pos { scores[j] = scale * FastMath.dot(kc + j * hd, q, hd) }
                 maskedSoftmax(scores, visible: pos + 1, count: pos + 1)
-                BLAS.sgemv(
-                    transA: true, m: pos + 1, n: hd, alpha: 1, a: vc, lda: hd, x: scores, beta: 0,
-                    y: out + b * C + h * hd)
+                // out = V[0...pos]ᵀ p, summed over positions in order
+                let o = out + b * C + h * hd  // (hd)
+                o.update(repeating: 0, count: hd)
+                for j in 0...pos { FastMath.axpy(scores[j], vc + j * hd, o, hd) }
             }
         }
     }

@@ -9,7 +9,7 @@ public enum Encoder {
         out: UnsafeMutablePointer<Float>, tokens: UnsafePointer<Int32>, positionOffsets: UnsafePointer<Int32>?,
         wte: UnsafePointer<Float>, wpe: UnsafePointer<Float>, B: Int, T: Int, C: Int, threads: Int
     ) {
-        Parallel.forEachChunk(count: B * T, threads: threads) { rows in
+        Parallel.forEachChunk(count: B * T, threads: Parallel.threads(threads, work: B * T * C, minWorkPerThread: 32_768)) { rows in
             for bt in rows {
                 let b = bt / T, t = bt % T
                 let pos = t + Int(positionOffsets?[b] ?? 0)

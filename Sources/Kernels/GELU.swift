@@ -2,7 +2,7 @@
 public enum GELU {
     /// - Parameters: out (count), inp (count); may alias for an in-place update
     public static func forward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, count: Int, threads: Int) {
-        Parallel.forEachChunk(count: count, threads: threads) { r in
+        Parallel.forEachChunk(count: count, threads: Parallel.threads(threads, work: count, minWorkPerThread: 8_192)) { r in
             var i = r.lowerBound
             while i + 8 <= r.upperBound {  // eight lanes at a time (explicit SIMD: the loop would not vectorise)
                 let x = UnsafeRawPointer(inp + i).loadUnaligned(as: SIMD8<Float>.self)
@@ -24,7 +24,7 @@ public enum GELU {
         out: UnsafeMutablePointer<Float>, derivative: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
         count: Int, threads: Int
     ) {
-        Parallel.forEachChunk(count: count, threads: threads) { r in
+        Parallel.forEachChunk(count: count, threads: Parallel.threads(threads, work: count, minWorkPerThread: 8_192)) { r in
             var i = r.lowerBound
             while i + 8 <= r.upperBound {
                 let x = UnsafeRawPointer(inp + i).loadUnaligned(as: SIMD8<Float>.self)
@@ -84,7 +84,7 @@ public enum Residual {
     public static func forward(
         out: UnsafeMutablePointer<Float>, a: UnsafePointer<Float>, b: UnsafePointer<Float>, count: Int, threads: Int
     ) {
-        Parallel.forEachChunk(count: count, threads: threads) { r in
+        Parallel.forEachChunk(count: count, threads: Parallel.threads(threads, work: count, minWorkPerThread: 32_768)) { r in
             for i in r { out[i] = a[i] + b[i] }
         }
     }

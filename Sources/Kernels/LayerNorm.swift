@@ -9,7 +9,7 @@ public enum LayerNorm {
         inp: UnsafePointer<Float>, weight: UnsafePointer<Float>, bias: UnsafePointer<Float>,
         N: Int, C: Int, threads: Int
     ) {
-        Parallel.forEachChunk(count: N, threads: threads) { rows in
+        Parallel.forEachChunk(count: N, threads: Parallel.threads(threads, work: N * C, minWorkPerThread: 16_384)) { rows in
             for n in rows {
                 let x = inp + n * C  // (C)
                 let m = FastMath.sum(x, C) / Float(C)

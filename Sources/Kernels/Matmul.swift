@@ -4,7 +4,9 @@
 /// plain loops.
 public enum Matmul {
     /// Output rows per GEMM call when splitting rows (a multiple of OpenBLAS's 16-row micro-tile).
-    static let rowBlock = 512
+    /// 1024 rather than 512: every call packs the whole weight again, and the 32×128 = 4096-row training batch
+    /// then splits into four calls (measured: fewer packs, same GEMM kernel time).
+    static let rowBlock = 1024
     /// Output columns (or weight rows) per GEMM call when splitting those.
     static let columnBlock = 64
 
@@ -24,8 +26,10 @@ public enum Matmul {
                     lda: IC, b: weight, ldb: IC, beta: bias == nil ? 0 : 1, c: out + rows.lowerBound * OC, ldc: OC)
             }
         } else {
-            // Few rows (decoding): column blocks, so the weight is read and packed once across threads.
-            Parallel.forEachBlock(count: OC, blockSize: columnBlock, threads: threads) { cols in
+            // Few rows (decoding): column blocks, so the weight is read and packed once across threads. Every call
+            // packs all of `inp`, so use two blocks (rounded to 16 columns; a function of OC only, never of threads).
+            let block = max(columnBlock, (OC + 31) / 32 * 16)
+            Parallel.forEachBlock(count: OC, blockSize: block, threads: threads) { cols in
                 if let bias {
                     for n in 0..<N { (out + n * OC + cols.lowerBound).update(from: bias + cols.lowerBound, count: cols.count) }
                 }
@@ -56,8 +60,9 @@ public enum Matmul {
             }
         }
         // dweight rows o (output channels) are independent: split them; each keeps the full sum over N. Every call
-        // packs all of `inp`, so use a few large blocks (a function of OC only, never of threads).
-        let weightBlock = max(columnBlock, (OC / 4 + columnBlock - 1) / columnBlock * columnBlock)
+        // packs all of `inp`, so use two blocks, rounded to 16 rows (a function of OC only, never of threads; four
+        // blocks of 64 rounded up gave 3 blocks for OC = 384 and left one of two threads idle a third of the time).
+        let weightBlock = max(16, (OC + 31) / 32 * 16)
         Parallel.forEachBlock(count: OC, blockSize: weightBlock, threads: threads) { outs in
             BLAS.sgemm(
                 transA: true, transB: false, m: outs.count, n: IC, k: N, alpha: 1, a: dout + outs.lowerBound, lda: OC,

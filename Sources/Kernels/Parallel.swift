@@ -37,6 +37,14 @@ public enum Parallel {
         }
     }
 
+    /// The threads worth using for `work` units when each thread should get at least `minWorkPerThread` (a wake-up
+    /// of a second thread costs microseconds: small decode-step ops run faster inline). Only for work whose results
+    /// do not depend on the partition (elementwise or row-wise ops).
+    @inline(__always)
+    public static func threads(_ threads: Int, work: Int, minWorkPerThread: Int) -> Int {
+        max(1, min(threads, work / max(1, minWorkPerThread)))
+    }
+
     /// Like `forEachChunk`, but also passes the chunk index (`0..<threads`), e.g. to pick per-thread scratch memory.
     public static func forEachChunkIndexed(count: Int, threads: Int, _ body: (Int, Range<Int>) -> Void) {
         let chunks = max(1, min(threads, count))
