@@ -1,0 +1,107 @@
+import Foundation
+
+/// A token bucket with reservations: a caller takes its tokens at once (the level may go negative) and is told how
+/// long to wait until the debt is repaid. Waiting callers therefore queue in arrival order without a waiter list.
+///
+/// Capacity is one minute's worth (a burst of `perMinute`, then `perMinute / 60` per second).
+final class TokenBucket: @unchecked Sendable {
+    let capacity: Double
+    let perSecond: Double
+    // Guarded by `lock`.
+    private var level: Double
+    private var updatedAt: Double?
+    private let lock = NSLock()
+
+    init(perMinute: Int) {
+        capacity = Double(max(perMinute, 1))
+        perSecond = capacity / 60
+        level = capacity
+    }
+
+    /// Takes `amount` tokens (at most the capacity, so that one huge call cannot wait forever) and returns the seconds
+    /// to wait before using them (0 when available now).
+    func reserve(_ amount: Double, now: Double) -> Double {
+        lock.withLock {
+            refill(now: now)
+            level -= min(max(amount, 0), capacity)
+            return level >= 0 ? 0 : -level / perSecond
+        }
+    }
+
+    /// Corrects an earlier reservation once the real cost is known (`delta` > 0 takes more, < 0 gives back).
+    func adjust(by delta: Double, now: Double) {
+        lock.withLock {
+            refill(now: now)
+            level = min(capacity, level - delta)
+        }
+    }
+
+    private func refill(now: Double) {
+        if let updatedAt, now > updatedAt {
+            level = min(capacity, level + (now - updatedAt) * perSecond)
+        }
+        updatedAt = max(updatedAt ?? now, now)
+    }
+}
+
+/// An async counting semaphore: at most `width` holders at once; waiters resume in arrival order.
+final class AsyncGate: @unchecked Sendable {
+    // Guarded by `lock`.
+    private var available: Int
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+    private var firstWaiter = 0
+    private let lock = NSLock()
+
+    init(width: Int) {
+        available = max(width, 1)
+    }
+
+    func acquire() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let granted: Bool = lock.withLock {
+                if available > 0 {
+                    available -= 1
+                    return true
+                }
+                waiters.append(continuation)
+                return false
+            }
+            if granted { continuation.resume() }
+        }
+    }
+
+    func release() {
+        let next: CheckedContinuation<Void, Never>? = lock.withLock {
+            guard firstWaiter < waiters.count else {
+                available += 1
+                return nil
+            }
+            let next = waiters[firstWaiter]
+            firstWaiter += 1
+            if firstWaiter > 64 && firstWaiter * 2 > waiters.count {
+                // Drop the served prefix now and then so the array does not grow without bound.
+                waiters.removeFirst(firstWaiter)
+                firstWaiter = 0
+            }
+            return next
+        }
+        next?.resume()
+    }
+}
+
+/// A value behind a lock, for the client's few mutable counters.
+final class Locked<Value: Sendable>: @unchecked Sendable {
+    // Guarded by `lock`.
+    private var value: Value
+    private let lock = NSLock()
+
+    init(_ value: Value) {
+        self.value = value
+    }
+
+    func withLock<Result>(_ body: (inout Value) -> Result) -> Result {
+        lock.withLock { body(&value) }
+    }
+
+    var current: Value { lock.withLock { value } }
+}
