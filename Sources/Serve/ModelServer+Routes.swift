@@ -13,6 +13,7 @@ extension ModelServer {
             JSONBody.response(ModelListBody(data: [ModelListBody.Model(id: self.modelName)]))
         }
         router.post("v1/completions") { request, _ in
+            self.countGenerationRequest()
             let call = try RequestParsing.completion(try await self.body(of: request), limits: self.limits)
             let (completions, usage) = try await self.generate(call)
             let choices = completions.enumerated().map { index, completion in
@@ -25,6 +26,7 @@ extension ModelServer {
                 id: self.responseID("cmpl"), created: Self.now, model: self.modelName, choices: choices, usage: usage))
         }
         router.post("v1/chat/completions") { request, _ in
+            self.countGenerationRequest()
             let call = try RequestParsing.chat(try await self.body(of: request), limits: self.limits)
             let (completions, usage) = try await self.generate(call)
             let choices = completions.enumerated().map { index, completion in

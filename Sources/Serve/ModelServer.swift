@@ -27,6 +27,7 @@ public final class ModelServer: Sendable {
     let queue: GenerationQueue
     private let state = Locked(State())
     private let responseCounter = Locked<UInt64>(0)
+    private let generationRequestCounter = Locked<Int>(0)
 
     private struct State {
         var group: ServiceGroup?
@@ -92,6 +93,12 @@ public final class ModelServer: Sendable {
         await waitUntilStopped()
         state.withLock { $0.port = nil }
     }
+
+    /// POSTs received on the generation routes (completions and chat), valid or not; lets tests check that a
+    /// client did not call again.
+    public var generationRequests: Int { generationRequestCounter.withLock { $0 } }
+
+    func countGenerationRequest() { generationRequestCounter.withLock { $0 += 1 } }
 
     func responseID(_ prefix: String) -> String {
         let n = responseCounter.withLock { value -> UInt64 in

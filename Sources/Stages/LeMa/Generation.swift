@@ -13,31 +13,17 @@ struct Generation {
     var topP: Float?
 
     /// Completes each prompt; `seeds` gives one seed per row so a row's text does not depend on its batch-mates.
+    /// Prompt handling, stopping and decoding are `TextCompleter`'s (shared with `lema serve`).
     func complete(_ prompts: [String], seeds: [UInt64]) throws -> [String] {
-        let tokenizer = pool.tokenizer
-        let context = pool.config.contextLength
-        // Keep room for at least a short answer: an over-long prompt loses its oldest tokens (after `bos`).
-        let room = max(2, context - max(1, min(maxTokens, context / 2)))
-        let encoded: [[Int32]] = prompts.map { prompt in
-            let ids = tokenizer.encode(prompt)
-            let kept = ids.count + 1 > room ? Array(ids.suffix(room - 1)) : ids
-            return [tokenizer.bos] + kept
-        }
-        var options = SamplingOptions()
-        options.maxNewTokens = maxTokens
-        options.temperature = temperature
-        options.topK = topK
-        options.topP = topP
-        options.stopTokens = [tokenizer.eos]
-        let result = try pool.withModel { loaded in
+        let options = TextCompletionOptions(maxTokens: maxTokens, temperature: temperature, topK: topK, topP: topP)
+        return try pool.withModel { loaded in
             do {
-                return try Sampler.generate(model: loaded.model, prompts: encoded, options: options, threads: 1,
-                                            rowSeeds: seeds)
+                let completer = TextCompleter(model: loaded.model, tokenizer: loaded.tokenizer, threads: 1)
+                return try completer.complete(prompts, options: options, seeds: seeds).map(\.text)
             } catch {
                 throw StageFailure("generation failed: \(error)")
             }
         }
-        return result.tokens.map { tokenizer.decode($0) }
     }
 }
 

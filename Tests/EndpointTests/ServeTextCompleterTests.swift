@@ -1,0 +1,67 @@
+import Foundation
+import Serve
+import Testing
+import TinyGPT
+
+/// `TextCompleter`, the text layer shared by the in-process stages and the server.
+@Suite("TextCompleter")
+struct ServeTextCompleterTests {
+    @Test func matchesTheSamplerOnBosPlusPromptTokens() throws {
+        let local = try ServeFixture.completer()
+        let prompt = "red green"
+        let text = try local.complete([prompt], options: .greedy(maxTokens: 20), seeds: [0])[0]
+        let ids = [SpecialTokens.bos] + local.tokenizer.encode(prompt)
+        let raw = try Sampler.generate(model: local.model, prompts: [ids], options: .greedy(maxNewTokens: 20),
+                                       threads: 1, rowSeeds: [0])
+        let expected = raw.tokens[0].filter { $0 != SpecialTokens.eos }
+        #expect(text.text == local.tokenizer.decode(expected))
+        #expect(text.promptTokens == ids.count)
+        #expect(text.completionTokens == raw.tokens[0].count)
+        #expect(text.tokenLogprobs == raw.logProbs[0])
+        #expect(text.finish == (raw.finishReasons[0] == .stopToken ? .stop : .length))
+    }
+
+    @Test(arguments: [4, 10, 40])
+    func overLongPromptsKeepTheirNewestTokensLeavingRoomForTheAnswer(maxTokens: Int) throws {
+        let local = try ServeFixture.completer()
+        let context = local.model.config.contextLength  // 48
+        let prompt = String(repeating: "one two three four five six. ", count: 4)  // 116 characters
+        let kept = local.promptTokens(prompt, maxTokens: maxTokens)
+        // Room for the prompt: the context less the answer's share, which is capped at half the context.
+        let room = context - min(maxTokens, context / 2)
+        #expect(kept.count == room)
+        #expect(kept.first == SpecialTokens.bos)
+        #expect(local.tokenizer.decode(Array(kept.dropFirst())) == String(prompt.suffix(room - 1)))
+        let out = try local.complete([prompt], options: .greedy(maxTokens: maxTokens), seeds: [0])[0]
+        #expect(out.promptTokens == room)
+        #expect(out.completionTokens <= min(maxTokens, context - room))
+    }
+
+    @Test func aRowsTextDoesNotDependOnItsBatchMates() throws {
+        let local = try ServeFixture.completer()
+        let options = TextCompletionOptions(maxTokens: 16, temperature: 1, topK: 5)
+        let alone = try local.complete(["the"], options: options, seeds: [9])[0]
+        let batched = try local.complete(["we serve", "the", "a b"], options: options, seeds: [3, 9, 4])[1]
+        #expect(alone.text == batched.text)
+    }
+
+    @Test func stopStringsCutAtTheEarliestOccurrence() throws {
+        let local = try ServeFixture.completer()
+        let full = try local.complete(["the cat"], options: .greedy(maxTokens: 30), seeds: [0])[0].text
+        let scalars = Array(full.unicodeScalars)
+        try #require(scalars.count >= 4, "fixture text '\(full)'")
+        // Two stops: a late one listed first and an early one; the earliest occurrence wins.
+        let late = String(String.UnicodeScalarView(scalars[(scalars.count - 2)...]))
+        let early = String(String.UnicodeScalarView(scalars[1...2]))
+        let cut = try local.complete(["the cat"], options: .greedy(maxTokens: 30, stop: [late, early]), seeds: [0])[0]
+        let firsts = [late, early].compactMap { full.range(of: $0)?.lowerBound }
+        let earliest = try #require(firsts.min())
+        #expect(cut.text == String(full[..<earliest]))
+        #expect(cut.finish == .stop)
+    }
+
+    @Test func seedCountMustMatchPrompts() throws {
+        let local = try ServeFixture.completer()
+        #expect(throws: GPTError.self) { try local.complete(["a", "b"], options: .greedy(), seeds: [1]) }
+    }
+}
