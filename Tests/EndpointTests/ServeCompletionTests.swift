@@ -85,7 +85,7 @@ struct ServeCompletionTests {
         let expected = String(String.UnicodeScalarView(scalars[..<position]))
         try await ServeHarness.with { harness in
             let (status, data) = try await harness.post("/v1/completions", json: """
-                {"prompt": "one", "max_tokens": 40, "temperature": 0, "stop": \(try jsonString(stop))}
+                {"prompt": "one", "max_tokens": 40, "temperature": 0, "stop": \(try ServeHTTP.quoted(stop))}
                 """)
             #expect(status == 200)
             let reply = try JSONDecoder().decode(CompletionResponseBody.self, from: data)
@@ -158,8 +158,4 @@ struct ServeCompletionTests {
             #expect(String(decoding: health, as: UTF8.self).contains("\"ok\""))
         }
     }
-}
-
-func jsonString(_ text: String) throws -> String {
-    String(decoding: try JSONEncoder().encode(text), as: UTF8.self)
 }

@@ -88,15 +88,7 @@ struct ServeHarness {
 
     /// Sends a request and returns (status, body bytes).
     func send(_ method: String, _ path: String, body: Data? = nil) async throws -> (Int, Data) {
-        var request = HTTPClientRequest(url: base + path)
-        request.method = .init(rawValue: method)
-        if let body {
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(bytes: body))
-        }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
-        let bytes = try await response.body.collect(upTo: 1 << 22)
-        return (Int(response.status.code), Data(bytes.readableBytesView))
+        try await ServeHTTP.send(base: base, method, path, body: body)
     }
 
     /// POSTs a JSON object given as text.
@@ -113,5 +105,25 @@ struct ServeHarness {
 
     func completion(_ body: CompletionRequestBody) async throws -> CompletionResponseBody {
         try await post("/v1/completions", body, as: CompletionResponseBody.self)
+    }
+}
+
+/// Loopback HTTP with AsyncHTTPClient.
+enum ServeHTTP {
+    /// A string as a JSON literal.
+    static func quoted(_ text: String) throws -> String {
+        String(decoding: try JSONEncoder().encode(text), as: UTF8.self)
+    }
+
+    static func send(base: String, _ method: String, _ path: String, body: Data?) async throws -> (Int, Data) {
+        var request = HTTPClientRequest(url: base + path)
+        request.method = .init(rawValue: method)
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: body))
+        }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
+        let bytes = try await response.body.collect(upTo: 1 << 22)
+        return (Int(response.status.code), Data(bytes.readableBytesView))
     }
 }
