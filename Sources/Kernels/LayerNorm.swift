@@ -47,11 +47,22 @@ public enum LayerNorm {
             for n in rows {
                 let x = inp + n * C, d = dout + n * C, dx = dinp + n * C
                 let m = mean[n], s = rstd[n]
-                var sumG: Float = 0, sumGX: Float = 0
-                for c in 0..<C {
+                // Eight-lane partial sums (fixed order): the scalar reductions were latency-bound.
+                var laneG = SIMD8<Float>(), laneGX = SIMD8<Float>()
+                var c = 0
+                while c + 8 <= C {
+                    let g = UnsafeRawPointer(d + c).loadUnaligned(as: SIMD8<Float>.self)
+                        * UnsafeRawPointer(weight + c).loadUnaligned(as: SIMD8<Float>.self)
+                    laneG += g
+                    laneGX += g * (UnsafeRawPointer(x + c).loadUnaligned(as: SIMD8<Float>.self) - m) * s
+                    c += 8
+                }
+                var sumG = laneG.sum(), sumGX = laneGX.sum()
+                while c < C {
                     let g = d[c] * weight[c]
                     sumG += g
                     sumGX += g * (x[c] - m) * s
+                    c += 1
                 }
                 let meanG = sumG / Float(C), meanGX = sumGX / Float(C)
                 for c in 0..<C {

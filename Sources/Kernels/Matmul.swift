@@ -43,11 +43,14 @@ public enum Matmul {
 
     /// dinp = dout · weight (overwritten, or added when `accumulateInput`), dweight += doutᵀ · inp, dbias += Σ dout.
     /// - Parameters: dinp (N,IC) or nil to skip, dweight (OC,IC), dbias (OC) or nil, dout (N,OC), inp (N,IC),
-    ///   weight (OC,IC)
+    ///   weight (OC,IC), scratch (2,OC,IC) or nil: with it, the weight gradient is summed over two fixed halves of
+    ///   the rows in two calls (each packs half of `inp` and `dout` once) and the halves are added in order — without
+    ///   it, blocks of output channels each pack all of `inp`.
     public static func backward(
         dinp: UnsafeMutablePointer<Float>?, dweight: UnsafeMutablePointer<Float>, dbias: UnsafeMutablePointer<Float>?,
         dout: UnsafePointer<Float>, inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-        N: Int, IC: Int, OC: Int, accumulateInput: Bool = false, threads: Int
+        N: Int, IC: Int, OC: Int, accumulateInput: Bool = false, scratch: UnsafeMutablePointer<Float>? = nil,
+        threads: Int
     ) {
         BLAS.ensureSingleThreaded()
         if let dinp {
@@ -62,11 +65,28 @@ public enum Matmul {
         // dweight rows o (output channels) are independent: split them; each keeps the full sum over N. Every call
         // packs all of `inp`, so use two blocks, rounded to 16 rows (a function of OC only, never of threads; four
         // blocks of 64 rounded up gave 3 blocks for OC = 384 and left one of two threads idle a third of the time).
-        let weightBlock = max(16, (OC + 31) / 32 * 16)
-        Parallel.forEachBlock(count: OC, blockSize: weightBlock, threads: threads) { outs in
-            BLAS.sgemm(
-                transA: true, transB: false, m: outs.count, n: IC, k: N, alpha: 1, a: dout + outs.lowerBound, lda: OC,
-                b: inp, ldb: IC, beta: 1, c: dweight + outs.lowerBound * IC, ldc: IC)
+        if let scratch, N >= 2 {
+            // Two halves of the rows (fixed, whatever the thread count), then dweight += half₀ + half₁.
+            let half = (N + 1) / 2
+            Parallel.forEachChunk(count: 2, threads: threads) { parts in
+                for part in parts {
+                    let n0 = part * half, rows = min(N, n0 + half) - n0
+                    BLAS.sgemm(
+                        transA: true, transB: false, m: OC, n: IC, k: rows, alpha: 1, a: dout + n0 * OC, lda: OC,
+                        b: inp + n0 * IC, ldb: IC, beta: 0, c: scratch + part * OC * IC, ldc: IC)
+                }
+            }
+            let count = OC * IC
+            Parallel.forEachChunk(count: count, threads: Parallel.threads(threads, work: count, minWorkPerThread: 32_768)) { r in
+                for i in r { dweight[i] += scratch[i] + scratch[count + i] }
+            }
+        } else {
+            let weightBlock = max(16, (OC + 31) / 32 * 16)
+            Parallel.forEachBlock(count: OC, blockSize: weightBlock, threads: threads) { outs in
+                BLAS.sgemm(
+                    transA: true, transB: false, m: outs.count, n: IC, k: N, alpha: 1, a: dout + outs.lowerBound,
+                    lda: OC, b: inp, ldb: IC, beta: 1, c: dweight + outs.lowerBound * IC, ldc: IC)
+            }
         }
         if let dbias {
             // Threads split the output channels; rows are summed in order (thread-count independent).

@@ -17,6 +17,8 @@ final class Activations {
     // Backward scratch, shared by all layers.
     let dres, dln, datty, dqkv, dfc, dlogits: UnsafeMutablePointer<Float>  // (N,C) (N,C) (N,C) (N,3C) (N,4C) (N,V)
     private(set) var attScratch: FloatBuffer  // (threads,T,T)
+    /// Two partial weight gradients of the largest matrix, for `Matmul.backward(scratch:)`.
+    let weightGradScratch: FloatBuffer  // (2, max(H,V,3C)·C)
 
     init(config: GPTConfig, rows N: Int, attention A: Int) {
         capacityRows = N
@@ -53,6 +55,7 @@ final class Activations {
         dlogits = take(N * V)
         precondition(next - storage.pointer <= total, "activation layout overflow")
         attScratch = FloatBuffer(count: 0)
+        weightGradScratch = FloatBuffer(count: 2 * max(H, V, 3 * C) * C)
     }
 
     /// Per-thread T×T scratch for attention backward.

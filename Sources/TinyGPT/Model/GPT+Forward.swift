@@ -85,6 +85,7 @@ extension GPT {
         let B = batch.batchSize, T = batch.length, N = B * T
         let C = config.dModel, V = config.vocabSize, NH = config.heads, H = config.mlpRatio * C
         let p = params.pointer, g = grads.pointer
+        let ws = a.weightGradScratch.pointer
         batch.tokens.withUnsafeBufferPointer { tokensBuf in
             let tokens = tokensBuf.baseAddress!
             batch.targets.withUnsafeBufferPointer { targets in
@@ -96,7 +97,7 @@ extension GPT {
             }
             Matmul.backward(
                 dinp: a.dln, dweight: g + layout.wte, dbias: nil, dout: a.dlogits, inp: a.lnf, weight: p + layout.wte,
-                N: N, IC: C, OC: V, threads: threads)
+                N: N, IC: C, OC: V, scratch: ws, threads: threads)
             // dres is the gradient of the residual stream; layer norms add into it, so it starts at zero.
             a.dres.update(repeating: 0, count: N * C)
             let last = a.layers[config.layers - 1].res2
@@ -110,25 +111,25 @@ extension GPT {
                 // MLP branch: res2 = res1 + fc2(gelu(fc(ln2(res1)))), so d(fc2 out) = dres.
                 Matmul.backward(
                     dinp: a.dfc, dweight: g + w.fc2Weight, dbias: g + w.fc2Bias, dout: a.dres, inp: x.gelu,
-                    weight: p + w.fc2Weight, N: N, IC: H, OC: C, threads: threads)
+                    weight: p + w.fc2Weight, N: N, IC: H, OC: C, scratch: ws, threads: threads)
                 GELU.backward(dinp: a.dfc, dout: a.dfc, derivative: x.geluGrad, count: N * H, threads: threads)
                 Matmul.backward(
                     dinp: a.dln, dweight: g + w.fcWeight, dbias: g + w.fcBias, dout: a.dfc, inp: x.ln2,
-                    weight: p + w.fcWeight, N: N, IC: C, OC: H, threads: threads)
+                    weight: p + w.fcWeight, N: N, IC: C, OC: H, scratch: ws, threads: threads)
                 LayerNorm.backward(
                     dinp: a.dres, dweight: g + w.ln2Weight, dbias: g + w.ln2Bias, dout: a.dln, inp: x.res1,
                     weight: p + w.ln2Weight, mean: x.ln2Mean, rstd: x.ln2Rstd, N: N, C: C, threads: threads)
                 // Attention branch: res1 = input + proj(attn(ln1(input))), so d(proj out) = dres.
                 Matmul.backward(
                     dinp: a.datty, dweight: g + w.projWeight, dbias: g + w.projBias, dout: a.dres, inp: x.atty,
-                    weight: p + w.projWeight, N: N, IC: C, OC: C, threads: threads)
+                    weight: p + w.projWeight, N: N, IC: C, OC: C, scratch: ws, threads: threads)
                 // (The padding mask is already in the saved probabilities: masked entries are 0.)
                 Attention.backward(
                     dqkv: a.dqkv, dout: a.datty, qkv: x.qkv, att: x.att, scratch: scratch, B: B, T: T, C: C,
                     NH: NH, threads: threads)
                 Matmul.backward(
                     dinp: a.dln, dweight: g + w.qkvWeight, dbias: g + w.qkvBias, dout: a.dqkv, inp: x.ln1,
-                    weight: p + w.qkvWeight, N: N, IC: C, OC: 3 * C, threads: threads)
+                    weight: p + w.qkvWeight, N: N, IC: C, OC: 3 * C, scratch: ws, threads: threads)
                 LayerNorm.backward(
                     dinp: a.dres, dweight: g + w.ln1Weight, dbias: g + w.ln1Bias, dout: a.dln, inp: blockInput,
                     weight: p + w.ln1Weight, mean: x.ln1Mean, rstd: x.ln1Rstd, N: N, C: C, threads: threads)

@@ -1,12 +1,12 @@
 import Kernels
 
-/// Per-layer key/value caches (B,NH,maxT,hd) plus the small activation buffers of a one-token decode step, all
-/// preallocated for a batch of `batchSize` rows.
+/// Per-layer key/value caches (layouts: see `Attention.decode`) plus the small activation buffers of a one-token
+/// decode step, all preallocated for a batch of `batchSize` rows.
 public final class KVCache {
     public let batchSize: Int
     public let maxLength: Int
     let storage: FloatBuffer
-    let keys: [UnsafeMutablePointer<Float>]  // per layer (B,NH,maxT,hd)
+    let keys: [UnsafeMutablePointer<Float>]  // per layer (B,NH,hd,maxT), transposed
     let values: [UnsafeMutablePointer<Float>]  // per layer (B,NH,maxT,hd)
     // Decode-step activations, one row per sequence.
     let x, ln, atty, tmp: UnsafeMutablePointer<Float>  // (B,C) each
