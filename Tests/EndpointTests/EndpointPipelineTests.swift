@@ -58,7 +58,7 @@ import Testing
             let first = try CLI.run(["run", specFile.path, "--runs-dir", "runs", "--only", "local_eval", "-q"], in: dir)
             try #require(first.code == 0, "\(first.stderr)")
 
-            let model = try #require(Self.modelFile(dir, stage: "base"))
+            let model = try #require(try Self.modelFile(dir, stage: "base"))
             let server = try CLI.start(["serve", model.path, "--port", "0", "--model-name", "tiny"], in: dir, tag: "serve")
             defer { server.killGroup() }
             var url: String?
@@ -78,8 +78,8 @@ import Testing
             #expect(remote["accuracy"] == local["accuracy"], "local \(local) vs endpoint \(remote)")
             #expect(remote["requests_sent"]?.intValue == remote["n"]?.intValue)
             // Not just the same score: the same text for every question.
-            let localTexts = try Self.texts(dir, spec: specFile, stage: "local_eval")
-            let remoteTexts = try Self.texts(dir, spec: specFile, stage: "endpoint_eval")
+            let localTexts = try Self.texts(dir, spec: specFile, stage: "local_eval", url: base)
+            let remoteTexts = try Self.texts(dir, spec: specFile, stage: "endpoint_eval", url: base)
             #expect(localTexts.count == local["n"]?.intValue)
             #expect(remoteTexts == localTexts)
         }
@@ -93,31 +93,25 @@ import Testing
         return url.hasSuffix("/v1") ? String(url) : nil
     }
 
-    /// The `model` artifact of a finished train stage.
+    /// The `model` artifact of a finished train stage (artifact paths are relative to the run directory).
     static func modelFile(_ dir: URL, stage: String) throws -> URL? {
         let store = try Store(path: dir.appendingPathComponent("runs/served/state.sqlite"))
         defer { try? store.close() }
-        let nodes = dir.appendingPathComponent("runs/served/nodes")
-        for record in try store.nodeRecords().values where record.stage == stage {
-            guard let path = record.artifacts["model"] else { continue }
-            let folder = try FileManager.default.contentsOfDirectory(atPath: nodes.path)
-                .first { $0.hasPrefix(stage + "-") && record.id.hasPrefix(String($0.dropFirst(stage.count + 1))) }
-            if let folder { return nodes.appendingPathComponent(folder).appendingPathComponent(path) }
-        }
-        return nil
+        let record = try store.nodeRecords().values.first { $0.stage == stage && $0.artifacts["model"] != nil }
+        return record?.artifacts["model"].map { dir.appendingPathComponent("runs/served").appendingPathComponent($0) }
     }
 
     static func summaries(_ dir: URL) throws -> [String: [String: JSONValue]] {
         let store = try Store(path: dir.appendingPathComponent("runs/served/state.sqlite"))
         defer { try? store.close() }
         var out: [String: [String: JSONValue]] = [:]
-        for record in try store.nodeRecords().values { out[record.stage] = record.summary }
+        for record in try store.nodeRecords().values where record.status == .succeeded { out[record.stage] = record.summary }
         return out
     }
 
     /// problem_id → generated text, from the stage's predictions.
-    static func texts(_ dir: URL, spec: URL, stage: String) throws -> [String: String] {
-        let result = try CLI.run(["export", spec.path, stage, "--runs-dir", "runs"], in: dir)
+    static func texts(_ dir: URL, spec: URL, stage: String, url: String) throws -> [String: String] {
+        let result = try CLI.run(["export", spec.path, stage, "--runs-dir", "runs", "--set", "params.url=\(url)"], in: dir)
         var out: [String: String] = [:]
         for line in result.stdout.split(separator: "\n") {
             guard case .object(let o) = try JSONValue.parse(Data(line.utf8)),

@@ -55,7 +55,7 @@ import Glibc
               base_url: ${params.url}
               model: sampler
               api_key_env: LEMA_TEST_API_KEY
-              timeout: 0.4
+              timeout: 2
               retries: 8
               backoff_base: 0.01
               backoff_max: 0.05
@@ -72,10 +72,10 @@ import Glibc
     /// cached once, and the API key nowhere in the run's files.
     @Test func faultsAreRetriedCountedAndCachedOnce() async throws {
         let script: [FaultAction] = [
-            .rateLimit(retryAfter: "1"), .status(500, message: "boom"), .sleep(seconds: 1.0), .truncatedJSON,
+            .rateLimit(retryAfter: "1"), .status(500, message: "boom"), .sleep(seconds: 3.0), .truncatedJSON,
             .garbage, .noChoices, .status(503, message: "overloaded", retryAfter: "0"),
         ]
-        let server = try await FaultServer.start(script: script) { _ in Self.wrongSolution }
+        let server = try await FaultServer.start(script: script, completion: { _ in Self.wrongSolution })
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lema-faults-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -40,7 +40,8 @@ struct LLMCorrection {
         defer { client.shutdown() }
         let seed = context.seed
         let map = LedgeredMap(keys: inputs.keys, chunkSize: chunk, workers: max(2, context.threads))
-        let payloads = try map.run(context) { items in
+        let payloads = try map.run(context) { chunk in
+            let items = Array(chunk)  // 0-based: positions below index `problems`, `outcome`, …
             let problems = try items.map { try inputs.problem(of: inputs.mistakes[$0], key: inputs.keys[$0]) }
             let prompts = items.indices.map { j in
                 prompt.prompt(question: problems[j].question,
