@@ -34,6 +34,11 @@ extension EndpointClient {
             try await waitForRateLimits(estimatedTokens: estimatedTokens, attempt: attempt)
 
             await gate.acquire()
+            if Task.isCancelled {
+                // Cancelled while waiting for a free slot: do not send.
+                gate.release()
+                throw failure(.cancelled, attempts: attempt - 1, detail: "the task was cancelled")
+            }
             counters.withLock { $0.sent += 1 }
             let outcome = await attemptOnce(body: body)
             gate.release()

@@ -100,14 +100,19 @@ public final class EndpointClient: Sendable {
 
     /// Blocking bridge for synchronous (Dispatch) workers: runs `calls` concurrently and returns their results in
     /// input order. The work runs on the Swift concurrency pool and NIO's event loops; the calling thread only waits.
-    /// Do not call it from async code (it would block a cooperative thread): use ``complete(_:)`` there.
-    public func completeAll(_ calls: [EndpointCall]) -> [Result<EndpointReply, EndpointError>] {
+    /// Do not call it from async code or from an event loop (it would block a thread those need): use
+    /// ``complete(_:)`` there.
+    ///
+    /// `isCancelled` is polled about every 0.1 s (pass the stage's cancellation flag): once it returns true, calls in
+    /// flight, waiting or backing off end at once with a `.cancelled` error; replies already received stay cached.
+    public func completeAll(_ calls: [EndpointCall], isCancelled: @escaping @Sendable () -> Bool = { false })
+        -> [Result<EndpointReply, EndpointError>] {
         guard !calls.isEmpty else { return [] }
         let results = Locked([Result<EndpointReply, EndpointError>?](repeating: nil, count: calls.count))
         let finished = DispatchSemaphore(value: 0)
         // Enough tasks to keep `maxConcurrent` requests in flight while others sleep in backoff or rate limits.
         let width = min(calls.count, max(config.maxConcurrent, 1) * 2)
-        Task.detached { [self] in
+        let work = Task.detached { [self] in
             await withTaskGroup(of: (Int, Result<EndpointReply, EndpointError>).self) { group in
                 var next = 0
                 func addNext() {
@@ -119,14 +124,20 @@ public final class EndpointClient: Sendable {
                 while next < width { addNext() }
                 for await (index, result) in group {
                     results.withLock { $0[index] = result }
-                    if next < calls.count { addNext() }
+                    if next < calls.count && !Task.isCancelled { addNext() }
                 }
             }
             finished.signal()
         }
-        finished.wait()
-        return results.current.enumerated().map { index, result in
-            result ?? .failure(failure(.cancelled, attempts: 0, detail: "call \(index) did not run"))
+        var cancelled = false
+        while finished.wait(timeout: .now() + .milliseconds(100)) == .timedOut {
+            if !cancelled && isCancelled() {
+                cancelled = true
+                work.cancel()
+            }
+        }
+        return results.current.map { result in
+            result ?? .failure(failure(.cancelled, attempts: 0, detail: "cancelled before the call was made"))
         }
     }
 

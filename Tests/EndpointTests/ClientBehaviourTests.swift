@@ -124,6 +124,30 @@ struct ClientBehaviourTests {
         await server.stop()
     }
 
+    @Test func completeAllStopsWhenCancelled() async throws {
+        // Every answer is far slower than the test: only cancellation can end these calls.
+        let server = try await FaultServer.start(decide: { _, _ in .sleep(seconds: 60) })
+        let (client, _) = try makeTestClient(server, timeout: 60, maxConcurrent: 2)
+        defer { client.shutdown() }
+        let calls = (0..<6).map { testCall("p\($0)") }
+
+        let results = await onDispatchThread {
+            client.completeAll(calls, isCancelled: { server.requestCount >= 2 })
+        }
+        #expect(results.count == 6)
+        for result in results {
+            guard case .failure(let error) = result else {
+                Issue.record("expected a cancelled call, got \(result)")
+                continue
+            }
+            #expect(error.kind == .cancelled)
+        }
+        // The two calls in flight were cut short; the others never reached the server.
+        #expect(server.requestCount == 2)
+        #expect(client.stats.sent == 2 && client.stats.succeeded == 0)
+        await server.stop()
+    }
+
     @Test func requestRateLimiterSpacesCallsAfterTheBurst() async throws {
         let server = try await FaultServer.start()
         let (client, clock) = try makeTestClient(server, requestsPerMinute: 2)

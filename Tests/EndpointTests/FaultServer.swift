@@ -28,6 +28,8 @@ struct RecordedRequest: Sendable {
     /// Header names lowercased.
     var headers: [String: String]
     var body: Data
+    /// When the request arrived (seconds since the server started; for diagnostics, never asserted).
+    var arrival: Double = 0
 
     /// The `prompt` of a completions body, or the last message's content of a chat body.
     var prompt: String? {
@@ -130,6 +132,7 @@ private final class ServerState: @unchecked Sendable {
     let decide: FaultServer.Decide
     let completion: @Sendable (String) -> String
     private var records = Records()
+    private let started = ContinuousClock.now
     private let lock = NSLock()
 
     func withLock<T>(_ body: (inout Records) -> T) -> T {
@@ -149,7 +152,10 @@ private final class ServerState: @unchecked Sendable {
         for field in request.headers {
             headers[field.name.canonicalName] = field.value
         }
-        let recorded = RecordedRequest(path: path, headers: headers, body: Data(buffer.readableBytesView))
+        let elapsed = ContinuousClock.now - started
+        let recorded = RecordedRequest(
+            path: path, headers: headers, body: Data(buffer.readableBytesView),
+            arrival: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
         let index = withLock { records in
             records.recorded.append(recorded)
             records.inFlight += 1
