@@ -6,8 +6,9 @@ import StageAPI
 /// Calls one OpenAI-compatible endpoint: request cache first, then rate limits, a concurrency limit, and retries with
 /// exponential backoff and jitter (honouring `Retry-After`).
 ///
-/// One client per endpoint configuration, shared by every worker of a stage (it is thread-safe). Call
-/// ``shutdown()`` when done (deinit does it too). The API key is read from the environment once, here, and only
+/// One client per endpoint configuration, shared by every worker of a stage (it is thread-safe). On real time, the
+/// concurrency and rate limits are shared by every client in the process with the same URL, model and limits, so
+/// stages running side by side stay within them together. Call ``shutdown()`` when done (deinit does it too). The API key is read from the environment once, here, and only
 /// ever sent in the `Authorization` header: it is not kept in the configuration, errors, stats or the cache.
 public final class EndpointClient: Sendable {
     public let config: EndpointConfig
@@ -52,9 +53,11 @@ public final class EndpointClient: Sendable {
         self.config = config
         self.cache = cache
         self.clock = clock
-        gate = AsyncGate(width: config.maxConcurrent)
-        requestBucket = config.requestsPerMinute.flatMap { $0 > 0 ? TokenBucket(perMinute: $0) : nil }
-        tokenBucket = config.tokensPerMinute.flatMap { $0 > 0 ? TokenBucket(perMinute: $0) : nil }
+        // Clients on real time share limits per endpoint; a test clock keeps its own (its time is its own).
+        let limits = SharedLimits.limits(for: config, shared: clock is SystemEndpointClock)
+        gate = limits.gate
+        requestBucket = limits.requests
+        tokenBucket = limits.tokens
 
         var configuration = HTTPClient.Configuration()
         // The per-request deadline covers the time to the response head; the read timeout bounds a body that stalls.

@@ -21,14 +21,14 @@ public protocol EndpointClock: Sendable {
     func sleep(seconds: Double, reason: EndpointWait) async throws
 }
 
-/// Real time.
+/// Real time. Every instance shares one origin, so clients that share limiters agree on `now()`.
 public struct SystemEndpointClock: EndpointClock {
-    private let origin = ContinuousClock.now
+    private static let origin = ContinuousClock.now
 
     public init() {}
 
     public func now() -> Double {
-        let elapsed = ContinuousClock.now - origin
+        let elapsed = ContinuousClock.now - Self.origin
         return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
     }
 

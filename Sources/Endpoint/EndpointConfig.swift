@@ -40,7 +40,7 @@ public struct EndpointConfig: Sendable, Hashable {
     public var apiKeyEnv: String?
     /// Seconds per request attempt.
     public var timeout: Double
-    /// Most requests in flight at once, across every caller of one client.
+    /// Most requests in flight at once, across every client of this endpoint in the process (see `EndpointClient`).
     public var maxConcurrent: Int
     /// Request rate limit; nil = unlimited.
     public var requestsPerMinute: Int?

@@ -124,6 +124,26 @@ struct ClientBehaviourTests {
         await server.stop()
     }
 
+    @Test func clientsOfOneEndpointShareTheConcurrencyLimit() async throws {
+        let server = try await FaultServer.start(decide: { _, _ in .sleep(seconds: 0.03) })
+        let config = EndpointConfig(baseURL: server.baseURL, model: "shared", timeout: 5, maxConcurrent: 2)
+        // Real time (the default clock): limits are shared per endpoint.
+        let first = try EndpointClient(config: config, cache: nil, environment: [:])
+        let second = try EndpointClient(config: config, cache: nil, environment: [:])
+        defer {
+            first.shutdown()
+            second.shutdown()
+        }
+        let calls = (0..<6).map { testCall("p\($0)") }
+        async let a = onDispatchThread { first.completeAll(calls) }
+        async let b = onDispatchThread { second.completeAll(calls) }
+        let results = await a + b
+        #expect(results.allSatisfy { (try? $0.get()) != nil })
+        #expect(server.requestCount == 12)
+        #expect(server.maxInFlight <= 2)
+        await server.stop()
+    }
+
     @Test func completeAllStopsWhenCancelled() async throws {
         // Every answer is far slower than the test: only cancellation can end these calls.
         let server = try await FaultServer.start(decide: { _, _ in .sleep(seconds: 60) })
