@@ -61,7 +61,7 @@ public final class EndpointClient: Sendable {
 
         var configuration = HTTPClient.Configuration()
         // The per-request deadline covers the time to the response head; the read timeout bounds a body that stalls.
-        configuration.timeout = .init(connect: .seconds(Int64(max(config.timeout, 1).rounded(.up))),
+        configuration.timeout = .init(connect: Self.timeAmount(min(max(config.timeout, 1), 10)),
                                       read: Self.timeAmount(config.timeout))
         configuration.connectionPool = .init(idleTimeout: .seconds(60),
                                              concurrentHTTP1ConnectionsPerHostSoftLimit: max(config.maxConcurrent, 1))
