@@ -106,9 +106,9 @@ final class Locked<Value: Sendable>: @unchecked Sendable {
     var current: Value { lock.withLock { value } }
 }
 
-/// The limits of one endpoint, shared by every client in the process with the same URL, model and limit settings, so
-/// that stages running side by side against one server stay within its limits together (each client alone would
-/// allow the full rate).
+/// The limits of one endpoint, shared by every client in the process with the same URL, model, key variable and limit
+/// settings, so that stages running side by side against one server stay within its limits together (each client
+/// alone would allow the full rate).
 final class SharedLimits: Sendable {
     let gate: AsyncGate
     let requests: TokenBucket?
@@ -125,7 +125,7 @@ final class SharedLimits: Sendable {
     /// The limits for `config`; `shared: false` gives a private set (clients on a virtual test clock).
     static func limits(for config: EndpointConfig, shared: Bool) -> SharedLimits {
         guard shared else { return SharedLimits(config: config) }
-        let key = [config.requestURL, config.model, String(config.maxConcurrent),
+        let key = [config.requestURL, config.model, config.apiKeyEnv ?? "", String(config.maxConcurrent),
                    String(config.requestsPerMinute ?? 0), String(config.tokensPerMinute ?? 0)].joined(separator: "\n")
         return registry.withLock { limits in
             if let existing = limits[key] { return existing }
