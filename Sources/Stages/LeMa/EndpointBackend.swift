@@ -8,7 +8,7 @@ import StageAPI
 /// and the stage summary of the calls (requests, cache hits, faults, tokens, estimated cost).
 enum EndpointBackend {
     static func parameter(_ doc: String) -> ParameterSpec {
-        ParameterSpec("endpoint", .any, default: .null, doc: doc + " Keys: `base_url` (e.g. http://127.0.0.1:8080/v1), `model`, `api` (completions | chat, default completions), `api_key_env` (name of the environment variable holding the key; the key is never stored), `timeout` (s, default 60), `max_concurrent` (8), `requests_per_minute`, `tokens_per_minute` (unlimited), `retries` (6), `backoff_base` (0.5 s), `backoff_max` (30 s), `price` {prompt_per_million, completion_per_million} (USD). Only base_url, model and api are part of the fingerprint.")
+        ParameterSpec("endpoint", .any, default: .null, doc: doc + " Keys: `base_url` (e.g. http://127.0.0.1:8080/v1), `model`, `api` (`completions` or `chat`; default `completions`), `api_key_env` (name of the environment variable holding the key; the key is never stored), `timeout` (s, default 60), `max_concurrent` (8), `requests_per_minute`, `tokens_per_minute` (unlimited), `retries` (6), `backoff_base` (0.5 s), `backoff_max` (30 s), `price` {prompt_per_million, completion_per_million} (USD). Only base_url, model and api are part of the fingerprint.")
     }
 
     /// Problems with the `endpoint` value (nil / null = not used).
