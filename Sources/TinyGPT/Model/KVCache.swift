@@ -109,44 +109,71 @@ extension GPT {
         return Array(UnsafeBufferPointer(start: cache.logits, count: B * config.vocabSize))
     }
 
+    /// Rows per group of a decode step: batches of at least two groups run each group's whole step on one thread
+    /// (one hand-off per step instead of one per kernel, which cost more than the small kernels themselves);
+    /// smaller batches split each kernel over the threads instead. Chosen by the batch size only, so results never
+    /// depend on the thread count.
+    static let decodeRowGroup = 16
+
     /// `decode` on raw buffers (no checks, no allocation); logits land in `cache.logits` (B,V).
     func decodeStep(cache: KVCache, tokens: UnsafePointer<Int32>, positions: UnsafePointer<Int32>, threads: Int) {
-        let B = cache.batchSize, C = config.dModel, V = config.vocabSize, NH = config.heads, H = config.mlpRatio * C
-        let p = params.pointer
+        let B = cache.batchSize, group = GPT.decodeRowGroup
         let scratch = cache.scratch(threads: threads)
+        guard B >= 2 * group else {
+            decodeRows(cache: cache, rows: 0..<B, tokens: tokens, positions: positions, scratch: scratch, threads: threads)
+            return
+        }
+        Parallel.forEachChunkIndexed(count: (B + group - 1) / group, threads: threads) { chunk, groups in
+            for g in groups {
+                decodeRows(
+                    cache: cache, rows: (g * group)..<min(B, (g + 1) * group), tokens: tokens, positions: positions,
+                    scratch: scratch + chunk * cache.maxLength, threads: 1)
+            }
+        }
+    }
+
+    /// One decode step for cache rows `rows` (their activations, caches, tokens and positions are offset views).
+    private func decodeRows(
+        cache: KVCache, rows: Range<Int>, tokens: UnsafePointer<Int32>, positions: UnsafePointer<Int32>,
+        scratch: UnsafeMutablePointer<Float>, threads: Int
+    ) {
+        let B = rows.count, r0 = rows.lowerBound
+        let C = config.dModel, V = config.vocabSize, NH = config.heads, H = config.mlpRatio * C
+        let p = params.pointer
+        let x = cache.x + r0 * C, ln = cache.ln + r0 * C, atty = cache.atty + r0 * C, tmp = cache.tmp + r0 * C  // (B,C)
+        let qkv = cache.qkv + r0 * 3 * C, fc = cache.fc + r0 * H  // (B,3C) (B,H)
+        let mean = cache.mean + r0, rstd = cache.rstd + r0, logits = cache.logits + r0 * V  // (B) (B) (B,V)
+        let pos = positions + r0, cacheRows = r0 * C * cache.maxLength  // per layer: (B,NH,hd,maxT), (B,NH,maxT,hd)
         Encoder.forward(
-            out: cache.x, tokens: tokens, positionOffsets: positions, wte: p + layout.wte, wpe: p + layout.wpe,
+            out: x, tokens: tokens + r0, positionOffsets: pos, wte: p + layout.wte, wpe: p + layout.wpe,
             B: B, T: 1, C: C, threads: threads)
         for (l, w) in layout.blocks.enumerated() {
             LayerNorm.forward(
-                out: cache.ln, mean: cache.mean, rstd: cache.rstd, inp: cache.x, weight: p + w.ln1Weight,
-                bias: p + w.ln1Bias, N: B, C: C, threads: threads)
+                out: ln, mean: mean, rstd: rstd, inp: x, weight: p + w.ln1Weight, bias: p + w.ln1Bias, N: B, C: C,
+                threads: threads)
             Matmul.forward(
-                out: cache.qkv, inp: cache.ln, weight: p + w.qkvWeight, bias: p + w.qkvBias, N: B, IC: C, OC: 3 * C,
+                out: qkv, inp: ln, weight: p + w.qkvWeight, bias: p + w.qkvBias, N: B, IC: C, OC: 3 * C,
                 threads: threads)
             Attention.decode(
-                out: cache.atty, qkv: cache.qkv, kCache: cache.keys[l], vCache: cache.values[l], positions: positions,
-                scratch: scratch, B: B, C: C, NH: NH, maxT: cache.maxLength, threads: threads)
+                out: atty, qkv: qkv, kCache: cache.keys[l] + cacheRows, vCache: cache.values[l] + cacheRows,
+                positions: pos, scratch: scratch, B: B, C: C, NH: NH, maxT: cache.maxLength, threads: threads)
             Matmul.forward(
-                out: cache.tmp, inp: cache.atty, weight: p + w.projWeight, bias: p + w.projBias, N: B, IC: C, OC: C,
+                out: tmp, inp: atty, weight: p + w.projWeight, bias: p + w.projBias, N: B, IC: C, OC: C,
                 threads: threads)
-            Residual.forward(out: cache.x, a: cache.x, b: cache.tmp, count: B * C, threads: threads)
+            Residual.forward(out: x, a: x, b: tmp, count: B * C, threads: threads)
             LayerNorm.forward(
-                out: cache.ln, mean: cache.mean, rstd: cache.rstd, inp: cache.x, weight: p + w.ln2Weight,
-                bias: p + w.ln2Bias, N: B, C: C, threads: threads)
-            Matmul.forward(
-                out: cache.fc, inp: cache.ln, weight: p + w.fcWeight, bias: p + w.fcBias, N: B, IC: C, OC: H,
+                out: ln, mean: mean, rstd: rstd, inp: x, weight: p + w.ln2Weight, bias: p + w.ln2Bias, N: B, C: C,
                 threads: threads)
-            GELU.forward(out: cache.fc, inp: cache.fc, count: B * H, threads: threads)
             Matmul.forward(
-                out: cache.tmp, inp: cache.fc, weight: p + w.fc2Weight, bias: p + w.fc2Bias, N: B, IC: H, OC: C,
-                threads: threads)
-            Residual.forward(out: cache.x, a: cache.x, b: cache.tmp, count: B * C, threads: threads)
+                out: fc, inp: ln, weight: p + w.fcWeight, bias: p + w.fcBias, N: B, IC: C, OC: H, threads: threads)
+            GELU.forward(out: fc, inp: fc, count: B * H, threads: threads)
+            Matmul.forward(
+                out: tmp, inp: fc, weight: p + w.fc2Weight, bias: p + w.fc2Bias, N: B, IC: H, OC: C, threads: threads)
+            Residual.forward(out: x, a: x, b: tmp, count: B * C, threads: threads)
         }
         LayerNorm.forward(
-            out: cache.ln, mean: cache.mean, rstd: cache.rstd, inp: cache.x, weight: p + layout.lnfWeight,
-            bias: p + layout.lnfBias, N: B, C: C, threads: threads)
-        Matmul.forward(
-            out: cache.logits, inp: cache.ln, weight: p + layout.wte, bias: nil, N: B, IC: C, OC: V, threads: threads)
+            out: ln, mean: mean, rstd: rstd, inp: x, weight: p + layout.lnfWeight, bias: p + layout.lnfBias, N: B,
+            C: C, threads: threads)
+        Matmul.forward(out: logits, inp: ln, weight: p + layout.wte, bias: nil, N: B, IC: C, OC: V, threads: threads)
     }
 }
