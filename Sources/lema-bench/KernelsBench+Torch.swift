@@ -11,6 +11,9 @@ extension KernelsBench {
         var nocache: Double?
         /// Where the figures come from, printed next to the ratios.
         var source: String
+        /// Parts whose timed windows were mostly contaminated by other processes (torch_gpt.py's own check:
+        /// fewer than 3 windows with other processes under 0.1 cores); their ratios are marked "!".
+        var contaminated: Set<String> = []
     }
 
     /// How to run the peer: a Python with torch and the script; nil when either is missing.
@@ -69,12 +72,18 @@ extension KernelsBench {
             func rate(_ key: String, _ field: String) -> Double? {
                 (row[key] as? [String: Any])?[field] as? Double
             }
+            var dirty: Set<String> = []
+            for (key, stats, part) in [("train", "train_stats", "train"), ("sample_kv", "sample_stats", "kv"),
+                                       ("sample_nocache", "sample_stats", "nocache")] {
+                let s = (row[key] as? [String: Any])?[stats] as? [String: Any]
+                if s?["contaminated"] as? Bool == true { dirty.insert(part) }
+            }
             let torch = (root["meta"] as? [String: Any])?["torch"] as? String ?? "?"
             return TorchFigures(
                 train: o.train ? rate("train", "train_tok_s_median") : nil,
                 kv: modes.contains("kv") ? rate("sample_kv", "sample_tok_s_median") : nil,
                 nocache: rate("sample_nocache", "sample_tok_s_median"),
-                source: "PyTorch \(torch) eager, measured now in this run")
+                source: "PyTorch \(torch) eager, measured now in this run", contaminated: dirty)
         }
     }
 
