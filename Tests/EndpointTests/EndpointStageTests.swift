@@ -197,11 +197,55 @@ import Glibc
         #expect(try Self.cachedKeys(dir, run: "killed").count == questions + mistakes)
     }
 
+    /// An LLM corrector whose first answer to every prompt is not a correction: each is counted as unparseable and
+    /// retried (another sample index, so another request and cache entry); without retries the items are rejected.
+    @Test(arguments: [1, 0])
+    func unparseableCorrectionsAreCountedAndRetried(retries: Int) async throws {
+        let seen = PromptCounter()
+        let server = try await FaultServer.start(completion: { prompt in
+            guard prompt.hasSuffix("Incorrect Step:") else { return Self.wrongSolution }
+            return seen.count(prompt) == 1 ? " Looks fine to me!" : Self.correction
+        })
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lema-unparseable-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let spec = Self.correctSpec.replacingOccurrences(of: "count: 150", with: "count: 30")
+            .replacingOccurrences(of: "chunk: 4", with: "chunk: 4\n    unparseable_retries: \(retries)")
+        try CLI.write(spec, to: dir.appendingPathComponent("killed.yaml"))
+        let result = try await Self.lema(["run", "killed.yaml", "--runs-dir", "runs", "--set",
+                                          "params.url=\(server.baseURL)", "-q"], in: dir)
+        await server.stop()
+        #expect(result.code == 0, "\(result.stderr)")
+        let correct = try #require(try Self.summaries(dir, run: "killed")["correct"])
+        let mistakes = try #require(correct["mistakes"]?.intValue)
+        #expect(mistakes > 0)
+        #expect(correct["unparseable_outputs"]?.intValue == mistakes)
+        if retries == 0 {
+            #expect(correct["unparseable_output"]?.intValue == mistakes)
+        } else {
+            #expect((correct["kept"]?.intValue ?? 0) + (correct["rejected"]?.intValue ?? 0) == mistakes)
+            #expect(correct["unparseable_output"]?.intValue ?? 0 == 0)
+        }
+    }
+
     /// A file of a stage's node directory.
     static func artifact(_ dir: URL, run: String, stage: String, file: String) throws -> URL {
         let nodes = dir.appendingPathComponent("runs/\(run)/nodes")
         let folder = try #require(try FileManager.default.contentsOfDirectory(atPath: nodes.path)
             .first { $0.hasPrefix(stage + "-") })
         return nodes.appendingPathComponent(folder).appendingPathComponent(file)
+    }
+}
+
+/// Counts how often each prompt was seen (thread-safe: the server answers concurrently).
+final class PromptCounter: @unchecked Sendable {
+    private var counts: [String: Int] = [:]
+    private let lock = NSLock()
+
+    func count(_ prompt: String) -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        counts[prompt, default: 0] += 1
+        return counts[prompt] ?? 0
     }
 }
