@@ -14,7 +14,7 @@ struct StoreResponseTests {
             let writer = try Store(path: Fx.storeURL(dir), options: StoreOptions(batchSize: 1000, maxDelay: 3600))
             let observer = try Store(path: Fx.storeURL(dir))
             defer { try? observer.close() }
-            let cache = writer.responseCache(for: Fx.fingerprint("sample"))
+            let cache = writer.responseCache(for: Fx.fingerprint("s"))
             #expect(try cache.response(forKey: "k1") == nil)
             let response = CachedResponse(body: Fx.bytes("{\"choices\":[]}"), promptTokens: 12, completionTokens: 30)
             try cache.store(key: "k1", endpoint: "http://127.0.0.1:9/v1/completions", model: "m", response: response)
