@@ -93,6 +93,14 @@ final class FaultServer: @unchecked Sendable {
         return FaultServer(port: port, task: task, state: state)
     }
 
+    /// `start(script: …) { prompt in completion }`: a trailing closure is the completion function (without this
+    /// overload it would be taken for `decide`, the first closure parameter).
+    static func start(
+        script: [FaultAction] = [], completion: @escaping @Sendable (String) -> String
+    ) async throws -> FaultServer {
+        try await start(script: script, decide: { _, _ in .valid }, completion: completion)
+    }
+
     /// Stops the server (waits for it to close; sleeping answers are cut short).
     func stop() async {
         state.withLock { $0.stopping = true }
