@@ -57,11 +57,14 @@ enum EndpointBackend {
 
     /// Runs calls and returns the texts in order; a call that failed after its last try fails the attempt (the
     /// calls that succeeded are cached, so the engine's retry or a resume does not send them again).
-    static func texts(_ calls: [EndpointCall], client: EndpointClient, stage: String) throws -> [String] {
-        try client.completeAll(calls).map { result in
+    /// A cancelled stage (SIGINT, timeout) stops its calls in flight or backing off; replies received stay cached.
+    static func texts(_ calls: [EndpointCall], client: EndpointClient, context: any StageContext) throws -> [String] {
+        let results = client.completeAll(calls, isCancelled: { context.isCancelled })
+        if context.isCancelled { throw StageCancelled() }
+        return try results.map { result in
             switch result {
             case .success(let reply): return reply.text
-            case .failure(let error): throw StageFailure("stage '\(stage)': \(error)")
+            case .failure(let error): throw StageFailure("stage '\(context.stageName)': \(error)")
             }
         }
     }

@@ -60,7 +60,7 @@ struct LLMCorrection {
                                  seed: EndpointBackend.wireSeed(SeededRNG.derive(seed, inputs.keys[items[j]], "try\(attempt)")),
                                  sampleIndex: attempt)
                 }
-                let texts = try EndpointBackend.texts(calls, client: client, stage: context.stageName)
+                let texts = try EndpointBackend.texts(calls, client: client, context: context)
                 for (j, text) in zip(open, texts) {
                     do {
                         let correction = try prompt.parse(completion: text)

@@ -13,7 +13,7 @@ final class ModelSource: @unchecked Sendable {  // immutable after init; the cli
     }
 
     private let backend: Backend
-    private let stageName: String
+    private let context: any StageContext
     private let maxTokens: Int
     private let temperature: Double
     private let topK: Int?
@@ -23,7 +23,7 @@ final class ModelSource: @unchecked Sendable {  // immutable after init; the cli
     /// `modelFile` overrides the file of the `model` input (evaluation of one checkpoint among several).
     init(_ context: any StageContext, modelFile: URL? = nil, maxTokens: Int, temperature: Double, topK: Int?,
          topP: Double?, stop: [String]) throws {
-        stageName = context.stageName
+        self.context = context
         self.maxTokens = maxTokens
         self.temperature = temperature
         self.topK = topK
@@ -85,7 +85,7 @@ final class ModelSource: @unchecked Sendable {  // immutable after init; the cli
                              sampleIndex: sampleIndexes[i])
             }
             // Servers cut at the stop strings themselves; cutting again keeps both backends equal if one does not.
-            return try EndpointBackend.texts(calls, client: client, stage: stageName).map(cutAtStop)
+            return try EndpointBackend.texts(calls, client: client, context: context).map(cutAtStop)
         }
     }
 
