@@ -147,6 +147,24 @@ struct ServeCompletionTests {
         }
     }
 
+    @Test func stopLetsAnInFlightRequestFinish() async throws {
+        let configuration = ServeConfiguration(host: "127.0.0.1", port: 0)
+        let server = ModelServer(model: try ServedModel.load(contentsOf: try ServeFixture.checkpoint()),
+                                 configuration: configuration)
+        let port = try await server.start()
+        let base = "http://127.0.0.1:\(port)"
+        let body = try JSONEncoder().encode(CompletionRequestBody(
+            model: "tiny", prompt: Array(repeating: "the cat", count: 16).joined(separator: "\n"), maxTokens: 40,
+            temperature: 0))
+        let inFlight = Task { try await ServeHTTP.send(base: base, "POST", "/v1/completions", body: body) }
+        while server.generationRequests == 0 { try await Task.sleep(nanoseconds: 1_000_000) }
+        await server.stop()
+        let (status, data) = try await inFlight.value
+        #expect(status == 200, "\(String(decoding: data, as: UTF8.self))")
+        #expect(try JSONDecoder().decode(CompletionResponseBody.self, from: data).choices.count == 1)
+        #expect(server.port == nil)
+    }
+
     @Test func modelsAndHealth() async throws {
         try await ServeHarness.with({ _ in }) { harness in
             let (status, data) = try await harness.send("GET", "/v1/models")
