@@ -22,11 +22,8 @@ public enum CrossEntropy {
                     continue
                 }
                 let l = logits + n * V
-                var maxv = -Float.infinity
-                for v in 0..<V { maxv = max(maxv, l[v]) }
-                var sum: Float = 0
-                for v in 0..<V { sum += FastMath.exp(l[v] - maxv) }
-                losses[n] = maxv + logf(sum) - l[Int(targets[n])]
+                let maxv = rowMax(l, V)
+                losses[n] = maxv + logf(expSum(l, V, shift: maxv)) - l[Int(targets[n])]
             }
         }
         // Sequential sums in a fixed order (deterministic), in Double to keep large batches exact enough.
@@ -56,19 +53,51 @@ public enum CrossEntropy {
                     d.update(repeating: 0, count: V)
                     continue
                 }
-                var maxv = -Float.infinity
-                for v in 0..<V { maxv = max(maxv, l[v]) }
-                var sum: Float = 0
-                for v in 0..<V {
-                    let e = FastMath.exp(l[v] - maxv)
-                    d[v] = e
-                    sum += e
-                }
+                d.update(from: l, count: V)
+                let sum = Attention.expShiftedInPlace(d, count: V, shift: rowMax(l, V))
                 let scale = w / sum
                 for v in 0..<V { d[v] *= scale }
                 d[Int(targets[n])] -= w
             }
         }
+    }
+}
+
+extension CrossEntropy {
+    /// max of x[0..<n], eight lanes at a time (exact in any order).
+    @inline(__always)
+    static func rowMax(_ x: UnsafePointer<Float>, _ n: Int) -> Float {
+        var lanes = SIMD8<Float>(repeating: -.infinity)
+        var i = 0
+        while i + 8 <= n {
+            let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
+            lanes.replace(with: v, where: v .> lanes)
+            i += 8
+        }
+        var m = lanes.max()
+        while i < n {
+            m = max(m, x[i])
+            i += 1
+        }
+        return m
+    }
+
+    /// Σ e^(x[i] − shift) for i < n with the same eight-lane partial sums as `Attention.expShiftedInPlace`, so the
+    /// loss and its gradient see the same normaliser.
+    @inline(__always)
+    static func expSum(_ x: UnsafePointer<Float>, _ n: Int, shift: Float) -> Float {
+        var acc = SIMD8<Float>()
+        var i = 0
+        while i + 8 <= n {
+            acc += FastMath.exp(UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self) - shift)
+            i += 8
+        }
+        var sum = acc.sum()
+        while i < n {
+            sum += FastMath.exp(x[i] - shift)
+            i += 1
+        }
+        return sum
     }
 }
 
