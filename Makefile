@@ -26,8 +26,10 @@ test: deps
 bench-engine: release
 	.build/release/lema-bench engine
 
+# Runs the PyTorch peer (../shared/bench/kernels/torch_gpt.py) in the same run when LEMA_PYTHON or
+# ~/venv-bench/bin/python has torch; extra options: make bench-kernels KERNELS_ARGS="--configs M --no-gemm".
 bench-kernels: release
-	.build/release/lema-bench kernels
+	.build/release/lema-bench kernels $(KERNELS_ARGS)
 
 clean:
 	rm -rf .build runs/*/
