@@ -13,6 +13,16 @@ import UnixSignals
 /// `GenerationQueue`); prompts become tokens and tokens text through `TextCompleter`, exactly as in the in-process
 /// stages, so a checkpoint decoded greedily gives the same text either way.
 ///
+/// Semantics clients can rely on:
+/// - choices are prompt-major (`index = prompt × n + choice`); row seeds are the request's `seed` + that index
+///   (so `n = 1, seed = s` samples exactly like an in-process row seeded `s`), else drawn from a server counter;
+/// - `max_tokens` defaults to the model's context; a prompt too long to leave room for the answer keeps its newest
+///   tokens (`TextCompleter`); `usage.prompt_tokens` counts what the model saw (`bos` included);
+/// - `stop` (a string or up to 16 strings) cuts the text before the first stop string; `finish_reason` is "stop"
+///   (end token or stop string) or "length";
+/// - chat messages are rendered as their contents joined with a blank line (`ChatRendering`);
+/// - `top_k` ≤ 0 means off; `stream` is rejected; `logprobs` (completions) returns each generated token's log p.
+///
 /// ```swift
 /// let server = ModelServer(model: try ServedModel.load(contentsOf: file), configuration: .init(port: 0))
 /// let port = try await server.start()   // listening on 127.0.0.1:port

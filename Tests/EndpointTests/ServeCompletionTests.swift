@@ -147,6 +147,21 @@ struct ServeCompletionTests {
         }
     }
 
+    @Test func aRequestLargerThanABatchIsSplitWithoutChangingItsRows() async throws {
+        let local = try ServeFixture.completer()
+        let options = TextCompletionOptions(maxTokens: 20, temperature: 1)
+        let expected = try local.complete(["the", "the", "the", "one", "one", "one"], options: options,
+                                          seeds: [7, 8, 9, 10, 11, 12])
+        try await ServeHarness.with({ $0.batchRows = 2 }) { harness in
+            let (status, data) = try await harness.post("/v1/completions", json: """
+                {"prompt": ["the", "one"], "n": 3, "max_tokens": 20, "temperature": 1, "seed": 7}
+                """)
+            #expect(status == 200)
+            let reply = try JSONDecoder().decode(CompletionResponseBody.self, from: data)
+            #expect(reply.choices.map(\.text) == expected.map(\.text))
+        }
+    }
+
     @Test func stopLetsAnInFlightRequestFinish() async throws {
         let configuration = ServeConfiguration(host: "127.0.0.1", port: 0)
         let server = ModelServer(model: try ServedModel.load(contentsOf: try ServeFixture.checkpoint()),
