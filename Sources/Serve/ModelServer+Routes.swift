@@ -65,7 +65,8 @@ extension ModelServer {
         let promptTokens = stride(from: 0, to: completions.count, by: call.n).reduce(0) {
             $0 + completions[$1].promptTokens
         }
-        let usage = Usage(promptTokens: promptTokens, completionTokens: completions.reduce(0) { $0 + $1.completionTokens })
+        let completionTokens = completions.reduce(0) { $0 + $1.completionTokens }
+        let usage = Usage(promptTokens: promptTokens, completionTokens: completionTokens)
         return (completions, usage)
     }
 

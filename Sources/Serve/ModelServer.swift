@@ -66,7 +66,8 @@ public final class ModelServer: Sendable {
                                  serverName: "lema-serve"),
             onServerRunning: { channel in started.succeed(channel.localAddress?.port ?? 0) },
             logger: logger)
-        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: stopOnSignals ? [.sigterm, .sigint] : [],
+        let signals: [UnixSignal] = stopOnSignals ? [.sigterm, .sigint] : []
+        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: signals,
                                                       logger: logger))
         let host = configuration.host, port = configuration.port
         let task = Task {

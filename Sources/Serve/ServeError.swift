@@ -97,7 +97,8 @@ enum JSONBody {
     static func response(_ value: some Encodable, status: Int = 200) -> Response {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        let data = (try? encoder.encode(value)) ?? Data(#"{"error":{"message":"cannot encode response","type":"server_error"}}"#.utf8)
+        let fallback = #"{"error":{"message":"cannot encode response","type":"server_error"}}"#
+        let data = (try? encoder.encode(value)) ?? Data(fallback.utf8)
         var buffer = ByteBuffer()
         buffer.writeBytes(data)
         return Response(status: HTTPResponse.Status(code: status), headers: [.contentType: "application/json"],

@@ -147,6 +147,35 @@ struct ServeCompletionTests {
         }
     }
 
+    @Test func concurrentRequestsWithDifferentOptionsEachGetTheirOwn() async throws {
+        // Rows share a batch only when their options are equal; mixed requests must each keep theirs.
+        let local = try ServeFixture.completer()
+        let requests: [(prompt: String, maxTokens: Int, temperature: Double, stop: [String])] = [
+            ("the cat", 30, 0, []), ("one two", 5, 0, []), ("red green", 30, 1, []), ("we serve", 30, 0, ["e"]),
+            ("a b c", 12, 0, []), ("the cat", 30, 0, [" "]),
+        ]
+        let expected = try requests.enumerated().map { i, r in
+            try local.complete([r.prompt], options: TextCompletionOptions(
+                maxTokens: r.maxTokens, temperature: Float(r.temperature), stop: r.stop), seeds: [UInt64(100 + i)])[0].text
+        }
+        try await ServeHarness.with({ $0.batchRows = 8; $0.batchWait = 0.05 }) { harness in
+            let texts = try await withThrowingTaskGroup(of: (Int, String).self) { group in
+                for (i, r) in requests.enumerated() {
+                    group.addTask {
+                        let reply = try await harness.completion(CompletionRequestBody(
+                            model: "tiny", prompt: r.prompt, maxTokens: r.maxTokens, temperature: r.temperature,
+                            stop: r.stop, seed: Int64(100 + i)))
+                        return (i, reply.choices.first?.text ?? "<none>")
+                    }
+                }
+                var texts = [String](repeating: "", count: requests.count)
+                for try await (i, text) in group { texts[i] = text }
+                return texts
+            }
+            #expect(texts == expected)
+        }
+    }
+
     @Test func aRequestLargerThanABatchIsSplitWithoutChangingItsRows() async throws {
         let local = try ServeFixture.completer()
         let options = TextCompletionOptions(maxTokens: 20, temperature: 1)
