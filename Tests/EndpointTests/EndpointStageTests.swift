@@ -60,6 +60,7 @@ import Glibc
               backoff_base: 0.01
               backoff_max: 0.05
               max_concurrent: 4
+              price: {prompt_per_million: 2.0, completion_per_million: 4.0}
             questions: problems.train
             k: 2
             temperature: 0.7
@@ -116,6 +117,20 @@ import Glibc
             #expect(bytes.range(of: Data(Self.secret.utf8)) == nil, "key found in state.sqlite\(suffix)")
         }
         #expect(!result.stdout.contains(Self.secret) && !result.stderr.contains(Self.secret))
+
+        // `lema status` lists the stage's responses, tokens and estimated cost (price × tokens from the store).
+        let store = try Store(path: dir.appendingPathComponent("runs/faults/state.sqlite"))
+        let usage = try store.responseUsage().values.first
+        try store.close()
+        let u = try #require(usage)
+        #expect(u.responses == 2 * train)
+        let cost = (Double(u.promptTokens) * 2 + Double(u.completionTokens) * 4) / 1_000_000
+        let status = try await Self.lema(["status", spec.path, "--runs-dir", "runs", "--set", "params.url=\(server.baseURL)"],
+                                         in: dir)
+        #expect(status.stdout.contains("model endpoints"), "\(status.stdout)")
+        #expect(status.stdout.contains(String(format: "estimated cost: $%.4f", cost)), "\(status.stdout)")
+        #expect(sample["cost_usd"]?.doubleValue.map { abs($0 - cost) < 1e-12 } == true, "\(sample)")
+        #expect(sample["prompt_tokens"]?.intValue == u.promptTokens)
     }
 
     static let correctSpec = """

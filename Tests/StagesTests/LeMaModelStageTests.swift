@@ -202,14 +202,14 @@ struct LeMaModelStageTests {
         let model = try trained()
         let unbound = try FakeStageContext(stageName: "judge")
         defer { unbound.cleanUp() }
-        expectStageFailure(["judge", "'model'"]) { _ = try EvaluateKind().run(unbound) }
-        expectStageFailure(["judge", "'model'"]) { _ = try SampleKind().run(unbound) }
-
-        unbound.setInputs("model", [model.modelInput])
         expectStageFailure(["judge", "'questions'"]) { _ = try EvaluateKind().run(unbound) }
         expectStageFailure(["judge", "'questions'"]) { _ = try SampleKind().run(unbound) }
 
         unbound.setInputs("questions", [model.split("test")])
+        expectStageFailure(["judge", "neither `model` nor `endpoint`"]) { _ = try EvaluateKind().run(unbound) }
+        expectStageFailure(["judge", "neither `model` nor `endpoint`"]) { _ = try SampleKind().run(unbound) }
+
+        unbound.setInputs("model", [model.modelInput])
         unbound.params = ["k": .int(-1)]
         expectStageFailure(["judge", "k must be at least 1"]) { _ = try SampleKind().run(unbound) }
         unbound.params = [:]
@@ -238,8 +238,17 @@ struct LeMaModelStageTests {
     }
 
     @Test func sampleValidation() {
-        #expect(SampleKind().validate(["k": .int(0), "temperature": .double(-1), "top_p": .double(0)]).map(\.parameter)
-            == ["k", "temperature", "top_p"])
-        #expect(SampleKind().validate(["k": .int(2), "top_p": .double(0.9)]).isEmpty)
+        let model: JSONValue = .string("base")
+        #expect(SampleKind().validate(["model": model, "k": .int(0), "temperature": .double(-1), "top_p": .double(0)])
+            .map(\.parameter) == ["k", "temperature", "top_p"])
+        #expect(SampleKind().validate(["model": model, "k": .int(2), "top_p": .double(0.9)]).isEmpty)
+        // `model` and `endpoint` are alternatives: exactly one.
+        let endpoint: JSONValue = .object(["base_url": .string("http://127.0.0.1:8000/v1"), "model": .string("m")])
+        #expect(SampleKind().validate(["endpoint": endpoint]).isEmpty)
+        #expect(SampleKind().validate(["model": model, "endpoint": endpoint]).map(\.message)
+            == ["give either `model` (in-process) or `endpoint`, not both"])
+        #expect(SampleKind().validate([:]).map(\.message)
+            == ["no model: bind a train stage to `model`, or give an `endpoint`"])
+        #expect(SampleKind().validate(["endpoint": .object(["model": .string("m")])]).map(\.parameter) == ["endpoint"])
     }
 }

@@ -12,6 +12,9 @@ struct LeMaPipelineTests {
     private func run(_ kind: any StageKind, _ name: String, _ params: [String: JSONValue],
                      inputs: [String: [InputArtifact]], keep: inout [FakeStageContext]) throws
         -> (FakeStageContext, StageOutcome) {
+        var params = params
+        // The engine puts a reference's spec text in the params; `model` must be there (it is optional: `endpoint`).
+        if let model = inputs["model"]?.first, params["model"] == nil { params["model"] = .string(model.stage) }
         let context = try FakeStageContext(stageName: name, params: TinyTraining.withDefaults(kind, params))
         keep.append(context)
         for (parameter, artifacts) in inputs { context.setInputs(parameter, artifacts) }

@@ -65,7 +65,8 @@ public struct EvaluateKind: StageKind {
             return StageOutcome(artifacts: ["predictions": "predictions.jsonl"], summary: summary)
         }
         guard let modelInput = context.inputs("model").first else {
-            throw StageFailure("stage '\(context.stageName)': no input bound to 'model'", retryable: false)
+            throw StageFailure("stage '\(context.stageName)': neither `model` nor `endpoint` is given; bind a train "
+                + "stage to `model` or describe an endpoint", retryable: false)
         }
 
         // Without dev selection: the artifact the reference named (`train.ckpt_00000200`), else the final model.
