@@ -54,7 +54,7 @@ enum KernelsBench {
         print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
         rows.forEach { print($0) }
         print("×torch = ours / PyTorch (\(o.threads) threads, median windows/runs). PyTorch figures: " + sources.joined(separator: "; "))
-        print("! = PyTorch had fewer than 3 timed windows with other processes under 0.1 cores (two-thread OpenMP slows down far more than 2× when another process takes a core): compare only on a quiet machine; our windows print their other-process cores above.")
+        print("! = other processes used ≥ 0.1 cores (median) during PyTorch's windows; two-thread OpenMP slows down far more than 2× when another process takes a core, so such ratios flatter us: compare on a quiet machine (our windows print their other-process cores above).")
         if o.gemm { gemmReport(o) }
     }
 
