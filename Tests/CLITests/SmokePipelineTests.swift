@@ -12,15 +12,6 @@ import Glibc
     static let smokeSpec = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("../../pipelines/smoke.yaml").standardizedFileURL.path
 
-    /// Stage name → summary of its (single) node, read from the run's store.
-    static func summaries(_ dir: URL) throws -> [String: [String: JSONValue]] {
-        let store = try Store(path: dir.appendingPathComponent("runs/smoke/state.sqlite"))
-        defer { try? store.close() }
-        var out: [String: [String: JSONValue]] = [:]
-        for record in try store.nodeRecords().values { out[record.stage] = record.summary }
-        return out
-    }
-
     static func int(_ s: [String: [String: JSONValue]], _ stage: String, _ key: String) -> Int {
         s[stage]?[key]?.intValue ?? -1
     }
@@ -36,7 +27,7 @@ import Glibc
         try CLI.withScratch { dir in
             let result = try CLI.run(["run", Self.smokeSpec, "--runs-dir", "runs", "--progress", "plain"], in: dir)
             #expect(result.code == 0, "\(result.stderr)")
-            let s = try Self.summaries(dir)
+            let s = try RunState.summaries(dir, run: "smoke")
             let train = Self.int(s, "problems", "train"), test = Self.int(s, "problems", "test")
             #expect(train > 0 && test > 0)
             // sample: k = 2 paths per training question; every path is right or wrong.

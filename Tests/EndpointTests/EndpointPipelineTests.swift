@@ -71,7 +71,7 @@ import Testing
             let second = try CLI.run(["run", specFile.path, "--runs-dir", "runs", "--set", "params.url=\(base)", "-q"],
                                      in: dir)
             try #require(second.code == 0, "\(second.stderr)")
-            let s = try Self.summaries(dir)
+            let s = try RunState.summaries(dir, run: "served")
             let local = try #require(s["local_eval"]), remote = try #require(s["endpoint_eval"])
             #expect((local["n"]?.intValue ?? 0) > 0)
             #expect(remote["n"] == local["n"])
@@ -99,14 +99,6 @@ import Testing
         defer { try? store.close() }
         let record = try store.nodeRecords().values.first { $0.stage == stage && $0.artifacts["model"] != nil }
         return record?.artifacts["model"].map { dir.appendingPathComponent("runs/served").appendingPathComponent($0) }
-    }
-
-    static func summaries(_ dir: URL) throws -> [String: [String: JSONValue]] {
-        let store = try Store(path: dir.appendingPathComponent("runs/served/state.sqlite"))
-        defer { try? store.close() }
-        var out: [String: [String: JSONValue]] = [:]
-        for record in try store.nodeRecords().values where record.status == .succeeded { out[record.stage] = record.summary }
-        return out
     }
 
     /// problem_id → generated text, from the stage's predictions.

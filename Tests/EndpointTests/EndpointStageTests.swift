@@ -23,21 +23,6 @@ import Glibc
         }
     }
 
-    static func summaries(_ dir: URL, run: String) throws -> [String: [String: JSONValue]] {
-        let store = try Store(path: dir.appendingPathComponent("runs/\(run)/state.sqlite"))
-        defer { try? store.close() }
-        var out: [String: [String: JSONValue]] = [:]
-        for record in try store.nodeRecords().values { out[record.stage] = record.summary }
-        return out
-    }
-
-    /// Every response key in a run's cache.
-    static func cachedKeys(_ dir: URL, run: String) throws -> Set<String> {
-        let store = try Store(path: dir.appendingPathComponent("runs/\(run)/state.sqlite"))
-        defer { try? store.close() }
-        return Set(try store.responseKeys())
-    }
-
     static let faultSpec = """
         name: faults
         seed: 5
@@ -87,7 +72,7 @@ import Glibc
         await server.stop()
         #expect(result.code == 0, "\(result.stderr)")
 
-        let s = try Self.summaries(dir, run: "faults")
+        let s = try RunState.summaries(dir, run: "faults")
         let train = try #require(s["problems"]?["train"]?.intValue)
         let sample = try #require(s["sample"])
         #expect(sample["sampled"]?.intValue == 2 * train)
@@ -104,7 +89,7 @@ import Glibc
         }
         #expect(ids.count == 2 * train && Set(ids).count == 2 * train)
         // Each successful response cached once: one entry per distinct request.
-        #expect(try Self.cachedKeys(dir, run: "faults").count == 2 * train)
+        #expect(try RunState.cachedKeys(dir, run: "faults").count == 2 * train)
         // The key went to the server and nowhere else.
         let requests = server.requests()
         #expect(requests.allSatisfy { $0.headers["authorization"] == "Bearer \(Self.secret)" })
@@ -187,7 +172,7 @@ import Glibc
         }.value
         first.killGroup()
         #expect(reached, "the run ended before 30 correction requests: \(first.stderr)")
-        let cachedBeforeRerun = try Self.cachedKeys(dir, run: "killed")
+        let cachedBeforeRerun = try RunState.cachedKeys(dir, run: "killed")
         let seenBeforeRerun = server.requests().count
 
         let second = try await Self.lema(args, in: dir)
@@ -202,14 +187,14 @@ import Glibc
         }
         #expect(resent.isEmpty, "\(resent.count) cached requests were sent again")
         #expect(rerun.contains(where: isCorrection), "the kill came after the stage had finished")
-        let s = try Self.summaries(dir, run: "killed")
+        let s = try RunState.summaries(dir, run: "killed")
         let mistakes = try #require(s["correct"]?["mistakes"]?.intValue)
         #expect(mistakes > 30)
         let outcomes = ["kept", "rejected", "unparseable_output"].map { s["correct"]?[$0]?.intValue ?? 0 }
         #expect(outcomes.reduce(0, +) == mistakes, "\(s["correct"] ?? [:])")
         // One cached response per sampled question and per mistake: nothing fetched twice.
         let questions = try #require(s["problems"]?["train"]?.intValue)
-        #expect(try Self.cachedKeys(dir, run: "killed").count == questions + mistakes)
+        #expect(try RunState.cachedKeys(dir, run: "killed").count == questions + mistakes)
     }
 
     /// An LLM corrector whose first answer to every prompt is not a correction: each is counted as unparseable and
@@ -231,7 +216,7 @@ import Glibc
                                           "params.url=\(server.baseURL)", "-q"], in: dir)
         await server.stop()
         #expect(result.code == 0, "\(result.stderr)")
-        let correct = try #require(try Self.summaries(dir, run: "killed")["correct"])
+        let correct = try #require(try RunState.summaries(dir, run: "killed")["correct"])
         let mistakes = try #require(correct["mistakes"]?.intValue)
         #expect(mistakes > 0)
         #expect(correct["unparseable_outputs"]?.intValue == mistakes)
