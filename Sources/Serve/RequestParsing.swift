@@ -62,8 +62,11 @@ enum RequestParsing {
                     + "'\(limits.modelName)' (see GET /v1/models)", type: "not_found_error", field: "model")
             }
         }
-        if try fields.optional(Bool.self, "stream", "must be true or false") == true {
-            throw .badField("stream", "is not supported by lema serve; leave it out or set it to false")
+        // Options that would change what the client reads are refused rather than silently ignored.
+        for unsupported in ["stream", "echo"] {
+            if try fields.optional(Bool.self, unsupported, "must be true or false") == true {
+                throw .badField(unsupported, "is not supported by lema serve; leave it out or set it to false")
+            }
         }
         let n = try fields.optional(Int.self, "n", "must be an integer") ?? 1
         guard (1...limits.maxChoices).contains(n) else {

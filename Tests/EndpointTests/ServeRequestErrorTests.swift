@@ -32,6 +32,7 @@ struct ServeRequestErrorTests {
         Case(body: "{\"prompt\": \"a\", \"stop\": 5}", message: ["'stop'", "string or an array"]),
         Case(body: "{\"prompt\": \"a\", \"seed\": \"x\"}", message: ["'seed'", "integer"]),
         Case(body: "{\"prompt\": \"a\", \"stream\": true}", message: ["'stream'", "not supported"]),
+        Case(body: "{\"prompt\": \"a\", \"echo\": true}", message: ["'echo'", "not supported"]),
         Case(body: "{\"prompt\": \"a\", \"logprobs\": -2}", message: ["'logprobs'"]),
         Case(body: "{\"prompt\": \"a\", \"model\": \"gpt-4\"}", status: 404, message: ["'gpt-4'", "'tiny'"]),
         Case(path: "/v1/chat/completions", body: "{\"model\": \"tiny\"}", message: ["'messages'", "required"]),
