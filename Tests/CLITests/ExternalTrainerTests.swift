@@ -90,3 +90,47 @@ import Testing
         }
     }
 }
+
+/// Endpoint settings are checked with the rest of the spec: every problem at its stage's line, nothing run.
+@Suite struct EndpointSpecErrorTests {
+    @Test func badEndpointSettingsAreSpecErrors() throws {
+        try CLI.withScratch { dir in
+            try CLI.write("""
+                name: bad
+                stages:
+                  problems: {kind: dataset, count: 20}
+                  sample:
+                    kind: sample
+                    questions: problems
+                    endpoint:
+                      base_ur: http://127.0.0.1:8000/v1
+                      model: m
+                      timeout: -1
+                  both:
+                    kind: sample
+                    questions: problems
+                    model: problems
+                    endpoint: {base_url: "http://x/v1", model: m}
+                  fix:
+                    kind: correct
+                    input: sample
+                    problems: problems
+                    corrector: llm
+                """, to: dir.appendingPathComponent("bad.yaml"))
+            let result = try CLI.run(["run", "bad.yaml", "--runs-dir", "runs"], in: dir)
+            #expect(result.code == 2)
+            let lines = result.stderr.split(separator: "\n").map(String.init)
+            let expected = [
+                "bad.yaml:8:7: error: invalid 'endpoint' in stage 'sample': endpoint: unknown key `base_ur`; did you mean `base_url`?",
+                "bad.yaml:8:7: error: invalid 'endpoint' in stage 'sample': endpoint: missing `base_url`",
+                "bad.yaml:8:7: error: invalid 'endpoint' in stage 'sample': endpoint.timeout: expected a positive number of seconds, got -1",
+                "bad.yaml:15:15: error: invalid 'endpoint' in stage 'both': give either `model` (in-process) or `endpoint`, not both",
+                "bad.yaml:16:3: error: invalid 'endpoint' in stage 'fix': `corrector: llm` needs an `endpoint`",
+            ]
+            for prefix in expected {
+                #expect(lines.contains { $0.hasPrefix(prefix) }, "missing: \(prefix)\n\(result.stderr)")
+            }
+            #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("runs/bad/nodes").path))
+        }
+    }
+}

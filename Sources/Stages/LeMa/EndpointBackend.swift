@@ -16,7 +16,7 @@ enum EndpointBackend {
         guard let value = params["endpoint"], !value.isNull else { return [] }
         switch EndpointConfig.parse(value) {
         case .success: return []
-        case .failure(let error): return [ParameterProblem(parameter: "endpoint", message: "\(error)")]
+        case .failure(let error): return error.problems.map { ParameterProblem(parameter: "endpoint", message: $0) }
         }
     }
 
