@@ -31,6 +31,9 @@ public struct LemaCommand: ParsableCommand {
             try command.run()
             Foundation.exit(0)
         } catch {
+            // `--help` parses into ArgumentParser's own help command, whose `run()` throws an error of
+            // ArgumentParser's (internal) types: it prints the help and exits 0 through ArgumentParser.
+            if String(reflecting: type(of: error)).hasPrefix("ArgumentParser.") { exit(withError: error) }
             ErrorFunnel.exit(with: error)
         }
     }
