@@ -63,7 +63,7 @@ import Testing
             defer { server.killGroup() }
             var url: String?
             #expect(CLI.waitUntil(server) {
-                url = Self.listeningURL(server.stdout)
+                url = ServeCLITests.listening(server.stdout).map { $0.0 + "/v1" }
                 return url != nil
             }, "lema serve did not start: \(server.stderr)")
             let base = try #require(url)
@@ -83,14 +83,6 @@ import Testing
             #expect(localTexts.count == local["n"]?.intValue)
             #expect(remoteTexts == localTexts)
         }
-    }
-
-    /// The line `lema serve: listening on http://HOST:PORT/v1 …` → the base URL.
-    static func listeningURL(_ output: String) -> String? {
-        guard let range = output.range(of: "listening on ") else { return nil }
-        let rest = output[range.upperBound...]
-        let url = rest.prefix { !$0.isWhitespace }
-        return url.hasSuffix("/v1") ? String(url) : nil
     }
 
     /// The `model` artifact of a finished train stage (artifact paths are relative to the run directory).
