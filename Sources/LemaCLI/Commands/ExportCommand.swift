@@ -28,18 +28,7 @@ struct ExportCommand: ParsableCommand {
 
     func run() throws {
         let graph = try pipeline.compile()
-        var nodes = try graph.requireStage(stage)
-        if let variant {
-            guard graph.variants.contains(where: { $0.name == variant }) else {
-                throw CLIError(message: "no variant '\(variant)' (variants: "
-                    + graph.variants.map(\.name).joined(separator: ", ") + ")")
-            }
-            nodes = nodes.filter { $0.variants.contains(variant) }
-        }
-        guard nodes.count == 1, let node = nodes.first else {
-            throw CLIError(message: "stage '\(stage)' differs between variants; choose one with --variant "
-                + "(one of: " + nodes.flatMap(\.variants).joined(separator: ", ") + ")")
-        }
+        let node = try graph.singleNode(stage: stage, variant: variant)
         let store = try pipeline.openStore(for: graph, mustExist: true)
         defer { try? store.close() }
         guard let record = try store.nodeRecord(node.id), record.status == .succeeded else {

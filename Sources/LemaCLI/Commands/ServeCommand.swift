@@ -92,18 +92,7 @@ struct ServeCommand: ParsableCommand {
             throw CLIError(message: "no spec file at '\(spec)'", code: LemaExitCode.invalidSpec)
         }
         let graph = try PipelineCompiler.compile(file: specURL, overrides: overrides, registry: KindCatalog.registry)
-        var nodes = try graph.requireStage(stage)
-        if let variant {
-            guard graph.variants.contains(where: { $0.name == variant }) else {
-                throw CLIError(message: "no variant '\(variant)' (variants: "
-                    + graph.variants.map(\.name).joined(separator: ", ") + ")")
-            }
-            nodes = nodes.filter { $0.variants.contains(variant) }
-        }
-        guard nodes.count == 1, let node = nodes.first else {
-            throw CLIError(message: "stage '\(stage)' differs between variants; choose one with --variant "
-                + "(one of: " + nodes.flatMap(\.variants).joined(separator: ", ") + ")")
-        }
+        let node = try graph.singleNode(stage: stage, variant: variant)
         let runDirectory = RunLocation.directory(pipeline: graph.pipelineName, runsDirectory: runsDirectory)
         let storePath = runDirectory.appendingPathComponent("state.sqlite")
         guard FileManager.default.fileExists(atPath: storePath.path) else {

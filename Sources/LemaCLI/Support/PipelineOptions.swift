@@ -59,6 +59,24 @@ extension Graph {
             + "(stages: \(stages.joined(separator: ", ")))")
     }
 
+    /// The one node of `stage` (in `variant` when given), or a CLI error saying how to choose: in a sweep a stage
+    /// may have a node per variant.
+    func singleNode(stage: String, variant: String?) throws -> GraphNode {
+        var nodes = try requireStage(stage)
+        if let variant {
+            guard variants.contains(where: { $0.name == variant }) else {
+                throw CLIError(message: "no variant '\(variant)' (variants: "
+                    + variants.map(\.name).joined(separator: ", ") + ")")
+            }
+            nodes = nodes.filter { $0.variants.contains(variant) }
+        }
+        guard nodes.count == 1, let node = nodes.first else {
+            throw CLIError(message: "stage '\(stage)' differs between variants; choose one with --variant "
+                + "(one of: " + nodes.flatMap(\.variants).joined(separator: ", ") + ")")
+        }
+        return node
+    }
+
     /// All descendants of the given nodes (including them), in graph order.
     func descendants(of ids: Set<String>) -> [GraphNode] {
         var marked = ids
