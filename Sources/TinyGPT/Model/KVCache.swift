@@ -109,17 +109,19 @@ extension GPT {
         return Array(UnsafeBufferPointer(start: cache.logits, count: B * config.vocabSize))
     }
 
-    /// Rows per group of a decode step: batches of at least two groups run each group's whole step on one thread
-    /// (one hand-off per step instead of one per kernel, which cost more than the small kernels themselves);
-    /// smaller batches split each kernel over the threads instead. Chosen by the batch size only, so results never
-    /// depend on the thread count.
+    /// Rows per group of a decode step: for models up to `groupedDecodeMaxWidth` wide, batches of at least two
+    /// groups run each group's whole step on one thread (one hand-off per step instead of one per kernel, which
+    /// cost more than the small kernels themselves: M sampling −12% CPU); otherwise each kernel is split over the
+    /// threads (wider models: every group would pack all weights again, L sampling +20% CPU). Chosen by the
+    /// config and batch size only, so results never depend on the thread count.
     static let decodeRowGroup = 16
+    static let groupedDecodeMaxWidth = 128
 
     /// `decode` on raw buffers (no checks, no allocation); logits land in `cache.logits` (B,V).
     func decodeStep(cache: KVCache, tokens: UnsafePointer<Int32>, positions: UnsafePointer<Int32>, threads: Int) {
         let B = cache.batchSize, group = GPT.decodeRowGroup
         let scratch = cache.scratch(threads: threads)
-        guard B >= 2 * group else {
+        guard B >= 2 * group, config.dModel <= GPT.groupedDecodeMaxWidth else {
             decodeRows(cache: cache, rows: 0..<B, tokens: tokens, positions: positions, scratch: scratch, threads: threads)
             return
         }
