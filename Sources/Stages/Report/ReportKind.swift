@@ -37,6 +37,14 @@ public struct ReportKind: StageKind {
         ]
     }
 
+    /// `endpoints` joined later: left out while empty, so earlier runs keep their report node.
+    public func fingerprinted(_ params: [String: JSONValue]) -> [String: JSONValue] {
+        guard params["endpoints"]?.arrayValue?.isEmpty == true else { return params }
+        var out = params
+        out["endpoints"] = nil
+        return out
+    }
+
     public func validate(_ params: [String: JSONValue]) -> [ParameterProblem] {
         var problems: [ParameterProblem] = []
         let values = ParameterValues(params, specs: parameters, stage: name)
