@@ -185,3 +185,20 @@ import Testing
         #expect(context.outputText(outcome, "report").contains("| default | 50.0% [23.7, 76.3] | 10 | – |"))
     }
 }
+
+@Suite struct ReportColumnTests {
+    /// Parameters equal in every row (an endpoint URL, a data path) get no column; x, series and what varies do.
+    @Test func onlyVaryingParametersBesidesXAndSeriesGetColumns() {
+        func input(_ mode: String, _ seed: Int64) -> InputArtifact {
+            evaluationInput(accuracy: 0.5, low: 0.4, high: 0.6, n: 10, noAnswer: 0, variants: [(
+                "mode=\(mode),seed=\(seed)",
+                ["mode": .string(mode), "seed": .int(seed), "ratio": .double(1),
+                 "url": .string("http://127.0.0.1:8000/v1"), "train_file": .string("data/train.jsonl")]
+            )])
+        }
+        let table = ReportTable.build([input("lema", 1), input("cot-only", 2)], x: "ratio", series: "mode")
+        #expect(table.paramColumns == ["ratio", "mode", "seed"])
+        let single = ReportTable.build([input("lema", 1)], x: "ratio", series: "mode")
+        #expect(single.paramColumns == ["ratio", "mode"])
+    }
+}

@@ -80,7 +80,10 @@ public struct ReportTable: Sendable, Hashable {
         }.map(\.element)
 
         let keys = Set(sorted.flatMap(\.params.keys))
-        let paramColumns = [x, series].filter(keys.contains) + keys.subtracting([x, series]).sorted()
+        // Besides x and series, only parameters that differ between rows get a column: one that is the same
+        // everywhere (an endpoint URL, a file path) tells the reader nothing and widens the table.
+        let varying = keys.subtracting([x, series]).filter { key in Set(sorted.map { text($0.params[key]) }).count > 1 }
+        let paramColumns = [x, series].filter(keys.contains) + varying.sorted()
         let difficulties = Set(sorted.flatMap(\.byDifficulty.keys)).sorted { a, b in
             switch (Double(a), Double(b)) {
             case let (da?, db?): da != db ? da < db : a < b
