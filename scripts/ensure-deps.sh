@@ -2,7 +2,8 @@
 # Installs the system packages lema builds against, when they are missing.
 # As root it runs apt-get; otherwise it prints the exact command and fails.
 set -euo pipefail
-needed=(libsqlite3-dev libyaml-dev libopenblas-dev pkg-config)
+# zlib1g-dev: swift-nio-extras (HTTP compression, via async-http-client) links libz.
+needed=(libsqlite3-dev libyaml-dev libopenblas-dev pkg-config zlib1g-dev)
 missing=()
 for pkg in "${needed[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
