@@ -11,11 +11,14 @@ struct Generation {
     var temperature: Float
     var topK: Int?
     var topP: Float?
+    /// A row stops generating at the first of these and its text is cut before it.
+    var stop: [String] = []
 
     /// Completes each prompt; `seeds` gives one seed per row so a row's text does not depend on its batch-mates.
     /// Prompt handling, stopping and decoding are `TextCompleter`'s (shared with `lema serve`).
     func complete(_ prompts: [String], seeds: [UInt64]) throws -> [String] {
-        let options = TextCompletionOptions(maxTokens: maxTokens, temperature: temperature, topK: topK, topP: topP)
+        let options = TextCompletionOptions(maxTokens: maxTokens, temperature: temperature, topK: topK, topP: topP,
+                                            stop: stop)
         return try pool.withModel { loaded in
             do {
                 let completer = TextCompleter(model: loaded.model, tokenizer: loaded.tokenizer, threads: 1)

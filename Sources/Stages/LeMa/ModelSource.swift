@@ -2,6 +2,7 @@ import Endpoint
 import Foundation
 import LemaCore
 import StageAPI
+import TinyGPT
 
 /// Where a model-facing stage's completions come from: the in-process model (`model:`) or an OpenAI-compatible
 /// endpoint (`endpoint:`). Both give the same text for the same prompt and decoding (the server runs the same
@@ -43,7 +44,8 @@ final class ModelSource: @unchecked Sendable {  // immutable after init; the cli
                 + "stage to `model` or describe an endpoint", retryable: false)
         }
         backend = .local(Generation(pool: try ModelPool(file: file), maxTokens: maxTokens,
-                                    temperature: Float(temperature), topK: topK, topP: topP.map(Float.init)))
+                                    temperature: Float(temperature), topK: topK, topP: topP.map(Float.init),
+                                    stop: stop))
     }
 
     /// `model` and `endpoint` are alternatives: exactly one must be given.
@@ -77,7 +79,7 @@ final class ModelSource: @unchecked Sendable {  // immutable after init; the cli
     func complete(_ prompts: [String], seeds: [UInt64], sampleIndexes: [Int]) throws -> [String] {
         switch backend {
         case .local(let generation):
-            return try generation.complete(prompts, seeds: seeds).map(cutAtStop)
+            return try generation.complete(prompts, seeds: seeds)
         case .endpoint(let client, _):
             let calls = prompts.indices.map { i in
                 EndpointCall(prompt: prompts[i], maxTokens: maxTokens, temperature: temperature, topP: topP,
@@ -85,17 +87,10 @@ final class ModelSource: @unchecked Sendable {  // immutable after init; the cli
                              sampleIndex: sampleIndexes[i])
             }
             // Servers cut at the stop strings themselves; cutting again keeps both backends equal if one does not.
-            return try EndpointBackend.texts(calls, client: client, context: context).map(cutAtStop)
+            return try EndpointBackend.texts(calls, client: client, context: context).map { text in
+                TextCompleter.firstStop(in: text, stops: stop).map { String(text[..<$0]) } ?? text
+            }
         }
-    }
-
-    /// The text before the first stop string.
-    private func cutAtStop(_ text: String) -> String {
-        var cut = text.endIndex
-        for s in stop where !s.isEmpty {
-            if let r = text.range(of: s), r.lowerBound < cut { cut = r.lowerBound }
-        }
-        return String(text[..<cut])
     }
 
     /// Endpoint calls for the stage summary (empty in-process).

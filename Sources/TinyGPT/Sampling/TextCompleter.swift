@@ -126,10 +126,10 @@ public struct TextCompleter {
         }
     }
 
-    /// Where the earliest occurrence of any stop string begins.
-    static func firstStop(in text: String, stops: [String]) -> String.Index? {
+    /// Where the earliest occurrence of any (non-empty) stop string begins.
+    public static func firstStop(in text: String, stops: [String]) -> String.Index? {
         var earliest: String.Index?
-        for stop in stops {
+        for stop in stops where !stop.isEmpty {
             guard let found = text.firstRange(of: stop)?.lowerBound else { continue }
             if earliest.map({ found < $0 }) ?? true { earliest = found }
         }
