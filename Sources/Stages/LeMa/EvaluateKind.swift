@@ -55,21 +55,36 @@ public struct EvaluateKind: StageKind {
         let builder = RecordBuilder(templates: try p.string("templates") == "compact" ? .compact : .paper)
         let scorer = SplitScorer(context: context, builder: builder, maxTokens: try p.int("max_tokens"),
                                  batch: try p.int("batch"), stop: try p.strings("stop"))
+        let records: [[String: JSONValue]]
+        var summary: [String: JSONValue]
+        let selected: String
         if try EndpointBackend.config(context) != nil {
-            let (records, calls) = try scorer.scoreThroughEndpoint(test)
-            try RecordLine.write(records.map(RecordLine.encode),
-                                 to: context.outputDirectory.appendingPathComponent("predictions.jsonl"))
-            var summary = Self.metrics(records).merging(calls, uniquingKeysWith: { _, new in new })
-            summary["selected"] = .string("endpoint")
-            summary["split"] = .string(questionsInput.selected ?? test.first?.split.rawValue ?? "test")
-            return StageOutcome(artifacts: ["predictions": "predictions.jsonl"], summary: summary)
+            (records, summary) = try scorer.scoreThroughEndpoint(test)
+            selected = "endpoint"
+        } else {
+            let model = try Self.chooseModel(context, dev: dev, scorer: scorer)
+            records = try scorer.score(test, model: model.file, keyPrefix: "test/")
+            (summary, selected) = (model.summary, model.name)
         }
+        try RecordLine.write(records.map(RecordLine.encode),
+                             to: context.outputDirectory.appendingPathComponent("predictions.jsonl"))
+        summary.merge(Self.metrics(records), uniquingKeysWith: { _, new in new })
+        summary["selected"] = .string(selected)
+        summary["split"] = .string(questionsInput.selected ?? test.first?.split.rawValue ?? "test")
+        var artifacts = ["predictions": "predictions.jsonl"]
+        if !dev.isEmpty { artifacts["dev_selection"] = "dev_selection.jsonl" }
+        return StageOutcome(artifacts: artifacts, summary: summary)
+    }
+
+    /// The in-process model file to report: with `dev`, the checkpoint (or final model) best on dev — ties go to
+    /// the later one — with the selection written to dev_selection.jsonl; without, the artifact the reference named
+    /// (`train.ckpt_00000200`), else the final model.
+    static func chooseModel(_ context: any StageContext, dev: [Problem], scorer: SplitScorer) throws
+        -> (file: URL, name: String, summary: [String: JSONValue]) {
         guard let modelInput = context.inputs("model").first else {
             throw StageFailure("stage '\(context.stageName)': neither `model` nor `endpoint` is given; bind a train "
                 + "stage to `model` or describe an endpoint", retryable: false)
         }
-
-        // Without dev selection: the artifact the reference named (`train.ckpt_00000200`), else the final model.
         var chosen = modelInput.selected ?? "model"
         var summary: [String: JSONValue] = [:]
         if !dev.isEmpty {
@@ -81,7 +96,7 @@ public struct EvaluateKind: StageKind {
                 let records = try scorer.score(dev, model: file, keyPrefix: "dev/\(name)/")
                 let accuracy = Double(records.filter { $0["correct"]?.boolValue == true }.count) / Double(dev.count)
                 selection.append(RecordLine.encode(["artifact": .string(name), "dev_accuracy": .double(accuracy)]))
-                if accuracy >= best?.accuracy ?? -1 { best = (name, accuracy) }  // ties → the later checkpoint
+                if accuracy >= best?.accuracy ?? -1 { best = (name, accuracy) }
             }
             if let best {
                 chosen = best.name
@@ -89,20 +104,12 @@ public struct EvaluateKind: StageKind {
             }
             try RecordLine.write(selection, to: context.outputDirectory.appendingPathComponent("dev_selection.jsonl"))
         }
-        guard let modelFile = modelInput.artifacts[chosen] else {
+        guard let file = modelInput.artifacts[chosen] else {
             let known = modelInput.artifacts.keys.sorted().joined(separator: ", ")
             throw StageFailure("stage '\(context.stageName)': model stage '\(modelInput.stage)' has no '\(chosen)' "
                 + "artifact (it has: \(known))", retryable: false)
         }
-        let records = try scorer.score(test, model: modelFile, keyPrefix: "test/")
-        try RecordLine.write(records.map(RecordLine.encode),
-                             to: context.outputDirectory.appendingPathComponent("predictions.jsonl"))
-        summary.merge(Self.metrics(records), uniquingKeysWith: { _, new in new })
-        summary["selected"] = .string(chosen)
-        summary["split"] = .string(questionsInput.selected ?? test.first?.split.rawValue ?? "test")
-        var artifacts = ["predictions": "predictions.jsonl"]
-        if !dev.isEmpty { artifacts["dev_selection"] = "dev_selection.jsonl" }
-        return StageOutcome(artifacts: artifacts, summary: summary)
+        return (file, chosen, summary)
     }
 
     /// pass@1, Wilson interval, no-answer rate, accuracy by difficulty.
