@@ -42,16 +42,19 @@ struct CorrectionInputs {
         return problem
     }
 
-    /// Writes the kept corrections and counts the outcomes (`kept`, and each `rejected` reason).
-    func finish(_ payloads: [Data], context: any StageContext,
-                extra: [String: JSONValue] = [:]) throws -> StageOutcome {
+    /// Writes the kept corrections and counts the outcomes (`kept`, and each `rejected` reason); each field named
+    /// in `totals` is summed over all payloads into the summary (0 when none has it).
+    func finish(_ payloads: [Data], context: any StageContext, extra: [String: JSONValue] = [:],
+                totals: [String] = []) throws -> StageOutcome {
         var kept: [Data] = []
         // `unparseable`: mistakes with no `Step k:` line (the oracle still corrects them, from step 1).
         let unparseable = mistakes.filter { Solution(parsing: $0["text"]?.stringValue ?? "").steps.isEmpty }.count
         var counts: [String: Int64] = ["mistakes": Int64(mistakes.count), "kept": 0, "rejected": 0, "not_a_mistake": 0,
                                        "unparseable": Int64(unparseable)]
+        for key in totals { counts[key] = 0 }
         for payload in payloads {
             let object = try JSONParser.parse(payload).objectValue ?? [:]
+            for key in totals { counts[key, default: 0] += Int64(object[key]?.intValue ?? 0) }
             if let outcome = object["rejected"]?.stringValue {
                 counts[outcome, default: 0] += 1
             } else {
@@ -65,11 +68,12 @@ struct CorrectionInputs {
     }
 
     /// A kept correction, as `mix` reads it.
+    /// `extra` fields are added as they are.
     static func record(mistake: [String: JSONValue], problem: Problem, correction: Correction, corrector: String,
-                       errorKind: String, degradation: String) -> Data {
+                       errorKind: String, degradation: String, extra: [String: JSONValue] = [:]) -> Data {
         let text = mistake["text"]?.stringValue ?? ""
         let original = Solution(parsing: text)
-        return RecordLine.encode([
+        let fields: [String: JSONValue] = [
             "problem_id": .string(problem.id),
             "sample": mistake["sample"] ?? .int(0),
             "question": .string(problem.question),
@@ -83,6 +87,7 @@ struct CorrectionInputs {
             "corrector": .string(corrector),
             "error_kind": .string(errorKind),
             "degradation": .string(degradation),
-        ])
+        ]
+        return RecordLine.encode(fields.merging(extra, uniquingKeysWith: { _, new in new }))
     }
 }

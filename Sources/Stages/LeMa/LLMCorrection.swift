@@ -76,32 +76,22 @@ struct LLMCorrection {
                                                  "unparseable_outputs": .int(Int64(unparseable[j]))])
             }
         }
-        // Unparseable outputs over all tries (kept in each payload, so the count survives a resume).
-        var unparseableOutputs: Int64 = 0
-        for payload in payloads {
-            unparseableOutputs += (try JSONParser.parse(payload).objectValue?["unparseable_outputs"]?.intValue).map(Int64.init) ?? 0
-        }
-        var extra = EndpointBackend.summary(client.stats, config: config)
-        extra["unparseable_outputs"] = .int(unparseableOutputs)
-        return try inputs.finish(payloads, context: context, extra: extra)
+        // Unparseable outputs over all tries are kept in each payload, so the count survives a resume.
+        return try inputs.finish(payloads, context: context, extra: EndpointBackend.summary(client.stats, config: config),
+                                 totals: ["unparseable_outputs"])
     }
 
     /// The ledger payload for a parsed correction: the record, or why it was rejected.
     static func judge(_ correction: Correction, mistake: [String: JSONValue], problem: Problem, model: String,
                       unparseable: Int) -> Data {
         let steps = Solution(parsing: mistake["text"]?.stringValue ?? "").steps.count
-        guard correction.incorrectStep >= 1, steps == 0 || correction.incorrectStep <= steps + 1 else {
+        // A step the wrong solution does not have, or a corrected answer that misses the gold one: rejected.
+        guard correction.incorrectStep >= 1, steps == 0 || correction.incorrectStep <= steps + 1,
+              correction.isAccepted(gold: problem.answer) else {
             return RecordLine.encode(["rejected": .string("rejected"), "unparseable_outputs": .int(Int64(unparseable))])
         }
-        guard correction.isAccepted(gold: problem.answer) else {
-            return RecordLine.encode(["rejected": .string("rejected"), "unparseable_outputs": .int(Int64(unparseable))])
-        }
-        var record = CorrectionInputs.record(mistake: mistake, problem: problem, correction: correction,
-                                             corrector: "llm:\(model)", errorKind: "unknown", degradation: "none")
-        if unparseable > 0, var object = try? JSONParser.parse(record).objectValue {
-            object["unparseable_outputs"] = .int(Int64(unparseable))
-            record = RecordLine.encode(object)
-        }
-        return record
+        return CorrectionInputs.record(mistake: mistake, problem: problem, correction: correction,
+                                       corrector: "llm:\(model)", errorKind: "unknown", degradation: "none",
+                                       extra: unparseable > 0 ? ["unparseable_outputs": .int(Int64(unparseable))] : [:])
     }
 }
