@@ -18,7 +18,7 @@ extension Store {
 
     /// The cached response for `key`, if any.
     public func cachedResponse(_ key: String) throws -> CachedResponse? {
-        try read { db in
+        try readUnbuffered { db in
             var found: CachedResponse?
             try db.query("SELECT body, prompt_tokens, completion_tokens FROM responses WHERE key = ?", [.text(key)]) {
                 found = CachedResponse(body: $0.blob(0), promptTokens: Int($0.int64(1)), completionTokens: Int($0.int64(2)))
@@ -52,6 +52,15 @@ extension Store {
         }
     }
 
+    /// Every cached response's key (for audits and tests).
+    public func responseKeys() throws -> [String] {
+        try read { db in
+            var keys: [String] = []
+            try db.query("SELECT key FROM responses ORDER BY key") { keys.append($0.text(0)) }
+            return keys
+        }
+    }
+
     /// Number of cached responses.
     public func responseCount() throws -> Int {
         try read { Int(try $0.scalarInt("SELECT count(*) FROM responses") ?? 0) }
@@ -72,16 +81,5 @@ final class StoreResponseCache: ResponseCache {
 
     func store(key: String, endpoint: String, model: String, response: CachedResponse) throws {
         try store.storeResponse(response, key: key, node: node, endpoint: endpoint, model: model)
-    }
-}
-
-extension Store {
-    /// Every cached response's key (for audits and tests).
-    public func responseKeys() throws -> [String] {
-        try read { db in
-            var keys: [String] = []
-            try db.query("SELECT key FROM responses ORDER BY key") { keys.append($0.text(0)) }
-            return keys
-        }
     }
 }

@@ -105,6 +105,15 @@ public final class Store: @unchecked Sendable {
         }
     }
 
+    /// A read of a table the buffer never holds (rows written through, like `responses`): the buffered ledger
+    /// records need not be committed first, so frequent lookups do not cut the ledger's batches short.
+    func readUnbuffered<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
+        try onQueue {
+            try checkOpen()
+            return try body(db)
+        }
+    }
+
     /// A write transaction that first commits the buffered records (in the same transaction), so the database
     /// always reflects calls in the order they were made.
     func write<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
