@@ -30,7 +30,7 @@ import Testing
     }
 
     static func record(_ dir: URL, stage: String) throws -> NodeRecord? {
-        let store = try Store(path: dir.appendingPathComponent("runs/external/state.sqlite"))
+        let store = try RunState.store(dir, run: "external")
         defer { try? store.close() }
         return try store.nodeRecords().values.first { $0.stage == stage && $0.status == .succeeded }
     }
@@ -59,7 +59,7 @@ import Testing
             #expect(log.contains("step 1 loss 0.5 lr=0.0005 epochs=2 base=tiny-base"), "\(log)")
             #expect(log.contains("done"))
             // Streamed into the node's log (the store's event log) line by line.
-            let store = try Store(path: run.appendingPathComponent("state.sqlite"))
+            let store = try RunState.store(dir, run: "external")
             defer { try? store.close() }
             let events = try store.events(node: finetune.id, limit: 100).map(\.message)
             #expect(events.contains("trainer: step 1 loss 0.5 lr=0.0005 epochs=2 base=tiny-base"), "\(events)")

@@ -87,7 +87,7 @@ import Testing
 
     /// The `model` artifact of a finished train stage (artifact paths are relative to the run directory).
     static func modelFile(_ dir: URL, stage: String) throws -> URL? {
-        let store = try Store(path: dir.appendingPathComponent("runs/served/state.sqlite"))
+        let store = try RunState.store(dir, run: "served")
         defer { try? store.close() }
         let record = try store.nodeRecords().values.first { $0.stage == stage && $0.artifacts["model"] != nil }
         return record?.artifacts["model"].map { dir.appendingPathComponent("runs/served").appendingPathComponent($0) }

@@ -152,14 +152,3 @@ struct ServeHarnessClient {
         return try JSONDecoder().decode(CompletionResponseBody.self, from: data)
     }
 }
-
-extension CLI {
-    /// `withScratch` for async bodies.
-    static func withScratchAsync<T>(_ body: (URL) async throws -> T) async throws -> T {
-        let directory = FileManager.default.temporaryDirectory
-            .appendingPathComponent("lema-serve-cli-\(UUID().uuidString)", isDirectory: true)
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        return try await body(directory)
-    }
-}

@@ -30,11 +30,23 @@ public enum CLI {
 
     /// A fresh scratch directory, removed after `body`.
     public static func withScratch<T>(_ body: (URL) throws -> T) throws -> T {
+        let directory = try makeScratch()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        return try body(directory)
+    }
+
+    /// `withScratch` for async bodies.
+    public static func withScratchAsync<T>(_ body: (URL) async throws -> T) async throws -> T {
+        let directory = try makeScratch()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        return try await body(directory)
+    }
+
+    private static func makeScratch() throws -> URL {
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("lema-cli-tests-\(UUID().uuidString)", isDirectory: true)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        return try body(directory)
+        return directory
     }
 
     public static func write(_ text: String, to url: URL) throws {
