@@ -1,9 +1,10 @@
 /// Fully connected layer, torch.nn.Linear layout: out = inp · weightᵀ + bias, weight stored (OC, IC).
-/// The products go to single-threaded OpenBLAS calls on fixed-size blocks of the output, spread over the threads
-/// (see `BLAS`). Block sizes never depend on the thread count, so neither do the results. Bias and its gradient are
-/// plain loops.
+/// The products go to single-threaded `GEMM` calls on parts of the output, spread over the threads. With OpenBLAS
+/// the parts are blocks of fixed size (see `BLAS`), with lema's AVX-512 GEMM one per thread (its results do not
+/// depend on the split); either way the results never depend on the thread count. The bias is the GEMM's starting
+/// value; its gradient is a plain loop.
 public enum Matmul {
-    /// Output rows per GEMM call when splitting rows (a multiple of OpenBLAS's 16-row micro-tile).
+    /// Output rows per OpenBLAS call when splitting rows (a multiple of OpenBLAS's 16-row micro-tile).
     /// 1024 rather than 512: every call packs the whole weight again, and the 32×128 = 4096-row training batch
     /// then splits into four calls (measured: fewer packs, same GEMM kernel time).
     static let rowBlock = 1024
@@ -15,29 +16,35 @@ public enum Matmul {
         out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
         bias: UnsafePointer<Float>?, N: Int, IC: Int, OC: Int, threads: Int
     ) {
-        BLAS.ensureSingleThreaded()
         if N >= OC {
-            // Many rows (training, prefill): row blocks; each call packs the (small) weight itself.
-            Parallel.forEachBlock(count: N, blockSize: rowBlock, threads: threads) { rows in
-                // Start from the bias in every row and let the GEMM accumulate onto it (beta = 1).
-                if let bias { for n in rows { (out + n * OC).update(from: bias, count: OC) } }
-                BLAS.sgemm(
-                    transA: false, transB: true, m: rows.count, n: OC, k: IC, alpha: 1, a: inp + rows.lowerBound * IC,
-                    lda: IC, b: weight, ldb: IC, beta: bias == nil ? 0 : 1, c: out + rows.lowerBound * OC, ldc: OC)
+            // Many rows (training, prefill): split rows; each call packs the (small) weight itself. The GEMM starts
+            // every row from the bias.
+            forEachRowBlock(N, threads: threads) { rows in
+                GEMM.sgemm(
+                    transA: false, transB: true, m: rows.count, n: OC, k: IC, a: inp + rows.lowerBound * IC,
+                    lda: IC, b: weight, ldb: IC, bias: bias, accumulate: false, c: out + rows.lowerBound * OC, ldc: OC)
             }
         } else {
             // Few rows (decoding): column blocks, so the weight is read and packed once across threads. Every call
             // packs all of `inp`, so use two blocks (rounded to 16 columns; a function of OC only, never of threads).
             let block = max(columnBlock, (OC + 31) / 32 * 16)
             Parallel.forEachBlock(count: OC, blockSize: block, threads: threads) { cols in
-                if let bias {
-                    for n in 0..<N { (out + n * OC + cols.lowerBound).update(from: bias + cols.lowerBound, count: cols.count) }
-                }
-                BLAS.sgemm(
-                    transA: false, transB: true, m: N, n: cols.count, k: IC, alpha: 1, a: inp, lda: IC,
-                    b: weight + cols.lowerBound * IC, ldb: IC, beta: bias == nil ? 0 : 1, c: out + cols.lowerBound,
-                    ldc: OC)
+                GEMM.sgemm(
+                    transA: false, transB: true, m: N, n: cols.count, k: IC, a: inp, lda: IC,
+                    b: weight + cols.lowerBound * IC, ldb: IC, bias: bias.map { $0 + cols.lowerBound },
+                    accumulate: false, c: out + cols.lowerBound, ldc: OC)
             }
+        }
+    }
+
+    /// Splits rows over the threads: one call per thread when the GEMM's results do not depend on the split, else
+    /// fixed blocks of `rowBlock` (so the thread count never changes which call computes a row).
+    @inline(__always)
+    static func forEachRowBlock(_ N: Int, threads: Int, _ body: (Range<Int>) -> Void) {
+        if GEMM.splitIndependent {
+            Parallel.forEachChunk(count: N, threads: threads, body)
+        } else {
+            Parallel.forEachBlock(count: N, blockSize: rowBlock, threads: threads, body)
         }
     }
 
@@ -52,13 +59,12 @@ public enum Matmul {
         N: Int, IC: Int, OC: Int, accumulateInput: Bool = false, scratch: UnsafeMutablePointer<Float>? = nil,
         threads: Int
     ) {
-        BLAS.ensureSingleThreaded()
         if let dinp {
             // dinp rows n depend on dout rows n only: split rows.
-            Parallel.forEachBlock(count: N, blockSize: rowBlock, threads: threads) { rows in
-                BLAS.sgemm(
-                    transA: false, transB: false, m: rows.count, n: IC, k: OC, alpha: 1,
-                    a: dout + rows.lowerBound * OC, lda: OC, b: weight, ldb: IC, beta: accumulateInput ? 1 : 0,
+            forEachRowBlock(N, threads: threads) { rows in
+                GEMM.sgemm(
+                    transA: false, transB: false, m: rows.count, n: IC, k: OC,
+                    a: dout + rows.lowerBound * OC, lda: OC, b: weight, ldb: IC, accumulate: accumulateInput,
                     c: dinp + rows.lowerBound * IC, ldc: IC)
             }
         }
@@ -71,9 +77,9 @@ public enum Matmul {
             Parallel.forEachChunk(count: 2, threads: threads) { parts in
                 for part in parts {
                     let n0 = part * half, rows = min(N, n0 + half) - n0
-                    BLAS.sgemm(
-                        transA: true, transB: false, m: OC, n: IC, k: rows, alpha: 1, a: dout + n0 * OC, lda: OC,
-                        b: inp + n0 * IC, ldb: IC, beta: 0, c: scratch + part * OC * IC, ldc: IC)
+                    GEMM.sgemm(
+                        transA: true, transB: false, m: OC, n: IC, k: rows, a: dout + n0 * OC, lda: OC,
+                        b: inp + n0 * IC, ldb: IC, accumulate: false, c: scratch + part * OC * IC, ldc: IC)
                 }
             }
             let count = OC * IC
@@ -83,9 +89,9 @@ public enum Matmul {
         } else {
             let weightBlock = max(16, (OC + 31) / 32 * 16)
             Parallel.forEachBlock(count: OC, blockSize: weightBlock, threads: threads) { outs in
-                BLAS.sgemm(
-                    transA: true, transB: false, m: outs.count, n: IC, k: N, alpha: 1, a: dout + outs.lowerBound,
-                    lda: OC, b: inp, ldb: IC, beta: 1, c: dweight + outs.lowerBound * IC, ldc: IC)
+                GEMM.sgemm(
+                    transA: true, transB: false, m: outs.count, n: IC, k: N, a: dout + outs.lowerBound,
+                    lda: OC, b: inp, ldb: IC, accumulate: true, c: dweight + outs.lowerBound * IC, ldc: IC)
             }
         }
         if let dbias {

@@ -58,11 +58,12 @@ extension KernelsBench {
     }
 
     /// GFLOP/s of the GEMMs the model runs (N = 32·128 rows), each as forward, input-gradient and weight-gradient
-    /// products, and of square sizes, against the FMA peak.
+    /// products, and of square sizes, against the FMA peak — for the GEMM the kernels use and, beside it, OpenBLAS.
     static func gemmReport(_ o: Options) {
-        print("\nGEMM (OpenBLAS \(BLAS.coreName), row blocks on \(o.threads) threads as in the kernels), GFLOP/s and share of the \(Int(o.peak)) GFLOP/s FMA peak (--peak):")
-        print("| shape (M×N×K) | what | GFLOP/s (wall) | of peak | GFLOP/s (CPU time ÷ threads) | of peak |")
-        print("| --- | --- | ---: | ---: | ---: | ---: |")
+        let backends: [GEMM.Backend] = GEMM.hasAVX512 ? [.avx512, .openBLAS] : [.openBLAS]
+        print("\nGEMM, row blocks on \(o.threads) threads as in the kernels; GFLOP/s (wall) and share of the \(Int(o.peak)) GFLOP/s FMA peak (--peak); kernels use \(GEMM.backend.rawValue); OpenBLAS core \(BLAS.coreName):")
+        print("| shape (M×N×K) | what | " + backends.map { "\($0.rawValue) GFLOP/s | of peak" }.joined(separator: " | ") + " |")
+        print("| --- | --- |" + String(repeating: " ---: | ---: |", count: backends.count))
         var shapes: [(Int, Int, Int, Bool, Bool, String)] = []
         for (name, d) in [("S", 64), ("M", 128), ("L", 256)] {
             let N = 4096
@@ -76,29 +77,29 @@ extension KernelsBench {
         for (m, n, k, ta, tb, what) in shapes {
             let a = FloatBuffer(count: m * k, value: 0.01), b = FloatBuffer(count: k * n, value: 0.02)
             let c = FloatBuffer(count: m * n)
-            BLAS.ensureSingleThreaded()
-            // The kernels' scheme: row blocks of C, one single-threaded OpenBLAS call per thread.
-            func run() {
-                Parallel.forEachChunk(count: m, threads: o.threads) { rows in
-                    BLAS.sgemm(transA: ta, transB: tb, m: rows.count, n: n, k: k, alpha: 1,
-                               a: a.pointer + (ta ? rows.lowerBound : rows.lowerBound * k), lda: ta ? m : k,
-                               b: b.pointer, ldb: tb ? k : n, beta: 0, c: c.pointer + rows.lowerBound * n, ldc: n)
+            var cells: [String] = []
+            for backend in backends {
+                // The kernels' scheme: row blocks of C, one single-threaded GEMM call per thread.
+                func run() {
+                    Parallel.forEachChunk(count: m, threads: o.threads) { rows in
+                        GEMM.sgemm(using: backend, transA: ta, transB: tb, m: rows.count, n: n, k: k,
+                                   a: a.pointer + (ta ? rows.lowerBound : rows.lowerBound * k), lda: ta ? m : k,
+                                   b: b.pointer, ldb: tb ? k : n, accumulate: false, c: c.pointer + rows.lowerBound * n, ldc: n)
+                    }
                 }
+                run()
+                let flops = 2.0 * Double(m * n * k)
+                let reps = max(3, Int(2e9 / flops))
+                var best = Double.infinity
+                for _ in 0..<5 {
+                    let t0 = Date()
+                    for _ in 0..<reps { run() }
+                    best = min(best, Date().timeIntervalSince(t0) / Double(reps))
+                }
+                let g = flops / best / 1e9
+                cells.append(String(format: "%.0f | %.0f%%", g, 100 * g / o.peak))
             }
-            run()
-            let flops = 2.0 * Double(m * n * k)
-            let reps = max(3, Int(2e9 / flops))
-            var best = Double.infinity, bestCPU = Double.infinity
-            for _ in 0..<5 {
-                let t0 = Date(), c0 = Contention.ownCPUSeconds()
-                for _ in 0..<reps { run() }
-                best = min(best, Date().timeIntervalSince(t0) / Double(reps))
-                bestCPU = min(bestCPU, (Contention.ownCPUSeconds() - c0) / Double(reps))
-            }
-            let g = flops / best / 1e9
-            // CPU-time rate: what the threads achieve while they actually run (robust to a busy machine).
-            let gCPU = flops / (bestCPU / Double(o.threads)) / 1e9
-            print("| \(m)×\(n)×\(k) | \(what) | \(String(format: "%.0f", g)) | \(String(format: "%.0f%%", 100 * g / o.peak)) | \(String(format: "%.0f", gCPU)) | \(String(format: "%.0f%%", 100 * gCPU / o.peak)) |")
+            print("| \(m)×\(n)×\(k) | \(what) | " + cells.joined(separator: " | ") + " |")
         }
         print("FMA peak: build /work/shared/bench/kernels/fma_peak.c (gcc -O2 -march=native -pthread fma_peak.c -o /tmp/fma_peak) and pass --peak; default 530 = results-2026-11-30.md (AVX-512, 2 threads).")
     }
