@@ -2,10 +2,10 @@
 /// depth 64 … 4096. This module is compiled for the AVX-512 instruction set (skylake-avx512: F, CD, BW, DQ, VL):
 /// call it only after checking the CPU has them (Kernels' `GEMM` does). Single-threaded: callers split C.
 ///
-/// Why our own: OpenBLAS 0.3.21 reaches about a third of the FMA peak at these skinny shapes (it packs both
-/// operands on every call, and Debian's build must run its AVX2 kernel on CPUs newer than itself). Here A is read in
-/// place, B is packed once per depth block into 64-wide panels that stay in L1 while every 6-row strip of A passes
-/// over them (see `MicroKernel`).
+/// Why our own: OpenBLAS 0.3.21 (Debian 12) runs its AVX2 kernel on CPUs newer than itself (AMD Zen 5 here) and
+/// packs both operands on every call, which costs at these skinny shapes. Here A is read in place and B is packed
+/// once per call into 64-wide panels that stay in L1 while every 6-row strip of A passes over them (see
+/// `MicroKernel`).
 public enum AVX512GEMM {
     /// Depth per pass over C: a packed 64-wide panel of 128 steps is 32 KiB, so it stays in the 48 KiB L1 while
     /// the strips of A stream past it from L2. A constant (never a function of threads): it fixes the order in
@@ -29,25 +29,32 @@ public enum AVX512GEMM {
         }
         let rows = MicroKernel.rows, width = MicroKernel.columns
         let panels = (n + width - 1) / width
-        let scratch = Scratch(panelFloats: panels * width * min(k, depthBlock), depth: min(k, depthBlock))
-
-        var k0 = 0
-        while k0 < k {
-            let depth = min(depthBlock, k - k0)
-            packB(transposed: transB, b: b, ldb: ldb, k0: k0, depth: depth, n: n, into: scratch.panels)
-            // Where this pass starts from: C after the first depth block, else what the caller asked for.
-            let start: Start = k0 > 0 || accumulate ? .c : bias.map { .bias($0) } ?? .zero
-            // Row blocks of C whose strips of A stay in L2 while they pass over every panel.
-            var blockStart = 0
-            while blockStart < m {
-                let blockEnd = min(m, blockStart + rowBlock)
+        let passes = (k + depthBlock - 1) / depthBlock
+        let scratch = Scratch(panelFloats: panels * width * k, depth: min(k, depthBlock))
+        // All of op(B), packed once: pass p (depth k0 = 128p) starts at k0 · panels · 64, panel j of it j · 64 · depth
+        // further.
+        for pass in 0..<passes {
+            let k0 = pass * depthBlock
+            packB(transposed: transB, b: b, ldb: ldb, k0: k0, depth: min(depthBlock, k - k0), n: n,
+                  into: scratch.panels + k0 * panels * width)
+        }
+        // Row blocks of C outermost: the block's C (≤ 192 × n) stays in L2 through every depth pass, and each pass's
+        // strips of A (192 × 128) through every panel of B; a panel (128 × 64) stays in L1 through every strip.
+        var blockStart = 0
+        while blockStart < m {
+            let blockEnd = min(m, blockStart + rowBlock)
+            for pass in 0..<passes {
+                let k0 = pass * depthBlock, depth = min(depthBlock, k - k0)
+                // Where this pass starts from: C after the first depth block, else what the caller asked for.
+                let start: Start = k0 > 0 || accumulate ? .c : bias.map { .bias($0) } ?? .zero
                 for panel in 0..<panels {
                     let j0 = panel * width, columns = min(width, n - j0)
-                    let bp = UnsafePointer(scratch.panels + panel * width * depth)
+                    let bp = UnsafePointer(scratch.panels + k0 * panels * width + panel * width * depth)
                     var i0 = blockStart
                     while i0 < blockEnd {
                         let strip = min(rows, m - i0)
-                        // op(A) rows i0 ..< i0+6, depth k0 ..< k0+depth, read in place
+                        // op(A) rows i0 ..< i0+6, depth k0 ..< k0+depth, read in place (packing it into strips
+                        // measured slower at every shape of the model, single- and two-threaded)
                         let ap = transA ? a + k0 * lda + i0 : a + i0 * lda + k0
                         let ct = c + i0 * ldc + j0
                         if strip == rows && columns == width {
@@ -55,20 +62,20 @@ public enum AVX512GEMM {
                             kernel(transA, depth: depth, a: ap, lda: lda, b: bp, c: ct, ldc: ldc, start: s, startStride: stride)
                         } else {
                             edgeTile(
-                                transA: transA, strip: strip, columns: columns, depth: depth, a: ap, lda: lda, b: bp,
-                                c: ct, ldc: ldc, start: start, column: j0, scratch: scratch)
+                                transA: transA, strip: strip, columns: columns, depth: depth, a: ap, lda: lda, b: bp, c: ct, ldc: ldc, start: start, column: j0, scratch: scratch)
                         }
                         i0 += rows
                     }
                 }
-                blockStart = blockEnd
             }
-            k0 += depth
+            blockStart = blockEnd
         }
     }
 
     /// Rows of C per block: 192 rows of A at depth 128 (96 KiB) stay in L2 while they pass over every panel of B
-    /// (measured: 48–192 all within noise of each other, no blocking up to 25% slower on 2048-row products).
+    /// (measured: 48–192 all within noise of each other, no blocking up to 25% slower on 2048-row products), and so
+    /// do the block's ≤ 192 × 1024 floats of C between depth passes. Single-threaded, the kernel then runs at
+    /// 140–160 GFLOP/s at the model's shapes (≈ 90% of one core's 162 GFLOP/s AVX-512 FMA peak, Xeon 2026-11-30).
     static let rowBlock = 192
 
     /// The starting values of a pass over C.
@@ -89,10 +96,10 @@ public enum AVX512GEMM {
 
     @inline(__always)
     static func kernel(
-        _ transA: Bool, depth: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>,
+        _ columnMajorA: Bool, depth: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>,
         c: UnsafeMutablePointer<Float>, ldc: Int, start: UnsafePointer<Float>?, startStride: Int
     ) {
-        if transA {
+        if columnMajorA {
             MicroKernel.columnMajorA(
                 depth: depth, a: a, lda: lda, b: b, c: c, ldc: ldc, start: start, startStride: startStride)
         } else {
