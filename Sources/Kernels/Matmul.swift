@@ -11,11 +11,30 @@ public enum Matmul {
     /// Output columns (or weight rows) per GEMM call when splitting those.
     static let columnBlock = 64
 
-    /// - Parameters: out (N,OC), inp (N,IC), weight (OC,IC), bias (OC) or nil
+    /// - Parameters: out (N,OC), inp (N,IC), weight (OC,IC), bias (OC) or nil; packed: the same weight packed
+    ///   (`PackedWeight`), used instead of packing it again
     public static func forward(
         out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-        bias: UnsafePointer<Float>?, N: Int, IC: Int, OC: Int, threads: Int
+        bias: UnsafePointer<Float>?, N: Int, IC: Int, OC: Int, packed: PackedWeight? = nil, threads: Int
     ) {
+        if let packed {
+            assert(packed.OC == OC && packed.IC == IC, "packed weight (\(packed.OC), \(packed.IC)) used as (\(OC), \(IC))")
+            // Results do not depend on the split (AVX-512 GEMM): rows when there are many, else whole panels of
+            // columns, so each thread reads only its part of the weight.
+            if N >= OC {
+                Parallel.forEachChunk(count: N, threads: threads) { rows in
+                    packed.forward(out: out + rows.lowerBound * OC, inp: inp + rows.lowerBound * IC, bias: bias,
+                                   rows: rows.count, columns: 0..<OC)
+                }
+            } else {
+                let width = PackedWeight.panelWidth
+                Parallel.forEachChunk(count: (OC + width - 1) / width, threads: threads) { panels in
+                    packed.forward(out: out, inp: inp, bias: bias, rows: N,
+                                   columns: (panels.lowerBound * width)..<min(OC, panels.upperBound * width))
+                }
+            }
+            return
+        }
         if N >= OC {
             // Many rows (training, prefill): split rows; each call packs the (small) weight itself. The GEMM starts
             // every row from the bias.

@@ -20,6 +20,39 @@ public enum AVX512GEMM {
         b: UnsafePointer<Float>, ldb: Int, bias: UnsafePointer<Float>? = nil, accumulate: Bool,
         c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
+        guard m > 0, n > 0, k > 0 else {
+            run(m: m, n: n, k: k, a: a, lda: lda, transA: transA, packedB: UnsafePointer(b), bias: bias,
+                accumulate: accumulate, c: c, ldc: ldc, scratch: nil)
+            return
+        }
+        let scratch = Scratch(panelFloats: packedFloats(k: k, n: n), depth: min(k, depthBlock))
+        packB(transposed: transB, b: b, ldb: ldb, k: k, n: n, into: scratch.panels)
+        run(m: m, n: n, k: k, a: a, lda: lda, transA: transA, packedB: scratch.panels, bias: bias,
+            accumulate: accumulate, c: c, ldc: ldc, scratch: scratch)
+    }
+
+    /// `sgemm` with op(B) already packed by `packB` (e.g. a weight packed once for many decode steps). Panels are
+    /// 64 columns wide, so columns j0 ..< j0+n of a packed matrix with j0 a multiple of 64 are at
+    /// `packedB + j0 · k`: threads may split the columns that way.
+    public static func sgemm(
+        transA: Bool, m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, packedB: UnsafePointer<Float>,
+        bias: UnsafePointer<Float>? = nil, accumulate: Bool, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        let scratch = k > 0 && m > 0 && n > 0 ? Scratch(panelFloats: 0, depth: min(k, depthBlock)) : nil
+        run(m: m, n: n, k: k, a: a, lda: lda, transA: transA, packedB: packedB, bias: bias, accumulate: accumulate,
+            c: c, ldc: ldc, scratch: scratch)
+    }
+
+    /// Floats of op(B) (k, n) packed by `packB`: n rounded up to whole 64-column panels, times k.
+    public static func packedFloats(k: Int, n: Int) -> Int {
+        (n + MicroKernel.columns - 1) / MicroKernel.columns * MicroKernel.columns * k
+    }
+
+    /// The product itself, op(B) packed. `scratch` is nil only when there is nothing to multiply.
+    static func run(
+        m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, transA: Bool, packedB: UnsafePointer<Float>,
+        bias: UnsafePointer<Float>?, accumulate: Bool, c: UnsafeMutablePointer<Float>, ldc: Int, scratch: Scratch?
+    ) {
         guard m > 0, n > 0 else { return }
         guard k > 0 else {
             for i in 0..<m where !accumulate {
@@ -27,17 +60,10 @@ public enum AVX512GEMM {
             }
             return
         }
+        guard let scratch else { return }
         let rows = MicroKernel.rows, width = MicroKernel.columns
         let panels = (n + width - 1) / width
         let passes = (k + depthBlock - 1) / depthBlock
-        let scratch = Scratch(panelFloats: panels * width * k, depth: min(k, depthBlock))
-        // All of op(B), packed once: pass p (depth k0 = 128p) starts at k0 · panels · 64, panel j of it j · 64 · depth
-        // further.
-        for pass in 0..<passes {
-            let k0 = pass * depthBlock
-            packB(transposed: transB, b: b, ldb: ldb, k0: k0, depth: min(depthBlock, k - k0), n: n,
-                  into: scratch.panels + k0 * panels * width)
-        }
         // Row blocks of C outermost: the block's C (≤ 192 × n) stays in L2 through every depth pass, and each pass's
         // strips of A (192 × 128) through every panel of B; a panel (128 × 64) stays in L1 through every strip.
         var blockStart = 0
@@ -49,7 +75,7 @@ public enum AVX512GEMM {
                 let start: Start = k0 > 0 || accumulate ? .c : bias.map { .bias($0) } ?? .zero
                 for panel in 0..<panels {
                     let j0 = panel * width, columns = min(width, n - j0)
-                    let bp = UnsafePointer(scratch.panels + k0 * panels * width + panel * width * depth)
+                    let bp = packedB + panel * width * k + k0 * width
                     var i0 = blockStart
                     while i0 < blockEnd {
                         let strip = min(rows, m - i0)
@@ -148,34 +174,34 @@ public enum AVX512GEMM {
         for i in 0..<strip { (c + i * ldc).update(from: t + i * width, count: columns) }
     }
 
-    /// Packs op(B) rows k0 ..< k0+depth into panels of 64 columns: panel p holds, for each step k, columns
-    /// 64p ..< 64p+64 contiguously (zeros past n).
-    static func packB(
-        transposed: Bool, b: UnsafePointer<Float>, ldb: Int, k0: Int, depth: Int, n: Int,
-        into panels: UnsafeMutablePointer<Float>
+    /// Packs op(B) (k, n) into panels of 64 columns: panel p holds, for each step k, columns 64p ..< 64p+64
+    /// contiguously (zeros past n) — so any run of depth steps of a panel is one contiguous block.
+    public static func packB(
+        transposed: Bool, b: UnsafePointer<Float>, ldb: Int, k: Int, n: Int, into panels: UnsafeMutablePointer<Float>
     ) {
         let width = MicroKernel.columns
         var j0 = 0
         while j0 < n {
             let columns = min(width, n - j0)
-            let dst = panels + (j0 / width) * width * depth
+            let dst = panels + j0 * k
             if transposed {
                 // op(B)(k, j) = b[j·ldb + k]: each stored row is one column of the panel
                 for j in 0..<columns {
-                    let src = b + (j0 + j) * ldb + k0
-                    for k in 0..<depth { dst[k * width + j] = src[k] }
+                    let src = b + (j0 + j) * ldb
+                    for step in 0..<k { dst[step * width + j] = src[step] }
                 }
             } else {
-                for k in 0..<depth { (dst + k * width).update(from: b + (k0 + k) * ldb + j0, count: columns) }
+                for step in 0..<k { (dst + step * width).update(from: b + step * ldb + j0, count: columns) }
             }
             if columns < width {
-                for k in 0..<depth { (dst + k * width + columns).update(repeating: 0, count: width - columns) }
+                for step in 0..<k { (dst + step * width + columns).update(repeating: 0, count: width - columns) }
             }
             j0 += width
         }
     }
 
-    /// Working memory of one call, 64-byte aligned: the packed panels of B, one zero-padded strip of A and one
+    /// Working memory of one call, 64-byte aligned: the packed panels of B (none when given packed), one
+    /// zero-padded strip of A and one
     /// tile of C. Carved from a buffer kept per thread (see `ThreadScratch`): allocating it per call cost page
     /// faults on every call once it passed malloc's mmap threshold (1 MiB of packed B for a weight gradient).
     struct Scratch {

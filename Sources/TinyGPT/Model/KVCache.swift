@@ -2,6 +2,10 @@ import Kernels
 
 /// Per-layer key/value caches (layouts: see `Attention.decode`) plus the small activation buffers of a one-token
 /// decode step, all preallocated for a batch of `batchSize` rows.
+///
+/// With the AVX-512 GEMM the cache also holds the model's weights packed for the decode products, as they were
+/// when the cache was made (`GPT.makeKVCache`): a cache decodes with those weights, so make a new one after
+/// changing the model (the sampler makes one per call).
 public final class KVCache {
     public let batchSize: Int
     public let maxLength: Int
@@ -15,8 +19,16 @@ public final class KVCache {
     let mean, rstd: UnsafeMutablePointer<Float>  // (B)
     let logits: UnsafeMutablePointer<Float>  // (B,V)
     var scratch: FloatBuffer  // (threads,maxT)
+    let packed: PackedWeights?
 
-    init(config: GPTConfig, batchSize B: Int, maxLength: Int) {
+    /// The decode products' weights, packed once (see `PackedWeight`): per layer, then the tied LM head.
+    struct PackedWeights {
+        let qkv, proj, fc, fc2: [PackedWeight]
+        let head: PackedWeight
+    }
+
+    init(config: GPTConfig, batchSize B: Int, maxLength: Int, packed: PackedWeights?) {
+        self.packed = packed
         batchSize = B
         self.maxLength = maxLength
         let C = config.dModel, H = config.mlpRatio * C, V = config.vocabSize
@@ -50,7 +62,24 @@ public final class KVCache {
 extension GPT {
     /// A cache for `batchSize` sequences of up to `maxLength` positions (default and limit: contextLength).
     public func makeKVCache(batchSize: Int, maxLength: Int? = nil) -> KVCache {
-        KVCache(config: config, batchSize: batchSize, maxLength: min(maxLength ?? config.contextLength, config.contextLength))
+        KVCache(
+            config: config, batchSize: batchSize, maxLength: min(maxLength ?? config.contextLength, config.contextLength),
+            packed: packedWeights())
+    }
+
+    /// This model's weights packed for decoding, or nil when the GEMM backend packs per call (OpenBLAS).
+    func packedWeights() -> KVCache.PackedWeights? {
+        let p = params.pointer, C = config.dModel, H = config.mlpRatio * C
+        func pack(_ offset: Int, _ OC: Int, _ IC: Int) -> PackedWeight? { PackedWeight(weight: p + offset, OC: OC, IC: IC) }
+        guard let head = pack(layout.wte, config.vocabSize, C) else { return nil }
+        var qkv: [PackedWeight] = [], proj: [PackedWeight] = [], fc: [PackedWeight] = [], fc2: [PackedWeight] = []
+        for w in layout.blocks {
+            guard let a = pack(w.qkvWeight, 3 * C, C), let b = pack(w.projWeight, C, C), let c = pack(w.fcWeight, H, C),
+                let d = pack(w.fc2Weight, C, H)
+            else { return nil }
+            qkv.append(a); proj.append(b); fc.append(c); fc2.append(d)
+        }
+        return KVCache.PackedWeights(qkv: qkv, proj: proj, fc: fc, fc2: fc2, head: head)
     }
 
     /// Logits (B,T,V) of a full forward pass without a cache (the reference path). Rows may be right-padded, with
@@ -155,27 +184,31 @@ extension GPT {
                 threads: threads)
             Matmul.forward(
                 out: qkv, inp: ln, weight: p + w.qkvWeight, bias: p + w.qkvBias, N: B, IC: C, OC: 3 * C,
-                threads: threads)
+                packed: cache.packed?.qkv[l], threads: threads)
             Attention.decode(
                 out: atty, qkv: qkv, kCache: cache.keys[l] + cacheRows, vCache: cache.values[l] + cacheRows,
                 positions: pos, scratch: scratch, B: B, C: C, NH: NH, maxT: cache.maxLength, threads: threads)
             Matmul.forward(
                 out: tmp, inp: atty, weight: p + w.projWeight, bias: p + w.projBias, N: B, IC: C, OC: C,
-                threads: threads)
+                packed: cache.packed?.proj[l], threads: threads)
             Residual.forward(out: x, a: x, b: tmp, count: B * C, threads: threads)
             LayerNorm.forward(
                 out: ln, mean: mean, rstd: rstd, inp: x, weight: p + w.ln2Weight, bias: p + w.ln2Bias, N: B, C: C,
                 threads: threads)
             Matmul.forward(
-                out: fc, inp: ln, weight: p + w.fcWeight, bias: p + w.fcBias, N: B, IC: C, OC: H, threads: threads)
+                out: fc, inp: ln, weight: p + w.fcWeight, bias: p + w.fcBias, N: B, IC: C, OC: H,
+                packed: cache.packed?.fc[l], threads: threads)
             GELU.forward(out: fc, inp: fc, count: B * H, threads: threads)
             Matmul.forward(
-                out: tmp, inp: fc, weight: p + w.fc2Weight, bias: p + w.fc2Bias, N: B, IC: H, OC: C, threads: threads)
+                out: tmp, inp: fc, weight: p + w.fc2Weight, bias: p + w.fc2Bias, N: B, IC: H, OC: C,
+                packed: cache.packed?.fc2[l], threads: threads)
             Residual.forward(out: x, a: x, b: tmp, count: B * C, threads: threads)
         }
         LayerNorm.forward(
             out: ln, mean: mean, rstd: rstd, inp: x, weight: p + layout.lnfWeight, bias: p + layout.lnfBias, N: B,
             C: C, threads: threads)
-        Matmul.forward(out: logits, inp: ln, weight: p + layout.wte, bias: nil, N: B, IC: C, OC: V, threads: threads)
+        Matmul.forward(
+            out: logits, inp: ln, weight: p + layout.wte, bias: nil, N: B, IC: C, OC: V, packed: cache.packed?.head,
+            threads: threads)
     }
 }

@@ -1,0 +1,38 @@
+import KernelsAVX512
+
+/// A layer's weight (OC, IC) packed once into the AVX-512 GEMM's panel layout, for products that reuse it many
+/// times with few rows each — the decode steps of sampling, where packing the weights on every call took 38% of
+/// L's sampling time. A copy: it does not follow later changes to the weight.
+public final class PackedWeight: @unchecked Sendable {  // immutable after init
+    public let OC: Int
+    public let IC: Int
+    let floats: UnsafeMutablePointer<Float>
+
+    /// Packs `weight` (OC, IC); nil when the GEMM backend is not lema's AVX-512 kernel (OpenBLAS packs per call).
+    public init?(weight: UnsafePointer<Float>, OC: Int, IC: Int) {
+        guard GEMM.backend == .avx512 else { return nil }
+        self.OC = OC
+        self.IC = IC
+        let count = max(1, AVX512GEMM.packedFloats(k: IC, n: OC))
+        floats = UnsafeMutableRawPointer.allocate(byteCount: count * 4, alignment: 64).bindMemory(to: Float.self, capacity: count)
+        // out = inp · weightᵀ: op(B) = weightᵀ (IC, OC), stored transposed
+        AVX512GEMM.packB(transposed: true, b: weight, ldb: IC, k: IC, n: OC, into: floats)
+    }
+
+    deinit { UnsafeMutableRawPointer(floats).deallocate() }
+
+    /// out (rows, columns of OC) = inp (rows, IC) · weightᵀ + bias for output columns `columns` (starting at a
+    /// multiple of 64, the panel width); `out` and `bias` point at column 0.
+    func forward(
+        out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, bias: UnsafePointer<Float>?, rows: Int,
+        columns: Range<Int>
+    ) {
+        AVX512GEMM.sgemm(
+            transA: false, m: rows, n: columns.count, k: IC, a: inp, lda: IC,
+            packedB: floats + columns.lowerBound * IC, bias: bias.map { $0 + columns.lowerBound }, accumulate: false,
+            c: out + columns.lowerBound, ldc: OC)
+    }
+
+    /// Columns per panel: splits of the output columns must start at multiples of it.
+    static let panelWidth = 64
+}
