@@ -27,7 +27,7 @@ public enum Matmul {
                                    rows: rows.count, columns: 0..<OC)
                 }
             } else {
-                let width = PackedWeight.panelWidth
+                let width = packed.panelWidth
                 Parallel.forEachChunk(count: (OC + width - 1) / width, threads: threads) { panels in
                     packed.forward(out: out, inp: inp, bias: bias, rows: N,
                                    columns: (panels.lowerBound * width)..<min(OC, panels.upperBound * width))

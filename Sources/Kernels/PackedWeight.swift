@@ -7,13 +7,15 @@ public final class PackedWeight: @unchecked Sendable {  // immutable after init
     public let OC: Int
     public let IC: Int
     let floats: UnsafeMutablePointer<Float>
+    let layout: AVX512GEMM.PackedLayout
 
     /// Packs `weight` (OC, IC); nil when the GEMM backend is not lema's AVX-512 kernel (OpenBLAS packs per call).
     public init?(weight: UnsafePointer<Float>, OC: Int, IC: Int) {
         guard GEMM.backend == .avx512 else { return nil }
         self.OC = OC
         self.IC = IC
-        let count = max(1, AVX512GEMM.packedFloats(k: IC, n: OC))
+        layout = AVX512GEMM.PackedLayout(k: IC, n: OC)
+        let count = max(1, layout.floats)
         floats = UnsafeMutableRawPointer.allocate(byteCount: count * 4, alignment: 64).bindMemory(to: Float.self, capacity: count)
         // out = inp · weightᵀ: op(B) = weightᵀ (IC, OC), stored transposed
         AVX512GEMM.packB(transposed: true, b: weight, ldb: IC, k: IC, n: OC, into: floats)
@@ -22,17 +24,17 @@ public final class PackedWeight: @unchecked Sendable {  // immutable after init
     deinit { UnsafeMutableRawPointer(floats).deallocate() }
 
     /// out (rows, columns of OC) = inp (rows, IC) · weightᵀ + bias for output columns `columns` (starting at a
-    /// multiple of 64, the panel width); `out` and `bias` point at column 0.
+    /// multiple of `panelWidth`); `out` and `bias` point at column 0.
     func forward(
         out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, bias: UnsafePointer<Float>?, rows: Int,
         columns: Range<Int>
     ) {
         AVX512GEMM.sgemm(
-            transA: false, m: rows, n: columns.count, k: IC, a: inp, lda: IC,
-            packedB: floats + columns.lowerBound * IC, bias: bias.map { $0 + columns.lowerBound }, accumulate: false,
+            transA: false, m: rows, n: columns.count, k: IC, a: inp, lda: IC, packed: floats, layout: layout,
+            j0: columns.lowerBound, bias: bias.map { $0 + columns.lowerBound }, accumulate: false,
             c: out + columns.lowerBound, ldc: OC)
     }
 
     /// Columns per panel: splits of the output columns must start at multiples of it.
-    static let panelWidth = 64
+    var panelWidth: Int { layout.width }
 }

@@ -1,16 +1,22 @@
-/// Single-precision GEMM on AVX-512, written for the tiny GPT's shapes: thousands of rows, 64 … 1024 columns,
-/// depth 64 … 4096. This module is compiled for the AVX-512 instruction set (skylake-avx512: F, CD, BW, DQ, VL):
+/// Single-precision GEMM on AVX-512, written for the tiny GPT's shapes: thousands of rows, 32 … 1024 columns,
+/// depth 32 … 4096. This module is compiled for the AVX-512 instruction set (skylake-avx512: F, CD, BW, DQ, VL):
 /// call it only after checking the CPU has them (Kernels' `GEMM` does). Single-threaded: callers split C.
 ///
 /// Why our own: OpenBLAS 0.3.21 (Debian 12) runs its AVX2 kernel on CPUs newer than itself (AMD Zen 5 here) and
 /// packs both operands on every call, which costs at these skinny shapes. Here A is read in place and B is packed
-/// once per call into 64-wide panels that stay in L1 while every 6-row strip of A passes over them (see
-/// `MicroKernel`).
+/// once per call (or once for many calls: `packB`) into 64-wide panels (32 for products at most 32 wide) that stay
+/// in L1 while every 6-row strip of A passes over them (see `MicroKernel`).
 public enum AVX512GEMM {
     /// Depth per pass over C: a packed 64-wide panel of 128 steps is 32 KiB, so it stays in the 48 KiB L1 while
     /// the strips of A stream past it from L2. A constant (never a function of threads): it fixes the order in
     /// which each element of C is summed.
     public static let depthBlock = 128
+
+    /// Rows of C per block: 192 rows of A at depth 128 (96 KiB) stay in L2 while they pass over every panel of B
+    /// (measured: 48–192 all within noise of each other, no blocking up to 25% slower on 2048-row products), and so
+    /// do the block's ≤ 192 × 1024 floats of C between depth passes. Single-threaded, the kernel then runs at
+    /// 140–160 GFLOP/s at the model's shapes (≈ 90% of one core's 162 GFLOP/s AVX-512 FMA peak, Xeon 2026-11-30).
+    static let rowBlock = 192
 
     /// Row-major C (m, n) = S + op(A) · op(B), op(X) = X or Xᵀ, where S is C itself when `accumulate`, else `bias`
     /// (n values) in every row, else 0. op(A) is (m, k), op(B) (k, n); `lda`, `ldb`, `ldc` are row strides in
@@ -21,47 +27,96 @@ public enum AVX512GEMM {
         c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
         guard m > 0, n > 0, k > 0 else {
-            run(m: m, n: n, k: k, a: a, lda: lda, transA: transA, packedB: UnsafePointer(b), bias: bias,
-                accumulate: accumulate, c: c, ldc: ldc, scratch: nil)
+            writeStart(m: m, n: n, bias: bias, accumulate: accumulate, c: c, ldc: ldc)
             return
         }
-        let scratch = Scratch(panelFloats: packedFloats(k: k, n: n), depth: min(k, depthBlock))
+        let layout = PackedLayout(k: k, n: n)
+        let scratch = Scratch(panelFloats: layout.floats, depth: min(k, depthBlock), width: layout.width)
         packB(transposed: transB, b: b, ldb: ldb, k: k, n: n, into: scratch.panels)
-        run(m: m, n: n, k: k, a: a, lda: lda, transA: transA, packedB: scratch.panels, bias: bias,
+        run(m: m, n: n, k: k, a: a, lda: lda, transA: transA, packed: scratch.panels, layout: layout, bias: bias,
             accumulate: accumulate, c: c, ldc: ldc, scratch: scratch)
     }
 
-    /// `sgemm` with op(B) already packed by `packB` (e.g. a weight packed once for many decode steps). Panels are
-    /// 64 columns wide, so columns j0 ..< j0+n of a packed matrix with j0 a multiple of 64 are at
-    /// `packedB + j0 · k`: threads may split the columns that way.
+    /// `sgemm` with op(B) already packed by `packB` as a (`layout.k`, `layout.n`) matrix (e.g. a weight packed
+    /// once for many decode steps, or a head's keys for every query block). The product may use a part of it:
+    /// its first `k` steps from step `k0` on, and `n` columns from `j0` on, where j0 is a multiple of the panel
+    /// width (threads may split the columns that way).
     public static func sgemm(
-        transA: Bool, m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, packedB: UnsafePointer<Float>,
-        bias: UnsafePointer<Float>? = nil, accumulate: Bool, c: UnsafeMutablePointer<Float>, ldc: Int
+        transA: Bool, m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, packed: UnsafePointer<Float>,
+        layout: PackedLayout, j0: Int = 0, k0: Int = 0, bias: UnsafePointer<Float>? = nil, accumulate: Bool,
+        c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
-        let scratch = k > 0 && m > 0 && n > 0 ? Scratch(panelFloats: 0, depth: min(k, depthBlock)) : nil
-        run(m: m, n: n, k: k, a: a, lda: lda, transA: transA, packedB: packedB, bias: bias, accumulate: accumulate,
-            c: c, ldc: ldc, scratch: scratch)
-    }
-
-    /// Floats of op(B) (k, n) packed by `packB`: n rounded up to whole 64-column panels, times k.
-    public static func packedFloats(k: Int, n: Int) -> Int {
-        (n + MicroKernel.columns - 1) / MicroKernel.columns * MicroKernel.columns * k
-    }
-
-    /// The product itself, op(B) packed. `scratch` is nil only when there is nothing to multiply.
-    static func run(
-        m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, transA: Bool, packedB: UnsafePointer<Float>,
-        bias: UnsafePointer<Float>?, accumulate: Bool, c: UnsafeMutablePointer<Float>, ldc: Int, scratch: Scratch?
-    ) {
-        guard m > 0, n > 0 else { return }
-        guard k > 0 else {
-            for i in 0..<m where !accumulate {
-                if let bias { (c + i * ldc).update(from: bias, count: n) } else { (c + i * ldc).update(repeating: 0, count: n) }
-            }
+        precondition(j0 % layout.width == 0 && j0 + n <= layout.n && k0 + k <= layout.k, "outside the packed matrix")
+        guard m > 0, n > 0, k > 0 else {
+            writeStart(m: m, n: n, bias: bias, accumulate: accumulate, c: c, ldc: ldc)
             return
         }
-        guard let scratch else { return }
-        let rows = MicroKernel.rows, width = MicroKernel.columns
+        let scratch = Scratch(panelFloats: 0, depth: min(k, depthBlock), width: layout.width)
+        run(m: m, n: n, k: k, a: a, lda: lda, transA: transA, packed: packed + j0 * layout.k + k0 * layout.width,
+            layout: layout, bias: bias, accumulate: accumulate, c: c, ldc: ldc, scratch: scratch)
+    }
+
+    /// Where `packB` puts op(B) (k, n): panels `width` columns wide (64, or 32 when n ≤ 32), each k steps of
+    /// `width` contiguous floats (zeros past n); panel p starts at p · width · k.
+    public struct PackedLayout: Sendable {
+        public let k: Int
+        public let n: Int
+        public let width: Int
+
+        public init(k: Int, n: Int) {
+            self.k = k
+            self.n = n
+            width = MicroKernel.Width.forColumns(n).rawValue
+        }
+
+        /// Floats of the packed matrix.
+        public var floats: Int { (n + width - 1) / width * width * k }
+    }
+
+    /// Packs op(B) (k, n) as `PackedLayout(k: k, n: n)` describes.
+    public static func packB(
+        transposed: Bool, b: UnsafePointer<Float>, ldb: Int, k: Int, n: Int, into panels: UnsafeMutablePointer<Float>
+    ) {
+        let width = PackedLayout(k: k, n: n).width
+        var j0 = 0
+        while j0 < n {
+            let columns = min(width, n - j0)
+            let dst = panels + j0 * k
+            if transposed {
+                // op(B)(k, j) = b[j·ldb + k]: each stored row is one column of the panel
+                for j in 0..<columns {
+                    let src = b + (j0 + j) * ldb
+                    for step in 0..<k { dst[step * width + j] = src[step] }
+                }
+            } else {
+                for step in 0..<k { (dst + step * width).update(from: b + step * ldb + j0, count: columns) }
+            }
+            if columns < width {
+                for step in 0..<k { (dst + step * width + columns).update(repeating: 0, count: width - columns) }
+            }
+            j0 += width
+        }
+    }
+
+    /// C = S for an empty depth.
+    static func writeStart(
+        m: Int, n: Int, bias: UnsafePointer<Float>?, accumulate: Bool, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        guard !accumulate, n > 0 else { return }
+        for i in 0..<m {
+            if let bias { (c + i * ldc).update(from: bias, count: n) } else { (c + i * ldc).update(repeating: 0, count: n) }
+        }
+    }
+
+    /// The product itself, op(B) packed: `packed` points at column 0, step 0 of the part used; panels are
+    /// `layout.width` wide and `layout.width · layout.k` floats apart.
+    static func run(
+        m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, transA: Bool, packed: UnsafePointer<Float>,
+        layout: PackedLayout, bias: UnsafePointer<Float>?, accumulate: Bool, c: UnsafeMutablePointer<Float>, ldc: Int,
+        scratch: Scratch
+    ) {
+        let rows = MicroKernel.rows, width = layout.width
+        let kind = MicroKernel.Width(rawValue: width) ?? .wide
         let panels = (n + width - 1) / width
         let passes = (k + depthBlock - 1) / depthBlock
         // Row blocks of C outermost: the block's C (≤ 192 × n) stays in L2 through every depth pass, and each pass's
@@ -75,7 +130,7 @@ public enum AVX512GEMM {
                 let start: Start = k0 > 0 || accumulate ? .c : bias.map { .bias($0) } ?? .zero
                 for panel in 0..<panels {
                     let j0 = panel * width, columns = min(width, n - j0)
-                    let bp = packedB + panel * width * k + k0 * width
+                    let bp = packed + panel * width * layout.k + k0 * width
                     var i0 = blockStart
                     while i0 < blockEnd {
                         let strip = min(rows, m - i0)
@@ -85,10 +140,13 @@ public enum AVX512GEMM {
                         let ct = c + i0 * ldc + j0
                         if strip == rows && columns == width {
                             let (s, stride) = start.pointer(c: ct, ldc: ldc, column: j0)
-                            kernel(transA, depth: depth, a: ap, lda: lda, b: bp, c: ct, ldc: ldc, start: s, startStride: stride)
+                            MicroKernel.run(
+                                kind, columnMajorA: transA, depth: depth, a: ap, lda: lda, b: bp, c: ct, ldc: ldc,
+                                start: s, startStride: stride)
                         } else {
                             edgeTile(
-                                transA: transA, strip: strip, columns: columns, depth: depth, a: ap, lda: lda, b: bp, c: ct, ldc: ldc, start: start, column: j0, scratch: scratch)
+                                kind, transA: transA, strip: strip, columns: columns, depth: depth, a: ap, lda: lda,
+                                b: bp, c: ct, ldc: ldc, start: start, column: j0, scratch: scratch)
                         }
                         i0 += rows
                     }
@@ -97,12 +155,6 @@ public enum AVX512GEMM {
             blockStart = blockEnd
         }
     }
-
-    /// Rows of C per block: 192 rows of A at depth 128 (96 KiB) stay in L2 while they pass over every panel of B
-    /// (measured: 48–192 all within noise of each other, no blocking up to 25% slower on 2048-row products), and so
-    /// do the block's ≤ 192 × 1024 floats of C between depth passes. Single-threaded, the kernel then runs at
-    /// 140–160 GFLOP/s at the model's shapes (≈ 90% of one core's 162 GFLOP/s AVX-512 FMA peak, Xeon 2026-11-30).
-    static let rowBlock = 192
 
     /// The starting values of a pass over C.
     enum Start {
@@ -120,28 +172,15 @@ public enum AVX512GEMM {
         }
     }
 
-    @inline(__always)
-    static func kernel(
-        _ columnMajorA: Bool, depth: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>,
-        c: UnsafeMutablePointer<Float>, ldc: Int, start: UnsafePointer<Float>?, startStride: Int
-    ) {
-        if columnMajorA {
-            MicroKernel.columnMajorA(
-                depth: depth, a: a, lda: lda, b: b, c: c, ldc: ldc, start: start, startStride: startStride)
-        } else {
-            MicroKernel.rowMajorA(depth: depth, a: a, lda: lda, b: b, c: c, ldc: ldc, start: start, startStride: startStride)
-        }
-    }
-
     /// A tile cut by the edge of C: the rows of A it has are copied into a zero-padded 6-row strip and C goes
     /// through a full-size scratch tile, so the kernel never reads or writes outside the matrices — and every
     /// element is summed exactly as it would be inside a full tile.
     static func edgeTile(
-        transA: Bool, strip: Int, columns: Int, depth: Int, a: UnsafePointer<Float>, lda: Int,
-        b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int, start: Start, column: Int,
+        _ kind: MicroKernel.Width, transA: Bool, strip: Int, columns: Int, depth: Int, a: UnsafePointer<Float>,
+        lda: Int, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int, start: Start, column: Int,
         scratch: Scratch
     ) {
-        let rows = MicroKernel.rows, width = MicroKernel.columns
+        let rows = MicroKernel.rows, width = kind.rawValue
         var ap = a, aStride = lda
         if strip < rows {
             let s = scratch.strip
@@ -170,48 +209,24 @@ public enum AVX512GEMM {
         if let s {
             for i in 0..<strip { (t + i * width).update(from: s + i * stride, count: columns) }
         }
-        kernel(transA, depth: depth, a: ap, lda: aStride, b: b, c: t, ldc: width, start: s == nil ? nil : UnsafePointer(t), startStride: width)
+        MicroKernel.run(
+            kind, columnMajorA: transA, depth: depth, a: ap, lda: aStride, b: b, c: t, ldc: width,
+            start: s == nil ? nil : UnsafePointer(t), startStride: width)
         for i in 0..<strip { (c + i * ldc).update(from: t + i * width, count: columns) }
     }
 
-    /// Packs op(B) (k, n) into panels of 64 columns: panel p holds, for each step k, columns 64p ..< 64p+64
-    /// contiguously (zeros past n) — so any run of depth steps of a panel is one contiguous block.
-    public static func packB(
-        transposed: Bool, b: UnsafePointer<Float>, ldb: Int, k: Int, n: Int, into panels: UnsafeMutablePointer<Float>
-    ) {
-        let width = MicroKernel.columns
-        var j0 = 0
-        while j0 < n {
-            let columns = min(width, n - j0)
-            let dst = panels + j0 * k
-            if transposed {
-                // op(B)(k, j) = b[j·ldb + k]: each stored row is one column of the panel
-                for j in 0..<columns {
-                    let src = b + (j0 + j) * ldb
-                    for step in 0..<k { dst[step * width + j] = src[step] }
-                }
-            } else {
-                for step in 0..<k { (dst + step * width).update(from: b + step * ldb + j0, count: columns) }
-            }
-            if columns < width {
-                for step in 0..<k { (dst + step * width + columns).update(repeating: 0, count: width - columns) }
-            }
-            j0 += width
-        }
-    }
-
     /// Working memory of one call, 64-byte aligned: the packed panels of B (none when given packed), one
-    /// zero-padded strip of A and one
-    /// tile of C. Carved from a buffer kept per thread (see `ThreadScratch`): allocating it per call cost page
-    /// faults on every call once it passed malloc's mmap threshold (1 MiB of packed B for a weight gradient).
+    /// zero-padded strip of A and one tile of C. Carved from a buffer kept per thread (see `ThreadScratch`):
+    /// allocating it per call cost page faults on every call once it passed malloc's mmap threshold (1 MiB of
+    /// packed B for a weight gradient).
     struct Scratch {
         let panels: UnsafeMutablePointer<Float>
         let strip: UnsafeMutablePointer<Float>
         let tile: UnsafeMutablePointer<Float>
 
-        init(panelFloats: Int, depth: Int) {
+        init(panelFloats: Int, depth: Int, width: Int) {
             let stripFloats = (MicroKernel.rows * depth + 15) / 16 * 16
-            let tileFloats = MicroKernel.rows * MicroKernel.columns
+            let tileFloats = MicroKernel.rows * width
             let floats = ThreadScratch.floats(panelFloats + stripFloats + tileFloats)
             panels = floats
             strip = floats + panelFloats
