@@ -19,13 +19,21 @@ public enum Attention {
         let hd = C / NH
         let scale = 1 / Float(hd).squareRoot()
         BLAS.ensureSingleThreaded()
-        Parallel.forEachChunk(count: B * NH, threads: threads) { pairs in
+        let packSpace = PackSpace(T: T, hd: hd, threads: threads)
+        defer { packSpace.free() }
+        Parallel.forEachChunkIndexed(count: B * NH, threads: threads) { chunk, pairs in
             for bh in pairs {
                 let b = bh / NH, h = bh % NH
                 let length = lengths.map { Int($0[b]) } ?? T
                 let q = qkv + b * T * 3 * C + h * hd  // (T,hd) with row stride 3C
                 let k = q + C, v = q + 2 * C
                 let p = att + bh * T * T  // (T,T)
+                if let packs = packSpace.packs(thread: chunk) {
+                    forwardHeadAVX512(
+                        out: out + b * T * C + h * hd, p: p, q: q, k: k, v: v, length: length, T: T, C: C, hd: hd,
+                        scale: scale, packs: packs)
+                    continue
+                }
                 // scores = scale · Q Kᵀ, per block of queries only against the keys it can see (causal)
                 forEachQueryBlock(T) { i0, rows, keys in
                     BLAS.sgemm(
@@ -125,6 +133,8 @@ public enum Attention {
         let hd = C / NH
         let scale = 1 / Float(hd).squareRoot()
         BLAS.ensureSingleThreaded()
+        let packSpace = PackSpace(T: T, hd: hd, threads: threads)
+        defer { packSpace.free() }
         Parallel.forEachChunkIndexed(count: B * NH, threads: threads) { chunk, pairs in
             let ds = scratch + chunk * T * T  // (T,T) this thread's dP, then dS
             for bh in pairs {
@@ -133,6 +143,12 @@ public enum Attention {
                 let dq = dqkv + b * T * 3 * C + h * hd, dk = dq + C, dv = dq + 2 * C  // (T,hd), stride 3C
                 let dy = dout + b * T * C + h * hd  // (T,hd), stride C
                 let p = att + bh * T * T  // (T,T)
+                if let packs = packSpace.packs(thread: chunk) {
+                    backwardHeadAVX512(
+                        dq: dq, dk: dk, dv: dv, ds: ds, dy: dy, p: p, q: q, k: k, v: v, T: T, C: C, hd: hd,
+                        scale: scale, packs: packs)
+                    continue
+                }
                 // dP = dY Vᵀ, per query block against its causal keys (dS stays unwritten right of them)
                 forEachQueryBlock(T) { i0, rows, keys in
                     BLAS.sgemm(
