@@ -65,22 +65,81 @@ public enum LayerNorm {
                     c += 1
                 }
                 let meanG = sumG / Float(C), meanGX = sumGX / Float(C)
-                for c in 0..<C {
+                // Eight lanes at a time (the compiler cannot prove dx does not alias the inputs); the same
+                // arithmetic per element as the scalar tail, so the bits do not depend on the lane split.
+                c = 0
+                while c + 8 <= C {
+                    let xv = UnsafeRawPointer(x + c).loadUnaligned(as: SIMD8<Float>.self)
+                    let dv = UnsafeRawPointer(d + c).loadUnaligned(as: SIMD8<Float>.self)
+                    let wv = UnsafeRawPointer(weight + c).loadUnaligned(as: SIMD8<Float>.self)
+                    let xhat = (xv - m) * s
+                    let old = UnsafeRawPointer(dx + c).loadUnaligned(as: SIMD8<Float>.self)
+                    let new = old + s * (dv * wv - meanG - xhat * meanGX)
+                    UnsafeMutableRawPointer(dx + c).storeBytes(of: new, as: SIMD8<Float>.self)
+                    c += 8
+                }
+                while c < C {
                     let xhat = (x[c] - m) * s
                     dx[c] += s * (d[c] * weight[c] - meanG - xhat * meanGX)
+                    c += 1
                 }
             }
         }
-        // Parameter gradients: threads split channels, rows are summed in order (thread-count independent).
-        Parallel.forEachChunk(count: C, threads: threads) { cs in
-            for n in 0..<N {
-                let x = inp + n * C, d = dout + n * C
-                let m = mean[n], s = rstd[n]
-                for c in cs {
-                    dweight[c] += d[c] * (x[c] - m) * s
-                    dbias[c] += d[c]
+        // Parameter gradients: threads split channels; each channel's rows are summed in order into its running
+        // value (thread-count independent). Groups of 32 channels keep their sums in registers through all rows.
+        Parallel.forEachChunk(count: (C + 7) / 8, threads: threads) { groups in
+            var g = groups.lowerBound
+            while g < groups.upperBound {
+                let count = min(4, groups.upperBound - g)  // groups of 8 channels in this pass
+                if (g + count) * 8 <= C {
+                    parameterGradients(
+                        dweight: dweight, dbias: dbias, dout: dout, inp: inp, mean: mean, rstd: rstd, N: N, C: C,
+                        c0: g * 8, groups: count)
+                } else {
+                    // The last channels (C not a multiple of 8): plain loops, same order.
+                    for n in 0..<N {
+                        let x = inp + n * C, d = dout + n * C
+                        let m = mean[n], s = rstd[n]
+                        for c in (g * 8)..<C {
+                            dweight[c] += d[c] * (x[c] - m) * s
+                            dbias[c] += d[c]
+                        }
+                    }
                 }
+                g += count
             }
         }
+    }
+
+    /// dweight[c] += Σₙ dout·x̂ and dbias[c] += Σₙ dout (rows in order) for channels c0 ..< c0 + 8·groups, groups ≤ 4.
+    @inline(__always)
+    static func parameterGradients(
+        dweight: UnsafeMutablePointer<Float>, dbias: UnsafeMutablePointer<Float>, dout: UnsafePointer<Float>,
+        inp: UnsafePointer<Float>, mean: UnsafePointer<Float>, rstd: UnsafePointer<Float>, N: Int, C: Int, c0: Int,
+        groups: Int
+    ) {
+        typealias V = SIMD8<Float>
+        @inline(__always) func load(_ p: UnsafePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
+        var w = (V(), V(), V(), V()), b = (V(), V(), V(), V())
+        w.0 = load(dweight + c0); b.0 = load(dbias + c0)
+        if groups > 1 { w.1 = load(dweight + c0 + 8); b.1 = load(dbias + c0 + 8) }
+        if groups > 2 { w.2 = load(dweight + c0 + 16); b.2 = load(dbias + c0 + 16) }
+        if groups > 3 { w.3 = load(dweight + c0 + 24); b.3 = load(dbias + c0 + 24) }
+        for n in 0..<N {
+            let x = inp + n * C + c0, d = dout + n * C + c0
+            let m = mean[n], s = rstd[n]
+            var dv = load(d)
+            w.0 += dv * (load(x) - m) * s; b.0 += dv
+            if groups > 1 { dv = load(d + 8); w.1 += dv * (load(x + 8) - m) * s; b.1 += dv }
+            if groups > 2 { dv = load(d + 16); w.2 += dv * (load(x + 16) - m) * s; b.2 += dv }
+            if groups > 3 { dv = load(d + 24); w.3 += dv * (load(x + 24) - m) * s; b.3 += dv }
+        }
+        @inline(__always) func store(_ v: V, _ p: UnsafeMutablePointer<Float>) {
+            UnsafeMutableRawPointer(p).storeBytes(of: v, as: V.self)
+        }
+        store(w.0, dweight + c0); store(b.0, dbias + c0)
+        if groups > 1 { store(w.1, dweight + c0 + 8); store(b.1, dbias + c0 + 8) }
+        if groups > 2 { store(w.2, dweight + c0 + 16); store(b.2, dbias + c0 + 16) }
+        if groups > 3 { store(w.3, dweight + c0 + 24); store(b.3, dbias + c0 + 24) }
     }
 }
