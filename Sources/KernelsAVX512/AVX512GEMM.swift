@@ -31,6 +31,13 @@ public enum AVX512GEMM {
             return
         }
         let layout = PackedLayout(k: k, n: n)
+        if !transB && n == layout.width && ldb == n {
+            // B is one whole panel already (e.g. the 64-wide inputs of S's weight gradients): use it in place.
+            let scratch = Scratch(panelFloats: 0, depth: min(k, depthBlock), width: layout.width)
+            run(m: m, n: n, k: k, a: a, lda: lda, transA: transA, packed: b, layout: layout, bias: bias,
+                accumulate: accumulate, c: c, ldc: ldc, scratch: scratch)
+            return
+        }
         let scratch = Scratch(panelFloats: layout.floats, depth: min(k, depthBlock), width: layout.width)
         packB(transposed: transB, b: b, ldb: ldb, k: k, n: n, into: scratch.panels)
         run(m: m, n: n, k: k, a: a, lda: lda, transA: transA, packed: scratch.panels, layout: layout, bias: bias,
@@ -87,6 +94,17 @@ public enum AVX512GEMM {
                 for j in 0..<columns {
                     let src = b + (j0 + j) * ldb
                     for step in 0..<k { dst[step * width + j] = src[step] }
+                }
+            } else if columns == width {
+                // Whole panel rows: vector copies (a memmove call per 128–256 bytes cost more than the copy).
+                typealias V = SIMD16<Float>
+                for step in 0..<k {
+                    let src = UnsafeRawPointer(b + step * ldb + j0), out = UnsafeMutableRawPointer(dst + step * width)
+                    var offset = 0
+                    while offset < width * 4 {
+                        out.storeBytes(of: src.loadUnaligned(fromByteOffset: offset, as: V.self), toByteOffset: offset, as: V.self)
+                        offset += 64
+                    }
                 }
             } else {
                 for step in 0..<k { (dst + step * width).update(from: b + step * ldb + j0, count: columns) }

@@ -105,4 +105,22 @@ struct GEMMTests {
             #expect(out[3] == out[4], "threads \(threads)")
         }
     }
+
+    /// A row-major B exactly one panel wide (64 or 32 columns, row stride = width) is used in place, unpacked: same
+    /// bits as the same matrix stored with a wider stride (packed).
+    @Test(.enabled(if: GEMM.hasAVX512), arguments: [64, 32])
+    func onePanelWideBIsUsedInPlace(n: Int) {
+        let m = 20, k = 300
+        var d = Draw(UInt64(n))
+        let a = toFloat(d.doubles(m * k)), b = toFloat(d.doubles(k * n))
+        let wide: [Float] = (0..<k).flatMap { Array(b[($0 * n)..<($0 * n + n)]) + [Float(9), 9] }  // stride n + 2
+        let out = withBuffers([a, b, wide, [Float](repeating: 0, count: m * n), [Float](repeating: 0, count: m * n)]) { p in
+            GEMM.sgemm(using: .avx512, transA: false, transB: false, m: m, n: n, k: k, a: p[0], lda: k, b: p[1], ldb: n,
+                       accumulate: false, c: p[3], ldc: n)
+            GEMM.sgemm(using: .avx512, transA: false, transB: false, m: m, n: n, k: k, a: p[0], lda: k, b: p[2],
+                       ldb: n + 2, accumulate: false, c: p[4], ldc: n)
+        }
+        #expect(out[3] == out[4])
+        #expect(out[3].contains { $0 != 0 })
+    }
 }
