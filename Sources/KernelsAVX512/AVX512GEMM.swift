@@ -137,38 +137,49 @@ public enum AVX512GEMM {
         let kind = MicroKernel.Width(rawValue: width) ?? .wide
         let panels = (n + width - 1) / width
         let passes = (k + depthBlock - 1) / depthBlock
+        // Rows blockStart ..< blockEnd of C, one depth pass, one panel: every 6-row strip over the panel's part.
+        @inline(__always) func strips(_ blockStart: Int, _ blockEnd: Int, pass: Int, panel: Int) {
+            let k0 = pass * depthBlock, depth = min(depthBlock, k - k0)
+            // Where this pass starts from: C after the first depth block, else what the caller asked for.
+            let start: Start = k0 > 0 || accumulate ? .c : bias.map { .bias($0) } ?? .zero
+            let j0 = panel * width, columns = min(width, n - j0)
+            let bp = packed + panel * width * layout.k + k0 * width
+            var i0 = blockStart
+            while i0 < blockEnd {
+                let strip = min(rows, m - i0)
+                // op(A) rows i0 ..< i0+6, depth k0 ..< k0+depth, read in place (packing it into strips measured
+                // slower at every shape of the model, single- and two-threaded)
+                let ap = transA ? a + k0 * lda + i0 : a + i0 * lda + k0
+                let ct = c + i0 * ldc + j0
+                if strip == rows && columns == width {
+                    let (s, stride) = start.pointer(c: ct, ldc: ldc, column: j0)
+                    MicroKernel.run(
+                        kind, columnMajorA: transA, depth: depth, a: ap, lda: lda, b: bp, c: ct, ldc: ldc, start: s,
+                        startStride: stride)
+                } else {
+                    edgeTile(
+                        kind, transA: transA, strip: strip, columns: columns, depth: depth, a: ap, lda: lda, b: bp,
+                        c: ct, ldc: ldc, start: start, column: j0, scratch: scratch)
+                }
+                i0 += rows
+            }
+        }
+        guard m > rowBlock else {
+            // One block of rows (decoding, attention): each panel through all its passes, so B — read once, and from
+            // L3 when it is a layer's weight — streams in order.
+            for panel in 0..<panels {
+                for pass in 0..<passes { strips(0, m, pass: pass, panel: panel) }
+            }
+            return
+        }
         // Row blocks of C outermost: the block's C (≤ 192 × n) stays in L2 through every depth pass, and each pass's
         // strips of A (192 × 128) through every panel of B; a panel (128 × 64) stays in L1 through every strip.
+        // (Either order sums each element of C the same way: pass after pass.)
         var blockStart = 0
         while blockStart < m {
             let blockEnd = min(m, blockStart + rowBlock)
             for pass in 0..<passes {
-                let k0 = pass * depthBlock, depth = min(depthBlock, k - k0)
-                // Where this pass starts from: C after the first depth block, else what the caller asked for.
-                let start: Start = k0 > 0 || accumulate ? .c : bias.map { .bias($0) } ?? .zero
-                for panel in 0..<panels {
-                    let j0 = panel * width, columns = min(width, n - j0)
-                    let bp = packed + panel * width * layout.k + k0 * width
-                    var i0 = blockStart
-                    while i0 < blockEnd {
-                        let strip = min(rows, m - i0)
-                        // op(A) rows i0 ..< i0+6, depth k0 ..< k0+depth, read in place (packing it into strips
-                        // measured slower at every shape of the model, single- and two-threaded)
-                        let ap = transA ? a + k0 * lda + i0 : a + i0 * lda + k0
-                        let ct = c + i0 * ldc + j0
-                        if strip == rows && columns == width {
-                            let (s, stride) = start.pointer(c: ct, ldc: ldc, column: j0)
-                            MicroKernel.run(
-                                kind, columnMajorA: transA, depth: depth, a: ap, lda: lda, b: bp, c: ct, ldc: ldc,
-                                start: s, startStride: stride)
-                        } else {
-                            edgeTile(
-                                kind, transA: transA, strip: strip, columns: columns, depth: depth, a: ap, lda: lda,
-                                b: bp, c: ct, ldc: ldc, start: start, column: j0, scratch: scratch)
-                        }
-                        i0 += rows
-                    }
-                }
+                for panel in 0..<panels { strips(blockStart, blockEnd, pass: pass, panel: panel) }
             }
             blockStart = blockEnd
         }
