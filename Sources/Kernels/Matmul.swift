@@ -113,12 +113,34 @@ public enum Matmul {
                     lda: OC, b: inp, ldb: IC, accumulate: true, c: dweight + outs.lowerBound * IC, ldc: IC)
             }
         }
-        if let dbias {
-            // Threads split the output channels; rows are summed in order (thread-count independent).
-            Parallel.forEachChunk(count: OC, threads: threads) { cs in
-                for n in 0..<N {
-                    let d = dout + n * OC
-                    for o in cs { dbias[o] += d[o] }
+        if let dbias { addColumnSums(into: dbias, rows: dout, N: N, C: OC, threads: threads) }
+    }
+
+    /// sums[c] += Σₙ rows[n, c], rows (N, C). Threads split the channels, 32 at a time kept in registers through
+    /// all rows; each channel's rows are added in order, so the bits never depend on the split.
+    public static func addColumnSums(
+        into sums: UnsafeMutablePointer<Float>, rows: UnsafePointer<Float>, N: Int, C: Int, threads: Int
+    ) {
+        typealias V = SIMD8<Float>
+        @inline(__always) func load(_ p: UnsafePointer<Float>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
+        @inline(__always) func store(_ v: V, _ p: UnsafeMutablePointer<Float>) {
+            UnsafeMutableRawPointer(p).storeBytes(of: v, as: V.self)
+        }
+        Parallel.forEachChunk(count: (C + 31) / 32, threads: threads) { groups in
+            for g in groups {
+                let c0 = g * 32
+                if c0 + 32 <= C {
+                    var s0 = load(sums + c0), s1 = load(sums + c0 + 8), s2 = load(sums + c0 + 16), s3 = load(sums + c0 + 24)
+                    for n in 0..<N {
+                        let r = rows + n * C + c0
+                        s0 += load(r); s1 += load(r + 8); s2 += load(r + 16); s3 += load(r + 24)
+                    }
+                    store(s0, sums + c0); store(s1, sums + c0 + 8); store(s2, sums + c0 + 16); store(s3, sums + c0 + 24)
+                } else {
+                    for n in 0..<N {
+                        let r = rows + n * C
+                        for c in c0..<C { sums[c] += r[c] }
+                    }
                 }
             }
         }
