@@ -31,11 +31,15 @@ let package = Package(
         // Shared value types with no I/O policy: seeded RNG, JSON values, atomic files.
         .target(name: "LemaCore", swiftSettings: optimised),
 
-        // GEMM for AVX-512 CPUs. Compiled for that instruction set, so only called after a CPU check (Kernels' GEMM).
-        .target(name: "KernelsAVX512", swiftSettings: [.unsafeFlags(["-Ounchecked", "-target-cpu", "skylake-avx512"])]),
+        // e^x, Φ, φ generic over the lane width, @inlinable: compiled by each module below for its instruction set.
+        .target(name: "LaneMath", swiftSettings: optimised),
+        // GEMM (and GELU) for AVX-512 CPUs. Compiled for that instruction set, so only called after a CPU check
+        // (Kernels' GEMM).
+        .target(name: "KernelsAVX512", dependencies: ["LaneMath"],
+                swiftSettings: [.unsafeFlags(["-Ounchecked", "-target-cpu", "skylake-avx512"])]),
         // Numeric core: ops with forward + backward, GEMM (own AVX-512 kernel, else OpenBLAS). Knows nothing of the
         // orchestrator.
-        .target(name: "Kernels", dependencies: ["COpenBLAS", "KernelsAVX512"],
+        .target(name: "Kernels", dependencies: ["COpenBLAS", "KernelsAVX512", "LaneMath"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked", "-target-cpu", "haswell"])]),
         // Tiny GPT: config, tokenizer, model, AdamW, sampler, safetensors checkpoints.
         .target(name: "TinyGPT", dependencies: [
