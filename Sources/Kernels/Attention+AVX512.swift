@@ -121,19 +121,4 @@ extension Attention {
                 layout: queriesLayout, k0: j0, accumulate: false, c: dk + j0 * 3 * C, ldc: 3 * C)
         }
     }
-
-    /// row[0..<count] *= factor, eight lanes at a time.
-    @inline(__always)
-    static func scaleInPlace(_ row: UnsafeMutablePointer<Float>, by factor: Float, count: Int) {
-        var j = 0
-        while j + 8 <= count {
-            let v = UnsafeRawPointer(row + j).loadUnaligned(as: SIMD8<Float>.self) * factor
-            UnsafeMutableRawPointer(row + j).storeBytes(of: v, as: SIMD8<Float>.self)
-            j += 8
-        }
-        while j < count {
-            row[j] *= factor
-            j += 1
-        }
-    }
 }

@@ -87,18 +87,23 @@ public enum Attention {
             j += 1
         }
         let sum = expShiftedInPlace(row, count: visible, shift: maxv)
-        let inv = visible > 0 ? 1 / sum : 0
-        j = 0
-        while j + 8 <= visible {
-            let v = UnsafeRawPointer(row + j).loadUnaligned(as: SIMD8<Float>.self) * inv
+        scaleInPlace(row, by: visible > 0 ? 1 / sum : 0, count: visible)
+        if count > visible { (row + visible).update(repeating: 0, count: count - visible) }
+    }
+
+    /// row[0..<count] *= factor, eight lanes at a time.
+    @inline(__always)
+    static func scaleInPlace(_ row: UnsafeMutablePointer<Float>, by factor: Float, count: Int) {
+        var j = 0
+        while j + 8 <= count {
+            let v = UnsafeRawPointer(row + j).loadUnaligned(as: SIMD8<Float>.self) * factor
             UnsafeMutableRawPointer(row + j).storeBytes(of: v, as: SIMD8<Float>.self)
             j += 8
         }
-        while j < visible {
-            row[j] *= inv
+        while j < count {
+            row[j] *= factor
             j += 1
         }
-        if count > visible { (row + visible).update(repeating: 0, count: count - visible) }
     }
 
     /// x[i] = e^(x[i] − shift) for i < count; returns their sum (eight-lane partial sums, fixed order).
