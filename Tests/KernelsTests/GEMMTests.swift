@@ -123,4 +123,21 @@ struct GEMMTests {
         #expect(out[3] == out[4])
         #expect(out[3].contains { $0 != 0 })
     }
+
+    /// A transposed A whose rows are far apart (> 2 KiB, packed into strips first) gives the bits of the same
+    /// matrix stored close together (read in place), including the rows of a last partial strip.
+    @Test(.enabled(if: GEMM.hasAVX512), arguments: [false, true])
+    func farApartTransposedAIsPackedWithTheSameBits(accumulate: Bool) {
+        let m = 200, n = 70, k = 300, far = 600
+        var d = Draw(9)
+        let near = toFloat(d.doubles(k * m)), b = toFloat(d.doubles(k * n)), c0 = toFloat(d.doubles(m * n))
+        let wide: [Float] = (0..<k).flatMap { Array(near[($0 * m)..<($0 * m + m)]) + [Float](repeating: 7, count: far - m) }
+        let out = withBuffers([near, wide, b, c0, c0]) { p in
+            GEMM.sgemm(using: .avx512, transA: true, transB: false, m: m, n: n, k: k, a: p[0], lda: m, b: p[2], ldb: n,
+                       accumulate: accumulate, c: p[3], ldc: n)
+            GEMM.sgemm(using: .avx512, transA: true, transB: false, m: m, n: n, k: k, a: p[1], lda: far, b: p[2],
+                       ldb: n, accumulate: accumulate, c: p[4], ldc: n)
+        }
+        #expect(out[3] == out[4])
+    }
 }
