@@ -31,7 +31,7 @@ enum KernelsBench {
     static func main(_ args: [String]) throws {
         let o = try parse(args)
         reexecIfNeeded(o)
-        print("lema-bench kernels — OpenBLAS core \(BLAS.coreName) (OPENBLAS_CORETYPE=\(ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "unset")), threads \(o.threads)")
+        print("lema-bench kernels — GEMM \(GEMM.backend.rawValue) (LEMA_GEMM=\(ProcessInfo.processInfo.environment["LEMA_GEMM"] ?? "unset")), OpenBLAS core \(BLAS.coreName) (OPENBLAS_CORETYPE=\(ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? "unset")), threads \(o.threads)")
         let corpus = Corpus.load()
         print("corpus: \(corpus.source), \(corpus.ids.count) symbols")
         let peer = o.torch ? TorchPeer.locate(scriptOverride: o.torchScript) : nil
