@@ -77,7 +77,7 @@ let package = Package(
         ]),
         .executableTarget(name: "lema", dependencies: ["LemaCLI", "Kernels"]),
         .executableTarget(name: "lema-bench", dependencies: [
-            "Engine", "Stages", "Kernels", "TinyGPT", "LemaCore", "COpenBLAS",
+            "Engine", "Stages", "Kernels", "KernelsAVX512", "TinyGPT", "LemaCore", "COpenBLAS",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: optimised),
 

@@ -16,7 +16,7 @@ enum KernelsBench {
         var train = true
         var sampleModes = ["kv", "nocache"]
         var gemm = true
-        var peak = 530.0  // AVX-512 FMA peak, 2 threads, results-2026-11-30.md; override with --peak
+        var peak: Double? = nil  // GFLOP/s the GEMM shares refer to; nil: measured (FMAPeak) at the report
         var blasCore: String? = nil
         /// Run torch_gpt.py in this run (when a Python with torch is found); false: stored reference figures.
         var torch = true
