@@ -4,8 +4,8 @@
 /// head h uses channels h·hd ..< (h+1)·hd of each, hd = C/NH. Query i of row b sees key j when j ≤ i and
 /// j < length[b] (right padding: padded keys are never seen; padded queries see the valid prefix, and their
 /// outputs are ignored by the loss mask). Per (b,h) the work is small GEMMs on strided views of qkv, one per
-/// causal block of queries (see `queryBlock`), which run single-threaded inside OpenBLAS while the (b,h) pairs are
-/// spread over `threads`.
+/// causal block of queries (see `queryBlock`), each single-threaded — lema's AVX-512 GEMM with the head's operands
+/// packed once (Attention+AVX512.swift), else OpenBLAS — while the (b,h) pairs are spread over `threads`.
 public enum Attention {
     /// - Parameters:
     ///   - out: (B,T,C) attention output before the projection
