@@ -31,7 +31,8 @@ let package = Package(
         // Shared value types with no I/O policy: seeded RNG, JSON values, atomic files.
         .target(name: "LemaCore", swiftSettings: optimised),
 
-        // e^x, Φ, φ generic over the lane width, @inlinable: compiled by each module below for its instruction set.
+        // e^x, Φ, φ and the decode-attention loops, generic over the lane width and @inlinable: compiled by each
+        // module below for its instruction set (same bits on every width).
         .target(name: "LaneMath", swiftSettings: optimised),
         // GEMM (and GELU) for AVX-512 CPUs. Compiled for that instruction set, so only called after a CPU check
         // (Kernels' GEMM).
@@ -82,7 +83,8 @@ let package = Package(
         ], swiftSettings: optimised),
 
         .testTarget(name: "LemaCoreTests", dependencies: ["LemaCore"]),
-        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "LemaCore"], swiftSettings: optimised),
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "KernelsAVX512", "LaneMath", "LemaCore"],
+                    swiftSettings: optimised),
         .testTarget(name: "TinyGPTTests", dependencies: ["TinyGPT", "Kernels", "LemaCore"], swiftSettings: optimised),
         .testTarget(name: "MathTests", dependencies: ["Math", "LemaCore"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "StageAPI", "LemaCore"]),

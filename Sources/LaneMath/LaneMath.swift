@@ -104,6 +104,14 @@ public protocol FloatLanes: LaneArithmetic {
     func magnitudes() -> Self
     /// Each lane with the sign bit of the same lane of `other` or-ed in.
     func withSigns(of other: Self) -> Self
+    /// Lanes per vector.
+    static var laneCount: Int { get }
+    /// The vector at `p` (no alignment needed).
+    static func load(_ p: UnsafePointer<Float>) -> Self
+    /// Stores the vector at `p` (no alignment needed).
+    func store(_ p: UnsafeMutablePointer<Float>)
+    /// self += a·b per lane, fused (one rounding).
+    mutating func addProduct(_ a: Self, _ b: Self)
 }
 
 extension Float: LaneArithmetic {}
@@ -126,6 +134,16 @@ extension SIMD8: LaneArithmetic, FloatLanes where Scalar == Float {
         let sign = unsafeBitCast(other, to: SIMD8<UInt32>.self) & 0x8000_0000
         return unsafeBitCast(unsafeBitCast(self, to: SIMD8<UInt32>.self) | sign, to: Self.self)
     }
+    @inlinable @inline(__always) public static var laneCount: Int { 8 }
+    @inlinable @inline(__always) public static func load(_ p: UnsafePointer<Float>) -> Self {
+        UnsafeRawPointer(p).loadUnaligned(as: Self.self)
+    }
+    @inlinable @inline(__always) public func store(_ p: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: self, as: Self.self)
+    }
+    @inlinable @inline(__always) public mutating func addProduct(_ a: Self, _ b: Self) {
+        self = self.addingProduct(a, b)
+    }
 }
 
 extension SIMD16: LaneArithmetic, FloatLanes where Scalar == Float {
@@ -145,5 +163,15 @@ extension SIMD16: LaneArithmetic, FloatLanes where Scalar == Float {
     @inlinable @inline(__always) public func withSigns(of other: Self) -> Self {
         let sign = unsafeBitCast(other, to: SIMD16<UInt32>.self) & 0x8000_0000
         return unsafeBitCast(unsafeBitCast(self, to: SIMD16<UInt32>.self) | sign, to: Self.self)
+    }
+    @inlinable @inline(__always) public static var laneCount: Int { 16 }
+    @inlinable @inline(__always) public static func load(_ p: UnsafePointer<Float>) -> Self {
+        UnsafeRawPointer(p).loadUnaligned(as: Self.self)
+    }
+    @inlinable @inline(__always) public func store(_ p: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: self, as: Self.self)
+    }
+    @inlinable @inline(__always) public mutating func addProduct(_ a: Self, _ b: Self) {
+        self = self.addingProduct(a, b)
     }
 }
