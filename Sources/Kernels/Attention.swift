@@ -70,23 +70,10 @@ public enum Attention {
     }
 
     /// Softmax over row[0..<visible] in place; row[visible..<count] set to 0. All zero when visible is 0.
-    /// Eight lanes at a time (the scalar max loop was half of the forward's own time); the maximum is exact in any
-    /// order, so lanes do not change results.
+    /// Eight lanes at a time.
     @inline(__always)
     static func maskedSoftmax(_ row: UnsafeMutablePointer<Float>, visible: Int, count: Int) {
-        var lanes = SIMD8<Float>(repeating: -.infinity)
-        var j = 0
-        while j + 8 <= visible {
-            let x = UnsafeRawPointer(row + j).loadUnaligned(as: SIMD8<Float>.self)
-            lanes.replace(with: x, where: x .> lanes)
-            j += 8
-        }
-        var maxv = lanes.max()
-        while j < visible {
-            maxv = max(maxv, row[j])
-            j += 1
-        }
-        let sum = expShiftedInPlace(row, count: visible, shift: maxv)
+        let sum = expShiftedInPlace(row, count: visible, shift: FastMath.max(row, visible))
         scaleInPlace(row, by: visible > 0 ? 1 / sum : 0, count: visible)
         if count > visible { (row + visible).update(repeating: 0, count: count - visible) }
     }

@@ -22,7 +22,7 @@ public enum CrossEntropy {
                     continue
                 }
                 let l = logits + n * V
-                let maxv = rowMax(l, V)
+                let maxv = FastMath.max(l, V)
                 losses[n] = maxv + logf(expSum(l, V, shift: maxv)) - l[Int(targets[n])]
             }
         }
@@ -54,7 +54,7 @@ public enum CrossEntropy {
                     continue
                 }
                 d.update(from: l, count: V)
-                let sum = Attention.expShiftedInPlace(d, count: V, shift: rowMax(l, V))
+                let sum = Attention.expShiftedInPlace(d, count: V, shift: FastMath.max(l, V))
                 let scale = w / sum
                 for v in 0..<V { d[v] *= scale }
                 d[Int(targets[n])] -= w
@@ -64,24 +64,6 @@ public enum CrossEntropy {
 }
 
 extension CrossEntropy {
-    /// max of x[0..<n], eight lanes at a time (exact in any order).
-    @inline(__always)
-    static func rowMax(_ x: UnsafePointer<Float>, _ n: Int) -> Float {
-        var lanes = SIMD8<Float>(repeating: -.infinity)
-        var i = 0
-        while i + 8 <= n {
-            let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
-            lanes.replace(with: v, where: v .> lanes)
-            i += 8
-        }
-        var m = lanes.max()
-        while i < n {
-            m = max(m, x[i])
-            i += 1
-        }
-        return m
-    }
-
     /// Σ e^(x[i] − shift) for i < n with the same eight-lane partial sums as `Attention.expShiftedInPlace`, so the
     /// loss and its gradient see the same normaliser.
     @inline(__always)

@@ -25,6 +25,25 @@ public enum FastMath {
     @inline(__always)
     public static func normalCDFAndPDF(_ x: Float) -> (cdf: Float, pdf: Float) { LaneMath.normalCDFAndPDF(x) }
 
+    /// max of x[0..<n] (−∞ when n is 0), eight lanes at a time: the maximum is exact in any order, so lanes do not
+    /// change it (the scalar loop was half of the attention forward's own time).
+    @inline(__always)
+    public static func max(_ x: UnsafePointer<Float>, _ n: Int) -> Float {
+        var lanes = SIMD8<Float>(repeating: -.infinity)
+        var i = 0
+        while i + 8 <= n {
+            let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
+            lanes.replace(with: v, where: v .> lanes)
+            i += 8
+        }
+        var m = lanes.max()
+        while i < n {
+            m = Swift.max(m, x[i])
+            i += 1
+        }
+        return m
+    }
+
     /// Σ a[i]·b[i] for i in 0..<n, with eight independent partial sums (fixed order: deterministic).
     @inline(__always)
     public static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {

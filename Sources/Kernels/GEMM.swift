@@ -38,11 +38,12 @@ public enum GEMM {
     }()
 
     /// Row-major C (m, n) = S + op(A) · op(B), S = C when `accumulate`, else `bias` (n values) in every row, else 0;
-    /// op(A) (m, k), op(B) (k, n); strides in elements. `using` picks a backend for comparisons (benchmarks, tests); `.avx512` falls back to OpenBLAS on CPUs without.
+    /// op(A) (m, k), op(B) (k, n); strides in elements. `using` picks a backend for comparisons (benchmarks, tests);
+    /// `.avx512` falls back to OpenBLAS on CPUs without.
     @inline(__always)
     public static func sgemm(
-        using chosen: Backend = backend, transA: Bool, transB: Bool, m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
-        b: UnsafePointer<Float>, ldb: Int, bias: UnsafePointer<Float>? = nil, accumulate: Bool,
+        using chosen: Backend = backend, transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int, bias: UnsafePointer<Float>? = nil, accumulate: Bool,
         c: UnsafeMutablePointer<Float>, ldc: Int
     ) {
         switch chosen {

@@ -33,9 +33,8 @@ public enum AVX512GEMM {
         let layout = PackedLayout(k: k, n: n)
         if !transB && n == layout.width && ldb == n {
             // B is one whole panel already (e.g. the 64-wide inputs of S's weight gradients): use it in place.
-            let scratch = Scratch(panelFloats: 0, depth: min(k, depthBlock), width: layout.width)
-            run(m: m, n: n, k: k, a: a, lda: lda, transA: transA, packed: b, layout: layout, bias: bias,
-                accumulate: accumulate, c: c, ldc: ldc, scratch: scratch)
+            sgemm(transA: transA, m: m, n: n, k: k, a: a, lda: lda, packed: b, layout: layout, bias: bias,
+                  accumulate: accumulate, c: c, ldc: ldc)
             return
         }
         let scratch = Scratch(panelFloats: layout.floats, depth: min(k, depthBlock), width: layout.width)
@@ -68,13 +67,17 @@ public enum AVX512GEMM {
     public struct PackedLayout: Sendable {
         public let k: Int
         public let n: Int
-        public let width: Int
+        /// The tile that reads these panels.
+        let kind: MicroKernel.Width
 
         public init(k: Int, n: Int) {
             self.k = k
             self.n = n
-            width = MicroKernel.Width.forColumns(n).rawValue
+            kind = MicroKernel.Width.forColumns(n)
         }
+
+        /// Columns per panel.
+        public var width: Int { kind.rawValue }
 
         /// Floats of the packed matrix.
         public var floats: Int { (n + width - 1) / width * width * k }
@@ -142,8 +145,7 @@ public enum AVX512GEMM {
         layout: PackedLayout, bias: UnsafePointer<Float>?, accumulate: Bool, c: UnsafeMutablePointer<Float>, ldc: Int,
         scratch: Scratch
     ) {
-        let rows = MicroKernel.rows, width = layout.width
-        let kind = MicroKernel.Width(rawValue: width) ?? .wide
+        let rows = MicroKernel.rows, width = layout.width, kind = layout.kind
         let panels = (n + width - 1) / width
         let passes = (k + depthBlock - 1) / depthBlock
         // Rows blockStart ..< blockEnd of C, one depth pass, one panel: every 6-row strip over the panel's part.

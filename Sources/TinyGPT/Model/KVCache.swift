@@ -141,7 +141,8 @@ extension GPT {
     /// Rows per group of a decode step: for models up to `groupedDecodeMaxWidth` wide, batches of at least two
     /// groups run each group's whole step on one thread (one hand-off per step instead of one per kernel, which
     /// cost more than the small kernels themselves: M sampling −12% CPU); otherwise each kernel is split over the
-    /// threads (wider models: every group would pack all weights again, L sampling +20% CPU). Chosen by the
+    /// threads (wider models: every group would read all weights again — and, with OpenBLAS, pack them again: L
+    /// sampling +20% CPU, measured before the AVX-512 GEMM's once-per-cache packing). Chosen by the
     /// config and batch size only, so results never depend on the thread count.
     static let decodeRowGroup = 16
     static let groupedDecodeMaxWidth = 128
