@@ -158,23 +158,27 @@ public enum AVX512GEMM {
             let bp = packed + panel * width * layout.k + k0 * width
             var i0 = blockStart
             while i0 < blockEnd {
-                let strip = min(rows, m - i0)
+                // 6-row strips; the last 8 or 4 rows of the product in 4-row strips (no padded strip for them)
+                let remaining = m - i0
+                let strip = remaining == 8 || remaining == 4 ? 4 : min(rows, remaining)
                 // op(A) rows i0 ..< i0+6, depth k0 ..< k0+depth, read in place (packing it into strips measured
                 // slower at every shape of the model, single- and two-threaded)
                 let ap = transA ? a + k0 * lda + i0 : a + i0 * lda + k0
                 let ct = c + i0 * ldc + j0
-                if strip == rows && columns == width {
+                if (strip == rows || strip == 4) && columns == width {
                     let (s, stride) = start.pointer(c: ct, ldc: ldc, column: j0)
-                    let (pa, pl) = packedA ? (UnsafePointer(scratch.aBlock + (i0 - blockStart) * depth), rows) : (ap, lda)
+                    // (4-row strips come after the last packed 6-row strip and read A in place)
+                    let inPack = packedA && strip == rows
+                    let (pa, pl) = inPack ? (UnsafePointer(scratch.aBlock + (i0 - blockStart) * depth), rows) : (ap, lda)
                     MicroKernel.run(
-                        kind, columnMajorA: transA, depth: depth, a: pa, lda: pl, b: bp, c: ct, ldc: ldc, start: s,
-                        startStride: stride)
+                        kind, strip == rows ? .six : .four, columnMajorA: transA, depth: depth, a: pa, lda: pl, b: bp,
+                        c: ct, ldc: ldc, start: s, startStride: stride)
                 } else {
                     edgeTile(
                         kind, transA: transA, strip: strip, columns: columns, depth: depth, a: ap, lda: lda, b: bp,
                         c: ct, ldc: ldc, start: start, column: j0, scratch: scratch)
                 }
-                i0 += rows
+                i0 += strip
             }
         }
         guard m > rowBlock else {

@@ -19,31 +19,47 @@ enum MicroKernel {
         static func forColumns(_ n: Int) -> Width { n <= 32 ? .narrow : .wide }
     }
 
+    /// Rows of a tile: 6, or 4 for the last rows of a product whose rows are 2 or 4 more than a multiple of 6
+    /// (decoding's 32 rows: 6 + 6 + 6 + 6 + 4 + 4 instead of five full tiles and a padded sixth).
+    enum Height: Int, Sendable {
+        case six = 6
+        case four = 4
+    }
+
     /// One tile with A row-major — A(i, k) = a[i·lda + k] — or column-major (a transposed row-major matrix,
     /// or a packed strip) — A(i, k) = a[k·lda + i].
     @inline(__always)
     static func run(
-        _ width: Width, columnMajorA: Bool, depth: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>,
-        c: UnsafeMutablePointer<Float>, ldc: Int, start: UnsafePointer<Float>?, startStride: Int
+        _ width: Width, _ height: Height = .six, columnMajorA: Bool, depth: Int, a: UnsafePointer<Float>, lda: Int,
+        b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int, start: UnsafePointer<Float>?,
+        startStride: Int
     ) {
         let x = (depth, a, lda, b, c, ldc, start, startStride)
-        switch (width, columnMajorA) {
-        case (.wide, false): wideRowMajorA(x)
-        case (.wide, true): wideColumnMajorA(x)
-        case (.narrow, false): narrowRowMajorA(x)
-        case (.narrow, true): narrowColumnMajorA(x)
+        switch (width, height, columnMajorA) {
+        case (.wide, .six, false): wideRowMajorA(x)
+        case (.wide, .six, true): wideColumnMajorA(x)
+        case (.narrow, .six, false): narrowRowMajorA(x)
+        case (.narrow, .six, true): narrowColumnMajorA(x)
+        case (.wide, .four, false): wideRowMajorA4(x)
+        case (.wide, .four, true): wideColumnMajorA4(x)
+        case (.narrow, .four, false): narrowRowMajorA4(x)
+        case (.narrow, .four, true): narrowColumnMajorA4(x)
         }
     }
 
-    // One compiled function per (width, layout): the generic tile is specialised and inlined into each.
+    // One compiled function per (width, height, layout): the generic tile is specialised and inlined into each.
     typealias Arguments = (
         Int, UnsafePointer<Float>, Int, UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int, UnsafePointer<Float>?,
         Int
     )
-    @inline(never) static func wideRowMajorA(_ x: Arguments) { tile(Wide.self, RowMajor.self, x) }
-    @inline(never) static func wideColumnMajorA(_ x: Arguments) { tile(Wide.self, ColumnMajor.self, x) }
-    @inline(never) static func narrowRowMajorA(_ x: Arguments) { tile(Narrow.self, RowMajor.self, x) }
-    @inline(never) static func narrowColumnMajorA(_ x: Arguments) { tile(Narrow.self, ColumnMajor.self, x) }
+    @inline(never) static func wideRowMajorA(_ x: Arguments) { tile(Wide.self, Six.self, RowMajor.self, x) }
+    @inline(never) static func wideColumnMajorA(_ x: Arguments) { tile(Wide.self, Six.self, ColumnMajor.self, x) }
+    @inline(never) static func narrowRowMajorA(_ x: Arguments) { tile(Narrow.self, Six.self, RowMajor.self, x) }
+    @inline(never) static func narrowColumnMajorA(_ x: Arguments) { tile(Narrow.self, Six.self, ColumnMajor.self, x) }
+    @inline(never) static func wideRowMajorA4(_ x: Arguments) { tile(Wide.self, Four.self, RowMajor.self, x) }
+    @inline(never) static func wideColumnMajorA4(_ x: Arguments) { tile(Wide.self, Four.self, ColumnMajor.self, x) }
+    @inline(never) static func narrowRowMajorA4(_ x: Arguments) { tile(Narrow.self, Four.self, RowMajor.self, x) }
+    @inline(never) static func narrowColumnMajorA4(_ x: Arguments) { tile(Narrow.self, Four.self, ColumnMajor.self, x) }
 
     protocol Layout { static var transposed: Bool { get } }
     enum RowMajor: Layout { static var transposed: Bool { false } }
@@ -51,16 +67,20 @@ enum MicroKernel {
     protocol Columns { static var wide: Bool { get } }
     enum Wide: Columns { static var wide: Bool { true } }
     enum Narrow: Columns { static var wide: Bool { false } }
+    protocol Rows { static var six: Bool { get } }
+    enum Six: Rows { static var six: Bool { true } }
+    enum Four: Rows { static var six: Bool { false } }
 
     typealias Vec = SIMD16<Float>
 
-    /// C[0..<6, 0..<w] (row stride ldc) = S + A[0..<6, 0..<depth] · B, w = 64 (`Wide`) or 32, where B is a packed
-    /// panel (w consecutive floats per depth step) and S the starting values: rows of `start` `startStride` apart
-    /// (C itself to accumulate, a bias row with stride 0), or zeros when nil. The accumulators are written out as
-    /// separate variables so the compiler keeps each in a register (checked in the assembly: one broadcast and 4
-    /// FMAs per row and step); the narrow tile's unused ones are removed by specialisation.
+    /// C[0..<h, 0..<w] (row stride ldc) = S + A[0..<h, 0..<depth] · B, h = 6 (`Six`) or 4, w = 64 (`Wide`) or 32,
+    /// where B is a packed panel (w consecutive floats per depth step) and S the starting values: rows of `start`
+    /// `startStride` apart (C itself to accumulate, a bias row with stride 0), or zeros when nil. The accumulators
+    /// are written out as separate variables so the compiler keeps each in a register (checked in the assembly: one
+    /// broadcast and 4 FMAs per row and step); the smaller tiles' unused ones are removed by specialisation. The
+    /// height never changes how an element is summed.
     @inline(__always)
-    static func tile<W: Columns, L: Layout>(_: W.Type, _: L.Type, _ x: Arguments) {
+    static func tile<W: Columns, R: Rows, L: Layout>(_: W.Type, _: R.Type, _: L.Type, _ x: Arguments) {
         let (depth, a, lda, b, c, ldc, start, startStride) = x
         @inline(__always) func load(_ p: UnsafePointer<Float>) -> Vec {
             UnsafeRawPointer(p).loadUnaligned(as: Vec.self)
@@ -82,31 +102,39 @@ enum MicroKernel {
             c10 = load(p); c11 = load(p + 16); p += ldc
             c20 = load(p); c21 = load(p + 16); p += ldc
             c30 = load(p); c31 = load(p + 16); p += ldc
-            c40 = load(p); c41 = load(p + 16); p += ldc
-            c50 = load(p); c51 = load(p + 16)
+            if R.six {
+                c40 = load(p); c41 = load(p + 16); p += ldc
+                c50 = load(p); c51 = load(p + 16)
+            }
             if W.wide {
                 p = s + 32
                 c02 = load(p); c03 = load(p + 16); p += ldc
                 c12 = load(p); c13 = load(p + 16); p += ldc
                 c22 = load(p); c23 = load(p + 16); p += ldc
                 c32 = load(p); c33 = load(p + 16); p += ldc
-                c42 = load(p); c43 = load(p + 16); p += ldc
-                c52 = load(p); c53 = load(p + 16)
+                if R.six {
+                    c42 = load(p); c43 = load(p + 16); p += ldc
+                    c52 = load(p); c53 = load(p + 16)
+                }
             }
         }
-        let r0 = a, r1 = a + lda, r2 = a + 2 * lda, r3 = a + 3 * lda, r4 = a + 4 * lda, r5 = a + 5 * lda
+        let r0 = a, r1 = a + lda, r2 = a + 2 * lda, r3 = a + 3 * lda
+        let r4 = R.six ? a + 4 * lda : a, r5 = R.six ? a + 5 * lda : a
         var column = a  // column-major A: the 6 values of step k are a[k·lda ..< k·lda + 6]
         var bp = b
         for k in 0..<depth {
             let b0 = load(bp), b1 = load(bp + 16)
             let b2 = W.wide ? load(bp + 32) : Vec(), b3 = W.wide ? load(bp + 48) : Vec()
             bp += w
-            let x0, x1, x2, x3, x4, x5: Float
+            let x0, x1, x2, x3: Float
+            var x4: Float = 0, x5: Float = 0
             if L.transposed {
-                x0 = column[0]; x1 = column[1]; x2 = column[2]; x3 = column[3]; x4 = column[4]; x5 = column[5]
+                x0 = column[0]; x1 = column[1]; x2 = column[2]; x3 = column[3]
+                if R.six { x4 = column[4]; x5 = column[5] }
                 column += lda
             } else {
-                x0 = r0[k]; x1 = r1[k]; x2 = r2[k]; x3 = r3[k]; x4 = r4[k]; x5 = r5[k]
+                x0 = r0[k]; x1 = r1[k]; x2 = r2[k]; x3 = r3[k]
+                if R.six { x4 = r4[k]; x5 = r5[k] }
             }
             var x = Vec(repeating: x0)
             c00.addProduct(x, b0); c01.addProduct(x, b1)
@@ -120,28 +148,34 @@ enum MicroKernel {
             x = Vec(repeating: x3)
             c30.addProduct(x, b0); c31.addProduct(x, b1)
             if W.wide { c32.addProduct(x, b2); c33.addProduct(x, b3) }
-            x = Vec(repeating: x4)
-            c40.addProduct(x, b0); c41.addProduct(x, b1)
-            if W.wide { c42.addProduct(x, b2); c43.addProduct(x, b3) }
-            x = Vec(repeating: x5)
-            c50.addProduct(x, b0); c51.addProduct(x, b1)
-            if W.wide { c52.addProduct(x, b2); c53.addProduct(x, b3) }
+            if R.six {
+                x = Vec(repeating: x4)
+                c40.addProduct(x, b0); c41.addProduct(x, b1)
+                if W.wide { c42.addProduct(x, b2); c43.addProduct(x, b3) }
+                x = Vec(repeating: x5)
+                c50.addProduct(x, b0); c51.addProduct(x, b1)
+                if W.wide { c52.addProduct(x, b2); c53.addProduct(x, b3) }
+            }
         }
         var p = c
         store(c00, p); store(c01, p + 16); p += ldc
         store(c10, p); store(c11, p + 16); p += ldc
         store(c20, p); store(c21, p + 16); p += ldc
         store(c30, p); store(c31, p + 16); p += ldc
-        store(c40, p); store(c41, p + 16); p += ldc
-        store(c50, p); store(c51, p + 16)
+        if R.six {
+            store(c40, p); store(c41, p + 16); p += ldc
+            store(c50, p); store(c51, p + 16)
+        }
         if W.wide {
             p = c + 32
             store(c02, p); store(c03, p + 16); p += ldc
             store(c12, p); store(c13, p + 16); p += ldc
             store(c22, p); store(c23, p + 16); p += ldc
             store(c32, p); store(c33, p + 16); p += ldc
-            store(c42, p); store(c43, p + 16); p += ldc
-            store(c52, p); store(c53, p + 16)
+            if R.six {
+                store(c42, p); store(c43, p + 16); p += ldc
+                store(c52, p); store(c53, p + 16)
+            }
         }
     }
 }

@@ -103,6 +103,7 @@ extension KernelsBench {
             }
             print("| \(m)×\(n)×\(k) | \(what) | " + cells.joined(separator: " | ") + " |")
         }
+        decodeGEMMReport(o, peak: peak)
     }
 }
 
@@ -186,6 +187,66 @@ extension KernelsBench {
             getrusage(RUSAGE_SELF, &u)
             #endif
             return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6
+        }
+    }
+}
+
+extension KernelsBench {
+    /// GFLOP/s of the decode steps' products (32 rows, weights packed once as the KV cache holds them), per weight
+    /// shape of each config: `hot` repeats one weight (it stays in L2); `streamed` goes through a whole model's
+    /// weights in layer order, as a decode step does, so each comes from L3 or memory — the gap is the cost of
+    /// reading weights, and the GB/s column the rate they are read at.
+    static func decodeGEMMReport(_ o: Options, peak: Double) {
+        guard GEMM.backend == .avx512 else { return }
+        print("\nDecode products (32 rows × packed weight, \(o.threads) threads, columns split by panels as in sampling):")
+        print("| config | weight (OC×IC) | hot GFLOP/s | of peak | streamed GFLOP/s | of peak | streamed weight GB/s |")
+        print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
+        let rows = 32
+        for (name, config) in [("S", GPTConfig.benchS), ("M", .benchM), ("L", .benchL)] {
+            let d = config.dModel
+            let shapes = [(3 * d, d), (d, d), (4 * d, d), (d, 4 * d)]
+            // A model's worth of each shape, laid out as the layers use them.
+            let weights = (0..<config.layers).map { _ in
+                shapes.map { (oc, ic) -> (FloatBuffer, PackedWeight?) in
+                    let w = FloatBuffer(count: oc * ic, value: 0.01)
+                    return (w, PackedWeight(weight: w.pointer, OC: oc, IC: ic))
+                }
+            }
+            let inp = FloatBuffer(count: rows * 4 * d, value: 0.02), out = FloatBuffer(count: rows * 4 * d)
+            func product(_ layer: Int, _ s: Int) {
+                let (oc, ic) = shapes[s], (w, packed) = weights[layer][s]
+                Matmul.forward(out: out.pointer, inp: inp.pointer, weight: w.pointer, bias: nil, N: rows, IC: ic, OC: oc,
+                               packed: packed, threads: o.threads)
+            }
+            func seconds(_ body: () -> Void) -> Double {
+                var best = Double.infinity
+                for _ in 0..<5 {
+                    let t0 = Date()
+                    for _ in 0..<20 { body() }
+                    best = min(best, Date().timeIntervalSince(t0) / 20)
+                }
+                return best
+            }
+            // streamed: one pass over all layers' weights; the share of each shape is timed inside that order
+            var streamed = [Double](repeating: .infinity, count: shapes.count)
+            for _ in 0..<30 {
+                var t = [Double](repeating: 0, count: shapes.count)
+                for layer in 0..<config.layers {
+                    for s in shapes.indices {
+                        let t0 = Date()
+                        product(layer, s)
+                        t[s] += Date().timeIntervalSince(t0)
+                    }
+                }
+                for s in shapes.indices { streamed[s] = min(streamed[s], t[s] / Double(config.layers)) }
+            }
+            for (s, (oc, ic)) in shapes.enumerated() {
+                let flops = 2.0 * Double(rows * oc * ic)
+                let hot = seconds { product(0, s) }
+                let gHot = flops / hot / 1e9, gStreamed = flops / streamed[s] / 1e9
+                print(String(format: "| %@ | %d×%d | %.0f | %.0f%% | %.0f | %.0f%% | %.1f |", name, oc, ic, gHot,
+                             100 * gHot / peak, gStreamed, 100 * gStreamed / peak, Double(oc * ic * 4) / streamed[s] / 1e9))
+            }
         }
     }
 }

@@ -1,9 +1,9 @@
 import Kernels
 import Testing
 
-/// Both GEMM backends against a Double oracle at shapes that cut the 6 × 64 (and 6 × 32) tiles, the 128-deep passes and the
-/// 192-row blocks of the AVX-512 kernel, with every combination of transposes, strides larger than the matrices,
-/// and each starting value (zero, bias, accumulate). The AVX-512 cases run only on CPUs that have it.
+/// Both GEMM backends against a Double oracle at shapes that cut the 6 × 64 (and 6 × 32, 4-row) tiles, the 128-deep
+/// passes and the 192-row blocks of the AVX-512 kernel, with every combination of transposes, strides larger than the
+/// matrices, and each starting value (zero, bias, accumulate). The AVX-512 cases run only on CPUs that have it.
 @Suite("GEMM backends match the naive product")
 struct GEMMTests {
     struct Shape: CustomTestStringConvertible, Sendable {
@@ -15,6 +15,8 @@ struct GEMMTests {
         Shape(m: 1, n: 1, k: 1), Shape(m: 6, n: 64, k: 128), Shape(m: 7, n: 65, k: 129), Shape(m: 5, n: 63, k: 3),
         Shape(m: 13, n: 130, k: 300), Shape(m: 200, n: 96, k: 40), Shape(m: 12, n: 128, k: 257),
         Shape(m: 9, n: 32, k: 70), Shape(m: 4, n: 17, k: 130),
+        // 4-row tiles: a decode step's 32 rows (6·4 + 4 + 4), 6 + 4 on 32-wide panels, 6 + 6 + 4 rows
+        Shape(m: 32, n: 192, k: 256), Shape(m: 10, n: 32, k: 50), Shape(m: 16, n: 64, k: 140),
     ]
     enum Start: CaseIterable, Sendable { case zero, bias, accumulate }
 
