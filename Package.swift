@@ -11,7 +11,7 @@ let numeric: [SwiftSetting] = [.unsafeFlags(["-O", "-target-cpu", "haswell"])]
 
 let package = Package(
     name: "lema",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "lema", targets: ["lema"]),
         .executable(name: "lema-bench", targets: ["lema-bench"]),
@@ -28,6 +28,9 @@ let package = Package(
         .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
 
+        // The CPU's spin-wait hint (x86 PAUSE), for Kernels' helper threads.
+        .target(name: "CSpinHint"),
+
         // Shared value types with no I/O policy: seeded RNG, JSON values, atomic files.
         .target(name: "LemaCore", swiftSettings: optimised),
 
@@ -40,7 +43,7 @@ let package = Package(
                 swiftSettings: [.unsafeFlags(["-Ounchecked", "-target-cpu", "skylake-avx512"])]),
         // Numeric core: ops with forward + backward, GEMM (own AVX-512 kernel, else OpenBLAS). Knows nothing of the
         // orchestrator.
-        .target(name: "Kernels", dependencies: ["COpenBLAS", "KernelsAVX512", "LaneMath"],
+        .target(name: "Kernels", dependencies: ["COpenBLAS", "CSpinHint", "KernelsAVX512", "LaneMath"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked", "-target-cpu", "haswell"])]),
         // Tiny GPT: config, tokenizer, model, AdamW, sampler, safetensors checkpoints.
         .target(name: "TinyGPT", dependencies: [

@@ -1,7 +1,8 @@
 /// Fully connected layer, torch.nn.Linear layout: out = inp · weightᵀ + bias, weight stored (OC, IC).
 /// The products go to single-threaded `GEMM` calls on parts of the output, spread over the threads. With OpenBLAS
-/// the parts are blocks of fixed size (see `BLAS`), with lema's AVX-512 GEMM one per thread (its results do not
-/// depend on the split); either way the results never depend on the thread count. The bias is the GEMM's starting
+/// the parts are blocks of fixed size (see `BLAS`); with lema's AVX-512 GEMM (whose results do not depend on the
+/// split) row pieces taken by whichever thread is free (`GEMM.sgemmRows`), or one part per thread; either way the
+/// results never depend on the thread count. The bias is the GEMM's starting
 /// value; its gradient is a plain loop.
 public enum Matmul {
     /// Output rows per OpenBLAS call when splitting rows (a multiple of OpenBLAS's 16-row micro-tile).
@@ -36,13 +37,11 @@ public enum Matmul {
             return
         }
         if N >= OC {
-            // Many rows (training, prefill): split rows; each call packs the (small) weight itself. The GEMM starts
-            // every row from the bias.
-            forEachRowBlock(N, threads: threads) { rows in
-                GEMM.sgemm(
-                    transA: false, transB: true, m: rows.count, n: OC, k: IC, a: inp + rows.lowerBound * IC,
-                    lda: IC, b: weight, ldb: IC, bias: bias, accumulate: false, c: out + rows.lowerBound * OC, ldc: OC)
-            }
+            // Many rows (training, prefill): rows in pieces over the threads, the weight packed once for all of
+            // them (see `GEMM.sgemmRows`). The GEMM starts every row from the bias.
+            GEMM.sgemmRows(
+                transB: true, m: N, n: OC, k: IC, a: inp, lda: IC, b: weight, ldb: IC, bias: bias, accumulate: false,
+                c: out, ldc: OC, threads: threads)
         } else {
             // Few rows (decoding): column blocks, so the weight is read and packed once across threads. Every call
             // packs all of `inp`, so use two blocks (rounded to 16 columns; a function of OC only, never of threads).
@@ -53,17 +52,6 @@ public enum Matmul {
                     b: weight + cols.lowerBound * IC, ldb: IC, bias: bias.map { $0 + cols.lowerBound },
                     accumulate: false, c: out + cols.lowerBound, ldc: OC)
             }
-        }
-    }
-
-    /// Splits rows over the threads: one call per thread when the GEMM's results do not depend on the split, else
-    /// fixed blocks of `rowBlock` (so the thread count never changes which call computes a row).
-    @inline(__always)
-    static func forEachRowBlock(_ N: Int, threads: Int, _ body: (Range<Int>) -> Void) {
-        if GEMM.splitIndependent {
-            Parallel.forEachChunk(count: N, threads: threads, body)
-        } else {
-            Parallel.forEachBlock(count: N, blockSize: rowBlock, threads: threads, body)
         }
     }
 
@@ -80,12 +68,9 @@ public enum Matmul {
     ) {
         if let dinp {
             // dinp rows n depend on dout rows n only: split rows.
-            forEachRowBlock(N, threads: threads) { rows in
-                GEMM.sgemm(
-                    transA: false, transB: false, m: rows.count, n: IC, k: OC,
-                    a: dout + rows.lowerBound * OC, lda: OC, b: weight, ldb: IC, accumulate: accumulateInput,
-                    c: dinp + rows.lowerBound * IC, ldc: IC)
-            }
+            GEMM.sgemmRows(
+                transB: false, m: N, n: IC, k: OC, a: dout, lda: OC, b: weight, ldb: IC, accumulate: accumulateInput,
+                c: dinp, ldc: IC, threads: threads)
         }
         // dweight rows o (output channels) are independent: split them; each keeps the full sum over N. Every call
         // packs all of `inp`, so use two blocks, rounded to 16 rows (a function of OC only, never of threads; four

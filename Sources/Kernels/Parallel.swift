@@ -1,7 +1,7 @@
-import Dispatch
-
 /// Splits work across a given number of threads. Every kernel takes a `threads` argument and passes it here, so the
-/// caller (the worker pool) decides how many cores a model uses and the machine is never oversubscribed.
+/// caller (the worker pool) decides how many cores a model uses and the machine is never oversubscribed. The calling
+/// thread works too; the others come from `HelperPool` (threads that poll briefly between kernels, so a hand-off
+/// costs well under a microsecond instead of a wake-up).
 ///
 /// Determinism: callers split work so that each output element is computed by exactly one chunk with a fixed
 /// sequence of floating-point operations; the partition therefore never changes results, only speed.
@@ -14,16 +14,21 @@ public enum Parallel {
             if count > 0 { body(0..<count) }
             return
         }
-        withoutActuallyEscaping(body) { escapable in
-            // Safe: concurrentPerform returns only after every iteration finished, and callers guarantee that
-            // the chunks write disjoint memory.
-            let box = UncheckedSendable(escapable)
-            DispatchQueue.concurrentPerform(iterations: chunks) { i in
-                let lo = count * i / chunks
-                let hi = count * (i + 1) / chunks
-                if lo < hi { box.value(lo..<hi) }
-            }
+        HelperPool.shared.run(chunks: chunks, threads: chunks) { i in
+            body((count * i / chunks)..<(count * (i + 1) / chunks))
         }
+    }
+
+    /// Calls `body(i)` for every i in 0..<count on up to `threads` threads, each taking the next piece as soon as it
+    /// is done with one: for work split into more pieces than threads, so that a thread slowed down by another
+    /// process on its core takes fewer pieces instead of holding the others up. Only for pieces whose results do
+    /// not depend on which thread runs them (they never do here: each piece is one fixed computation).
+    public static func forEachPiece(count: Int, threads: Int, _ body: (Int) -> Void) {
+        if threads <= 1 || count <= 1 {
+            for i in 0..<count { body(i) }
+            return
+        }
+        HelperPool.shared.run(chunks: count, threads: threads, body)
     }
 
     /// Calls `body(range)` once per fixed-size block of `0..<count` (the last block may be shorter), spreading
@@ -52,20 +57,8 @@ public enum Parallel {
             if count > 0 { body(0, 0..<count) }
             return
         }
-        withoutActuallyEscaping(body) { escapable in
-            let box = UncheckedSendable(escapable)  // safe for the same reason as above
-            DispatchQueue.concurrentPerform(iterations: chunks) { i in
-                let lo = count * i / chunks
-                let hi = count * (i + 1) / chunks
-                if lo < hi { box.value(i, lo..<hi) }
-            }
+        HelperPool.shared.run(chunks: chunks, threads: chunks) { i in
+            body(i, (count * i / chunks)..<(count * (i + 1) / chunks))
         }
     }
-}
-
-/// Carries a non-Sendable value (a closure over raw buffers) into `concurrentPerform`. Only used where the code
-/// around it guarantees that concurrent uses touch disjoint memory and finish before the owner continues.
-struct UncheckedSendable<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
 }

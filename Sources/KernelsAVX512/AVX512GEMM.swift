@@ -31,7 +31,7 @@ public enum AVX512GEMM {
             return
         }
         let layout = PackedLayout(k: k, n: n)
-        if !transB && n == layout.width && ldb == n {
+        if layout.isPacked(rowMajorB: !transB, ldb: ldb) {
             // B is one whole panel already (e.g. the 64-wide inputs of S's weight gradients): use it in place.
             sgemm(transA: transA, m: m, n: n, k: k, a: a, lda: lda, packed: b, layout: layout, bias: bias,
                   accumulate: accumulate, c: c, ldc: ldc)
@@ -62,6 +62,15 @@ public enum AVX512GEMM {
             layout: layout, bias: bias, accumulate: accumulate, c: c, ldc: ldc, scratch: scratch)
     }
 
+    /// Rows per piece when threads take a product's rows piece by piece (`rowBlock`: a piece is one row block).
+    public static var pieceRows: Int { rowBlock }
+
+    /// A buffer of at least `floats` floats for an operand this thread packs for a team of threads (see
+    /// `ThreadScratch`): valid until this thread asks for a team buffer again.
+    public static func teamBuffer(floats: Int) -> UnsafeMutablePointer<Float> {
+        ThreadScratch.floats(floats, slot: .team)
+    }
+
     /// Where `packB` puts op(B) (k, n): panels `width` columns wide (64, or 32 when n ≤ 32), each k steps of
     /// `width` contiguous floats (zeros past n); panel p starts at p · width · k.
     public struct PackedLayout: Sendable {
@@ -79,19 +88,36 @@ public enum AVX512GEMM {
         /// Columns per panel.
         public var width: Int { kind.rawValue }
 
+        /// Panels of the packed matrix.
+        public var panels: Int { (n + width - 1) / width }
+
         /// Floats of the packed matrix.
-        public var floats: Int { (n + width - 1) / width * width * k }
+        public var floats: Int { panels * width * k }
+
+        /// Whether a row-major (not transposed) B with row stride `ldb` already is this packed matrix: one whole
+        /// panel, rows contiguous.
+        public func isPacked(rowMajorB: Bool, ldb: Int) -> Bool { rowMajorB && n == width && ldb == n }
     }
 
     /// Packs op(B) (k, n) as `PackedLayout(k: k, n: n)` describes.
     public static func packB(
         transposed: Bool, b: UnsafePointer<Float>, ldb: Int, k: Int, n: Int, into panels: UnsafeMutablePointer<Float>
     ) {
-        let width = PackedLayout(k: k, n: n).width
-        var j0 = 0
-        while j0 < n {
+        let layout = PackedLayout(k: k, n: n)
+        packB(transposed: transposed, b: b, ldb: ldb, layout: layout, panels: 0..<layout.panels, into: panels)
+    }
+
+    /// Packs the panels `panels` of op(B) (`layout.k`, `layout.n`) into their places in `packed` (the whole packed
+    /// matrix): threads may pack disjoint ranges of one matrix at once.
+    public static func packB(
+        transposed: Bool, b: UnsafePointer<Float>, ldb: Int, layout: PackedLayout, panels: Range<Int>,
+        into packed: UnsafeMutablePointer<Float>
+    ) {
+        let width = layout.width, k = layout.k, n = layout.n
+        for panel in panels {
+            let j0 = panel * width
             let columns = min(width, n - j0)
-            let dst = panels + j0 * k
+            let dst = packed + j0 * k
             if transposed {
                 // op(B)(k, j) = b[j·ldb + k]: each stored row is one column of the panel. In blocks of 16 steps, so
                 // the writes of a block stay within 16 panel rows (4 KiB, in L1) while every column passes
@@ -124,7 +150,6 @@ public enum AVX512GEMM {
             if columns < width {
                 for step in 0..<k { (dst + step * width + columns).update(repeating: 0, count: width - columns) }
             }
-            j0 += width
         }
     }
 

@@ -4,11 +4,21 @@ import Glibc
 import Darwin
 #endif
 
-/// One growing, 64-byte aligned float buffer per thread, freed when the thread exits. A GEMM call uses it for its
-/// packed operands; calls on one thread never overlap, so one buffer per thread is enough.
+/// Growing, 64-byte aligned float buffers kept per thread, freed when the thread exits: one for a GEMM call's own
+/// packed operands (calls on one thread never overlap), one for an operand a thread packs for a whole team of threads
+/// (`AVX512GEMM.teamPack`), which stays in use while the team's GEMM calls run — on the packing thread too.
 enum ThreadScratch {
-    /// The thread's buffer, grown to hold at least `count` floats (contents undefined).
-    static func floats(_ count: Int) -> UnsafeMutablePointer<Float> {
+    enum Slot: Sendable {
+        /// A single GEMM call's scratch.
+        case call
+        /// An operand shared with other threads for the duration of one team product.
+        case team
+    }
+
+    /// The thread's buffer for `slot`, grown to hold at least `count` floats (contents undefined; a grown buffer
+    /// replaces the old one, so a pointer is valid until the next request for the same slot on this thread).
+    static func floats(_ count: Int, slot: Slot = .call) -> UnsafeMutablePointer<Float> {
+        let key = slot == .call ? callKey : teamKey
         if let raw = pthread_getspecific(key) {
             let buffer = Unmanaged<Buffer>.fromOpaque(raw).takeUnretainedValue()
             if buffer.count >= count { return buffer.floats }
@@ -31,8 +41,11 @@ enum ThreadScratch {
         deinit { UnsafeMutableRawPointer(floats).deallocate() }
     }
 
-    /// The key, created once; its destructor releases the exiting thread's buffer.
-    static let key: pthread_key_t = {
+    static let callKey = makeKey()
+    static let teamKey = makeKey()
+
+    /// A key whose destructor releases the exiting thread's buffer.
+    static func makeKey() -> pthread_key_t {
         var key = pthread_key_t()
         let status = pthread_key_create(&key) { raw in
             guard let raw else { return }
@@ -40,5 +53,5 @@ enum ThreadScratch {
         }
         precondition(status == 0, "pthread_key_create failed (\(status)): the process has run out of thread-local keys")
         return key
-    }()
+    }
 }

@@ -1,0 +1,190 @@
+import CSpinHint
+import Dispatch
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The threads `Parallel` hands chunks to: one fewer than the machine's cores, each of which keeps polling for work
+/// for a short while after finishing a chunk before it goes to sleep.
+///
+/// Why not `DispatchQueue.concurrentPerform`: it wakes a sleeping worker for every call, and a wake-up costs 10–15 µs
+/// on this virtual machine, paid on every kernel call. A decode step of L calls ≈ 90 kernels of 10–100 µs each;
+/// with a worker still polling, a hand-off costs well under a microsecond.
+///
+/// Never a source of deadlock or of different results: the caller always works on its own job too and takes any
+/// chunk nobody else has taken, so a job finishes even when every helper is busy with another caller's (it then runs
+/// on fewer threads); which thread computes a chunk never changes what the chunk computes.
+final class HelperPool: Sendable {
+    /// Shared by every kernel call in the process; one helper per core beyond the caller's own.
+    static let shared = HelperPool(helpers: max(0, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) - 1))
+
+    /// How long a helper keeps polling after its last chunk before it sleeps: long enough to bridge the serial
+    /// stretches between kernels of a decode or training step, short enough not to hold a core between steps.
+    static let pollNanoseconds: UInt64 = 200_000
+
+    let helpers: [Helper]
+
+    init(helpers count: Int) {
+        helpers = (0..<count).map { _ in Helper() }
+        for helper in helpers { helper.start() }
+    }
+
+    /// Runs `body(i)` for every i in 0..<chunks, each exactly once, on the calling thread and on up to
+    /// `min(chunks, threads) − 1` helpers that are free; returns when all have finished. Each thread takes the next
+    /// chunk nobody has taken as soon as it is done with one, so a thread slowed down (by another process on its core)
+    /// takes fewer.
+    func run(chunks: Int, threads: Int, _ body: (Int) -> Void) {
+        withoutActuallyEscaping(body) { escapable in
+            let job = Job(body: escapable, chunks: chunks)
+            let reference = Unmanaged.passUnretained(job)
+            var posted: [Helper] = []
+            let wanted = min(helpers.count, chunks - 1, threads - 1)
+            posted.reserveCapacity(max(0, wanted))
+            for helper in helpers where posted.count < wanted {
+                if helper.post(reference) { posted.append(helper) }
+            }
+            job.work()
+            job.waitUntilFinished()
+            // A helper that never picked the job up is taken off it; the others are waited for, so none touches the
+            // closure once this returns.
+            var entered = 0
+            for helper in posted where !helper.withdraw() { entered += 1 }
+            job.waitUntilLeft(entered)
+            job.body = nil  // the closure must not outlive withoutActuallyEscaping (a helper may still hold `job`)
+        }
+    }
+
+    /// One call's chunks: claimed one at a time through an atomic counter by every thread working on it.
+    final class Job: @unchecked Sendable {  // `body` is written by the caller only before posting and after all left
+        var body: ((Int) -> Void)?
+        let chunks: Int
+        let next = Atomic<Int>(0)
+        let finished = Atomic<Int>(0)
+        let left = Atomic<Int>(0)
+
+        init(body: @escaping (Int) -> Void, chunks: Int) {
+            self.body = body
+            self.chunks = chunks
+        }
+
+        /// Takes chunks until none is left. Not inlined, so the closure reference it loads is released before the
+        /// helper reports that it left.
+        @inline(never)
+        func work() {
+            guard let body else { return }
+            while true {
+                let i = next.add(1, ordering: .relaxed).oldValue
+                if i >= chunks { return }
+                body(i)
+                finished.add(1, ordering: .releasing)
+            }
+        }
+
+        func waitUntilFinished() {
+            var spins = 0
+            while finished.load(ordering: .acquiring) < chunks { Helper.pause(&spins) }
+        }
+
+        func waitUntilLeft(_ count: Int) {
+            var spins = 0
+            while left.load(ordering: .acquiring) < count { Helper.pause(&spins) }
+        }
+    }
+
+    /// One helper thread and its mailbox: a state word and the job posted to it.
+    final class Helper: @unchecked Sendable {  // `job` is written only in the `claimed` state, read only in `running`
+        static let idle = 0, claimed = 1, posted = 2, running = 3, sleeping = 4
+
+        let state = Atomic<Int>(Helper.idle)
+        var job: Unmanaged<Job>?
+        let wake = DispatchSemaphore(value: 0)
+
+        /// Gives the helper `job` if it is free (polling or asleep); false when it is busy with another job.
+        func post(_ job: Unmanaged<Job>) -> Bool {
+            var wasAsleep = false
+            if !state.compareExchange(expected: Helper.idle, desired: Helper.claimed, ordering: .acquiring).exchanged {
+                guard state.compareExchange(expected: Helper.sleeping, desired: Helper.claimed, ordering: .acquiring)
+                    .exchanged
+                else { return false }
+                wasAsleep = true
+            }
+            self.job = job
+            state.store(Helper.posted, ordering: .releasing)
+            if wasAsleep { wake.signal() }
+            return true
+        }
+
+        /// Takes back a posted job the helper has not started; false when it already has.
+        func withdraw() -> Bool {
+            state.compareExchange(expected: Helper.posted, desired: Helper.idle, ordering: .relaxed).exchanged
+        }
+
+        func start() {
+            let context = Unmanaged.passRetained(self).toOpaque()
+            var thread = pthread_t()
+            let status = pthread_create(&thread, nil, { raw in
+                guard let raw else { return nil }
+                Unmanaged<Helper>.fromOpaque(raw).takeRetainedValue().loop()
+                return nil
+            }, context)
+            if status == 0 {
+                pthread_detach(thread)
+            } else {
+                // No thread: the helper stays `claimed` forever, so nobody posts to it and callers work alone.
+                state.store(Helper.claimed, ordering: .relaxed)
+                Unmanaged<Helper>.fromOpaque(context).release()
+            }
+        }
+
+        private func loop() -> Never {
+            var idleSince = Helper.now()
+            var spins = 0
+            while true {
+                switch state.load(ordering: .acquiring) {
+                case Helper.posted:
+                    guard state.compareExchange(expected: Helper.posted, desired: Helper.running, ordering: .acquiring)
+                        .exchanged
+                    else { continue }  // withdrawn meanwhile
+                    if let job {
+                        job.takeUnretainedValue().work()
+                        job.takeUnretainedValue().left.add(1, ordering: .releasing)
+                    }
+                    state.store(Helper.idle, ordering: .releasing)
+                    idleSince = Helper.now()
+                    spins = 0
+                case Helper.idle:
+                    lema_spin_hint()
+                    spins += 1
+                    // Check the clock only now and then; polling itself is a plain load.
+                    if spins & 255 == 0 && Helper.now() - idleSince > HelperPool.pollNanoseconds {
+                        if state.compareExchange(expected: Helper.idle, desired: Helper.sleeping, ordering: .relaxed)
+                            .exchanged
+                        {
+                            wake.wait()
+                            idleSince = Helper.now()
+                        }
+                    }
+                case Helper.sleeping:
+                    wake.wait()  // posted to while it was about to sleep; `post` signals after the state change
+                default:
+                    break  // claimed: a caller is writing the job
+                }
+            }
+        }
+
+        /// Spin-wait step for callers: polls, and yields the core now and then in case the thread it waits for was
+        /// descheduled (the machine may be shared).
+        @inline(__always)
+        static func pause(_ spins: inout Int) {
+            lema_spin_hint()
+            spins += 1
+            if spins & 1023 == 0 { sched_yield() }
+        }
+
+        static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
+    }
+}
