@@ -28,8 +28,9 @@ let package = Package(
         .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
 
-        // The CPU's spin-wait hint (x86 PAUSE), for Kernels' helper threads.
-        .target(name: "CSpinHint"),
+        // CPU hints written in C: the spin-wait hint (x86 PAUSE) for Kernels' helper threads, cache prefetches for
+        // the AVX-512 GEMM.
+        .target(name: "CPUHints"),
 
         // Shared value types with no I/O policy: seeded RNG, JSON values, atomic files.
         .target(name: "LemaCore", swiftSettings: optimised),
@@ -39,11 +40,11 @@ let package = Package(
         .target(name: "LaneMath", swiftSettings: optimised),
         // GEMM (and GELU) for AVX-512 CPUs. Compiled for that instruction set, so only called after a CPU check
         // (Kernels' GEMM).
-        .target(name: "KernelsAVX512", dependencies: ["LaneMath"],
+        .target(name: "KernelsAVX512", dependencies: ["CPUHints", "LaneMath"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked", "-target-cpu", "skylake-avx512"])]),
         // Numeric core: ops with forward + backward, GEMM (own AVX-512 kernel, else OpenBLAS). Knows nothing of the
         // orchestrator.
-        .target(name: "Kernels", dependencies: ["COpenBLAS", "CSpinHint", "KernelsAVX512", "LaneMath"],
+        .target(name: "Kernels", dependencies: ["COpenBLAS", "CPUHints", "KernelsAVX512", "LaneMath"],
                 swiftSettings: [.unsafeFlags(["-Ounchecked", "-target-cpu", "haswell"])]),
         // Tiny GPT: config, tokenizer, model, AdamW, sampler, safetensors checkpoints.
         .target(name: "TinyGPT", dependencies: [

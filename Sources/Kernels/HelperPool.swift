@@ -1,4 +1,4 @@
-import CSpinHint
+import CPUHints
 import Dispatch
 import Synchronization
 
@@ -128,8 +128,7 @@ final class HelperPool: Sendable {
             var thread = pthread_t()
             let status = pthread_create(&thread, nil, { raw in
                 guard let raw else { return nil }
-                Unmanaged<Helper>.fromOpaque(raw).takeRetainedValue().loop()
-                return nil
+                Unmanaged<Helper>.fromOpaque(raw).takeRetainedValue().loop()  // never returns
             }, context)
             if status == 0 {
                 pthread_detach(thread)

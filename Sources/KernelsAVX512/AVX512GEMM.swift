@@ -1,3 +1,5 @@
+import CPUHints
+
 /// Single-precision GEMM on AVX-512, written for the tiny GPT's shapes: thousands of rows, 32 … 1024 columns,
 /// depth 32 … 4096. This module is compiled for the AVX-512 instruction set (skylake-avx512: F, CD, BW, DQ, VL):
 /// call it only after checking the CPU has them (Kernels' `GEMM` does). Single-threaded: callers split C.
@@ -175,7 +177,11 @@ public enum AVX512GEMM {
         let passes = (k + depthBlock - 1) / depthBlock
         // Rows blockStart ..< blockEnd of C, one depth pass, one panel: every 6-row strip over the panel's part.
         // `packedA`: the block's full strips of a transposed A for this pass, packed by `packTransposedA`.
-        @inline(__always) func strips(_ blockStart: Int, _ blockEnd: Int, pass: Int, panel: Int, packedA: Bool) {
+        // `ahead`: B's next block (floats) to fetch into L2 while these strips run, spread over them.
+        @inline(__always) func strips(
+            _ blockStart: Int, _ blockEnd: Int, pass: Int, panel: Int, packedA: Bool,
+            ahead: (UnsafePointer<Float>, Int)? = nil
+        ) {
             let k0 = pass * depthBlock, depth = min(depthBlock, k - k0)
             // Where this pass starts from: C after the first depth block, else what the caller asked for.
             let start: Start = k0 > 0 || accumulate ? .c : bias.map { .bias($0) } ?? .zero
@@ -186,6 +192,13 @@ public enum AVX512GEMM {
                 // 6-row strips; the last 8 or 4 rows of the product in 4-row strips (no padded strip for them)
                 let remaining = m - i0
                 let strip = remaining == 8 || remaining == 4 ? 4 : min(rows, remaining)
+                if let (next, floats) = ahead {
+                    // this strip's share of the next block's cache lines (16 floats each)
+                    let lines = (floats + 15) / 16
+                    let first = (i0 - blockStart) * lines / (blockEnd - blockStart)
+                    let last = (i0 - blockStart + strip) * lines / (blockEnd - blockStart)
+                    for line in first..<last { lema_prefetch_l2(next + line * 16) }
+                }
                 // op(A) rows i0 ..< i0+6, depth k0 ..< k0+depth, read in place (packing it into strips measured
                 // slower at every shape of the model, single- and two-threaded)
                 let ap = transA ? a + k0 * lda + i0 : a + i0 * lda + k0
@@ -208,9 +221,20 @@ public enum AVX512GEMM {
         }
         guard m > rowBlock else {
             // One block of rows (decoding, attention): each panel through all its passes, so B — read once, and from
-            // L3 when it is a layer's weight — streams in order.
+            // L3 or memory when it is a layer's weight — streams in order. The first strip of a block would wait for
+            // B to arrive (the hardware prefetcher only follows it), so each block's strips fetch the next block
+            // into L2 meanwhile.
             for panel in 0..<panels {
-                for pass in 0..<passes { strips(0, m, pass: pass, panel: panel, packedA: false) }
+                for pass in 0..<passes {
+                    var ahead: (UnsafePointer<Float>, Int)? = nil
+                    if pass + 1 < passes {
+                        let k1 = (pass + 1) * depthBlock
+                        ahead = (packed + panel * width * layout.k + k1 * width, min(depthBlock, k - k1) * width)
+                    } else if panel + 1 < panels {
+                        ahead = (packed + (panel + 1) * width * layout.k, min(depthBlock, k) * width)
+                    }
+                    strips(0, m, pass: pass, panel: panel, packedA: false, ahead: ahead)
+                }
             }
             return
         }

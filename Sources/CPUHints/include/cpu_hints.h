@@ -1,5 +1,5 @@
-#ifndef LEMA_SPIN_HINT_H
-#define LEMA_SPIN_HINT_H
+#ifndef LEMA_CPU_HINTS_H
+#define LEMA_CPU_HINTS_H
 
 /// Tells the CPU the thread is in a spin-wait loop (x86 PAUSE, ARM YIELD): a sibling hyperthread gets the core's
 /// execution units meanwhile, and leaving the loop costs no memory-order mis-speculation.
@@ -9,6 +9,11 @@ static inline void lema_spin_hint(void) {
 #elif defined(__aarch64__)
     __asm__ __volatile__("yield");
 #endif
+}
+
+/// Asks for the cache line holding `address` to be brought into L2 (and L3) ahead of its use; never faults.
+static inline void lema_prefetch_l2(const void *address) {
+    __builtin_prefetch(address, 0, 2);
 }
 
 #endif
