@@ -18,6 +18,7 @@ extension KernelsBench {
             case "--threads": o.threads = Int(try value(a)) ?? 2
             case "--window-s": o.windowSeconds = Double(try value(a)) ?? 2
             case "--windows": o.windows = Int(try value(a)) ?? 5
+            case "--rounds": o.rounds = max(1, Int(try value(a)) ?? 1)
             case "--sample-modes": o.sampleModes = try value(a).split(separator: ",").map(String.init)
             case "--skip-train": o.train = false
             case "--no-gemm": o.gemm = false
@@ -28,7 +29,7 @@ extension KernelsBench {
             case "--torch-script": o.torchScript = try value(a)
             case "--help", "-h":
                 print("""
-                    lema-bench kernels [--configs S,M,L] [--threads 2] [--window-s 2] [--windows 5]
+                    lema-bench kernels [--configs S,M,L] [--threads 2] [--window-s 2] [--windows 5] [--rounds 1]
                       [--sample-modes kv,nocache] [--skip-train] [--no-gemm | --gemm-only] [--peak GFLOPS]
                       [--blas-core Haswell|SkylakeX|env]   (re-executes with OPENBLAS_CORETYPE set; default: SkylakeX
                       on Intel CPUs with AVX-512, else Haswell; env: keep the environment's)
@@ -36,7 +37,9 @@ extension KernelsBench {
                     The PyTorch peer (torch_gpt.py, same workload) runs per config right before ours when a Python
                     with torch is found (LEMA_PYTHON, else ~/venv-bench/bin/python; script: LEMA_TORCH_BENCH, else
                     ../shared/bench/kernels/torch_gpt.py from the working directory); otherwise the ratios use the
-                    stored reference figures and say so.
+                    stored reference figures and say so. --rounds N alternates the two N times per config (PyTorch,
+                    ours, PyTorch, ours, …) and compares the medians of the rounds: the machine's speed drifts by
+                    ±20% over minutes, and alternating spreads that drift over both sides.
                     """)
                 exit(0)
             default: throw BenchError("unknown option \(a); see --help")

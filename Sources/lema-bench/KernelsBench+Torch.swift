@@ -16,6 +16,21 @@ extension KernelsBench {
         var contaminated: Set<String> = []
         /// Median other-process cores per part, printed with the figures.
         var otherCores: [String: Double] = [:]
+
+        /// Per part, the median over rounds; a part is marked contaminated when more than half its rounds were.
+        static func median(of all: [TorchFigures]) -> TorchFigures {
+            guard let first = all.first, all.count > 1 else { return all.first ?? TorchFigures(source: "none") }
+            func med(_ xs: [Double?]) -> Double? {
+                let v = xs.compactMap { $0 }
+                return v.isEmpty ? nil : KernelsBench.median(v)
+            }
+            let parts = ["train", "kv", "nocache"].filter { part in
+                2 * all.filter { $0.contaminated.contains(part) }.count > all.count
+            }
+            return TorchFigures(
+                train: med(all.map(\.train)), kv: med(all.map(\.kv)), nocache: med(all.map(\.nocache)),
+                source: first.source + ", median of \(all.count) rounds alternated with ours", contaminated: Set(parts))
+        }
     }
 
     /// How to run the peer: a Python with torch and the script; nil when either is missing.

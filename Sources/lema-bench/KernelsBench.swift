@@ -12,6 +12,8 @@ enum KernelsBench {
         var threads = 2
         var windowSeconds = 2.0
         var windows = 5
+        /// Times PyTorch and ours alternate per config; the table compares the medians of the rounds.
+        var rounds = 1
         var warmupSteps = 5
         var train = true
         var sampleModes = ["kv", "nocache"]
@@ -45,9 +47,16 @@ enum KernelsBench {
             guard let config = ["S": GPTConfig.benchS, "M": .benchM, "L": .benchL][name] else {
                 throw BenchError("unknown config \(name); use S, M or L")
             }
-            let torch = peer?.run(config: name, o: o) ?? storedTorch(name)
-            let row = try runConfig(name: name, config: config, corpus: corpus, o: o, torch: torch)
-            rows.append(row)
+            var ours: [Figures] = [], theirs: [TorchFigures] = []
+            for round in 1...o.rounds {
+                if o.rounds > 1 { print("[\(name)] round \(round) of \(o.rounds)") }
+                if let t = peer?.run(config: name, o: o) { theirs.append(t) }
+                let mine = try measure(name: name, config: config, corpus: corpus, o: o)
+                ours.append(mine)
+                if o.rounds > 1, let t = theirs.last { print("[\(name)] round \(round): " + mine.ratios(to: t)) }
+            }
+            let torch = theirs.isEmpty ? storedTorch(name) : TorchFigures.median(of: theirs)
+            rows.append(row(name: name, ours: Figures.median(of: ours), torch: torch))
             sources.append("\(name): \(torch?.source ?? "no PyTorch figures")")
         }
         print("\n| config | train tok/s | torch | ×torch | sample KV tok/s | torch | ×torch | sample no-cache tok/s | torch | ×torch |")
@@ -58,37 +67,60 @@ enum KernelsBench {
         if o.gemm { gemmReport(o) }
     }
 
-    static func runConfig(name: String, config: GPTConfig, corpus: Corpus, o: Options, torch: TorchFigures?) throws
-        -> String
-    {
-        var cells: [String] = []
-        func compare(_ ours: Double, _ theirs: Double?, _ part: String) -> [String] {
-            guard let theirs, theirs > 0 else { return [fmt(ours), "-", "-"] }
-            let mark = torch?.contaminated.contains(part) == true ? "!" : ""
-            return [fmt(ours), fmt(theirs) + mark, String(format: "%.2f", ours / theirs) + mark]
+    /// Our tokens/s for one config: training, KV sampling, no-cache sampling (nil when not measured).
+    struct Figures {
+        var train: Double?
+        var kv: Double?
+        var nocache: Double?
+
+        /// Per part, the median over rounds of the figures measured.
+        static func median(of all: [Figures]) -> Figures {
+            func med(_ xs: [Double?]) -> Double? { xs.compactMap { $0 }.isEmpty ? nil : KernelsBench.median(xs.compactMap { $0 }) }
+            return Figures(train: med(all.map(\.train)), kv: med(all.map(\.kv)), nocache: med(all.map(\.nocache)))
         }
+
+        /// "train ×1.05, kv ×2.31": this round's ratios to PyTorch's.
+        func ratios(to t: TorchFigures) -> String {
+            [("train", train, t.train), ("kv", kv, t.kv), ("no-cache", nocache, t.nocache)]
+                .compactMap { part, ours, theirs in
+                    guard let ours, let theirs, theirs > 0 else { return nil }
+                    return "\(part) \(fmt(ours)) vs \(fmt(theirs)) ×\(String(format: "%.2f", ours / theirs))"
+                }
+                .joined(separator: ", ")
+        }
+    }
+
+    static func measure(name: String, config: GPTConfig, corpus: Corpus, o: Options) throws -> Figures {
+        var figures = Figures()
         let model: GPT
         if o.train {
             let (tokS, msStep, trainer) = try benchTrain(config: config, corpus: corpus, o: o)
             model = trainer.model
             let flops = approxTrainFlopsPerToken(config, T: 128)
-            print("[\(name)] train \(fmt(tokS)) tok/s (\(String(format: "%.1f", msStep)) ms/step, ≈\(String(format: "%.0f", tokS * flops / 1e9)) GFLOP/s); PyTorch \(torch?.train.map(fmt) ?? "-")")
-            cells += compare(tokS, torch?.train, "train")
+            print("[\(name)] train \(fmt(tokS)) tok/s (\(String(format: "%.1f", msStep)) ms/step, ≈\(String(format: "%.0f", tokS * flops / 1e9)) GFLOP/s)")
+            figures.train = tokS
         } else {
             model = try GPT(config: config, seed: 0)
-            cells += ["-", "-", "-"]
         }
-        for mode in ["kv", "nocache"] {
-            guard o.sampleModes.contains(mode) else {
-                cells += ["-", "-", "-"]
-                continue
-            }
+        for mode in ["kv", "nocache"] where o.sampleModes.contains(mode) {
             let tokS = try benchSample(model: model, corpus: corpus, kv: mode == "kv", o: o)
-            let r = mode == "kv" ? torch?.kv : torch?.nocache
-            print("[\(name)] sample[\(mode)] \(fmt(tokS)) tok/s; PyTorch \(r.map(fmt) ?? "-")")
-            cells += compare(tokS, r, mode)
+            print("[\(name)] sample[\(mode)] \(fmt(tokS)) tok/s")
+            if mode == "kv" { figures.kv = tokS } else { figures.nocache = tokS }
         }
-        return "| \(name) | " + cells.joined(separator: " | ") + " |"
+        return figures
+    }
+
+    /// The table row: ours, PyTorch's and the ratio per part.
+    static func row(name: String, ours: Figures, torch: TorchFigures?) -> String {
+        func cells(_ mine: Double?, _ theirs: Double?, _ part: String) -> [String] {
+            guard let mine else { return ["-", "-", "-"] }
+            guard let theirs, theirs > 0 else { return [fmt(mine), "-", "-"] }
+            let mark = torch?.contaminated.contains(part) == true ? "!" : ""
+            return [fmt(mine), fmt(theirs) + mark, String(format: "%.2f", mine / theirs) + mark]
+        }
+        let all = cells(ours.train, torch?.train, "train") + cells(ours.kv, torch?.kv, "kv")
+            + cells(ours.nocache, torch?.nocache, "nocache")
+        return "| \(name) | " + all.joined(separator: " | ") + " |"
     }
 
     /// Training throughput: random windows of 129 symbols, AdamW(lr 1e-3, betas 0.9/0.95, wd 0.1 on matrices),
