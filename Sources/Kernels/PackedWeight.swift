@@ -9,8 +9,9 @@ public final class PackedWeight: @unchecked Sendable {  // immutable after init
     let floats: UnsafeMutablePointer<Float>
     let layout: AVX512GEMM.PackedLayout
 
-    /// Packs `weight` (OC, IC); nil when the GEMM backend is not lema's AVX-512 kernel (OpenBLAS packs per call).
-    public init?(weight: UnsafePointer<Float>, OC: Int, IC: Int) {
+    /// Packs `weight` (OC, IC) on up to `threads` threads (a model's weights are tens of MB, packed whenever a
+    /// sampler makes a cache); nil when the GEMM backend is not lema's AVX-512 kernel (OpenBLAS packs per call).
+    public init?(weight: UnsafePointer<Float>, OC: Int, IC: Int, threads: Int = 1) {
         guard GEMM.backend == .avx512 else { return nil }
         self.OC = OC
         self.IC = IC
@@ -18,7 +19,10 @@ public final class PackedWeight: @unchecked Sendable {  // immutable after init
         let count = max(1, layout.floats)
         floats = UnsafeMutableRawPointer.allocate(byteCount: count * 4, alignment: 64).bindMemory(to: Float.self, capacity: count)
         // out = inp · weightᵀ: op(B) = weightᵀ (IC, OC), stored transposed
-        AVX512GEMM.packB(transposed: true, b: weight, ldb: IC, k: IC, n: OC, into: floats)
+        let layout = layout, floats = floats
+        Parallel.forEachChunk(count: layout.panels, threads: threads) { panels in
+            AVX512GEMM.packB(transposed: true, b: weight, ldb: IC, layout: layout, panels: panels, into: floats)
+        }
     }
 
     deinit { UnsafeMutableRawPointer(floats).deallocate() }

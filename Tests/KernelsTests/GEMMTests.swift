@@ -90,8 +90,9 @@ struct GEMMTests {
         }
     }
 
-    /// A weight packed once (`PackedWeight`, for decode steps) gives the bits of packing it per call, for few rows
-    /// (columns split over threads, in panels) and many rows (rows split), at 1 and 2 threads.
+    /// A weight packed once (`PackedWeight`, for decode steps; packed on as many threads as the product uses) gives
+    /// the bits of packing it per call, for few rows (columns split over threads, in panels) and many rows (rows
+    /// split), at 1 and 2 threads.
     @Test(.enabled(if: GEMM.hasAVX512), arguments: [(3, 40, 200), (32, 64, 384), (500, 96, 130)])
     func packedWeightMatchesPerCallPacking(N: Int, IC: Int, OC: Int) {
         var d = Draw(UInt64(N + IC + OC))
@@ -99,7 +100,7 @@ struct GEMMTests {
         for threads in [1, 2] {
             let out = withBuffers([inp, weight, bias, [Float](repeating: 0, count: N * OC), [Float](repeating: 0, count: N * OC)]) { p in
                 Matmul.forward(out: p[3], inp: p[0], weight: p[1], bias: p[2], N: N, IC: IC, OC: OC, threads: threads)
-                let packed = PackedWeight(weight: p[1], OC: OC, IC: IC)
+                let packed = PackedWeight(weight: p[1], OC: OC, IC: IC, threads: threads)
                 #expect(packed != nil)
                 Matmul.forward(out: p[4], inp: p[0], weight: p[1], bias: p[2], N: N, IC: IC, OC: OC, packed: packed,
                                threads: threads)

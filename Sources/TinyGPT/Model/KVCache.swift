@@ -60,17 +60,20 @@ public final class KVCache {
 }
 
 extension GPT {
-    /// A cache for `batchSize` sequences of up to `maxLength` positions (default and limit: contextLength).
-    public func makeKVCache(batchSize: Int, maxLength: Int? = nil) -> KVCache {
+    /// A cache for `batchSize` sequences of up to `maxLength` positions (default and limit: contextLength); its
+    /// copy of the weights is packed on up to `threads` threads.
+    public func makeKVCache(batchSize: Int, maxLength: Int? = nil, threads: Int = 1) -> KVCache {
         KVCache(
             config: config, batchSize: batchSize, maxLength: min(maxLength ?? config.contextLength, config.contextLength),
-            packed: packedWeights())
+            packed: packedWeights(threads: threads))
     }
 
     /// This model's weights packed for decoding, or nil when the GEMM backend packs per call (OpenBLAS).
-    func packedWeights() -> KVCache.PackedWeights? {
+    func packedWeights(threads: Int) -> KVCache.PackedWeights? {
         let p = params.pointer, C = config.dModel, H = config.mlpRatio * C
-        func pack(_ offset: Int, _ OC: Int, _ IC: Int) -> PackedWeight? { PackedWeight(weight: p + offset, OC: OC, IC: IC) }
+        func pack(_ offset: Int, _ OC: Int, _ IC: Int) -> PackedWeight? {
+            PackedWeight(weight: p + offset, OC: OC, IC: IC, threads: threads)
+        }
         guard let head = pack(layout.wte, config.vocabSize, C) else { return nil }
         var qkv: [PackedWeight] = [], proj: [PackedWeight] = [], fc: [PackedWeight] = [], fc2: [PackedWeight] = []
         for w in layout.blocks {

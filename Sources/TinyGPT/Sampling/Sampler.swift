@@ -59,7 +59,8 @@ public enum Sampler {
         }
 
         if options.useKVCache {
-            let cache = model.makeKVCache(batchSize: B, maxLength: min(maxT, longest + budget))  // only what is reachable
+            // only what is reachable
+            let cache = model.makeKVCache(batchSize: B, maxLength: min(maxT, longest + budget), threads: threads)
             var padded = [Int32](repeating: 0, count: B * longest)  // (B,longest), right-padded with id 0
             for b in 0..<B { for (t, id) in prompts[b].enumerated() { padded[b * longest + t] = id } }
             let logits = try model.prefill(cache: cache, tokens: padded, length: longest, validLengths: lengths, threads: threads)
