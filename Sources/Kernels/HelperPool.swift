@@ -33,11 +33,12 @@ final class HelperPool: Sendable {
         for helper in helpers { helper.start() }
     }
 
-    /// Runs `body(i)` for every i in 0..<chunks, each exactly once, on the calling thread and on up to
-    /// `min(chunks, threads) − 1` helpers that are free; returns when all have finished. Each thread takes the next
-    /// chunk nobody has taken as soon as it is done with one, so a thread slowed down (by another process on its core)
+    /// Runs `body(i, slot)` for every i in 0..<chunks, each exactly once, on the calling thread (slot 0) and on up to
+    /// `min(chunks, threads) − 1` helpers that are free (slots 1, 2, …: no two threads of one call share a slot, so
+    /// a slot can pick per-thread scratch memory); returns when all have finished. Each thread takes the next chunk
+    /// nobody has taken as soon as it is done with one, so a thread slowed down (by another process on its core)
     /// takes fewer.
-    func run(chunks: Int, threads: Int, _ body: (Int) -> Void) {
+    func run(chunks: Int, threads: Int, _ body: (_ chunk: Int, _ slot: Int) -> Void) {
         withoutActuallyEscaping(body) { escapable in
             let job = Job(body: escapable, chunks: chunks)
             let reference = Unmanaged.passUnretained(job)
@@ -45,9 +46,9 @@ final class HelperPool: Sendable {
             let wanted = min(helpers.count, chunks - 1, threads - 1)
             posted.reserveCapacity(max(0, wanted))
             for helper in helpers where posted.count < wanted {
-                if helper.post(reference) { posted.append(helper) }
+                if helper.post(reference, slot: posted.count + 1) { posted.append(helper) }
             }
-            job.work()
+            job.work(slot: 0)
             job.waitUntilFinished()
             // A helper that never picked the job up is taken off it; the others are waited for, so none touches the
             // closure once this returns.
@@ -60,13 +61,13 @@ final class HelperPool: Sendable {
 
     /// One call's chunks: claimed one at a time through an atomic counter by every thread working on it.
     final class Job: @unchecked Sendable {  // `body` is written by the caller only before posting and after all left
-        var body: ((Int) -> Void)?
+        var body: ((Int, Int) -> Void)?
         let chunks: Int
         let next = Atomic<Int>(0)
         let finished = Atomic<Int>(0)
         let left = Atomic<Int>(0)
 
-        init(body: @escaping (Int) -> Void, chunks: Int) {
+        init(body: @escaping (Int, Int) -> Void, chunks: Int) {
             self.body = body
             self.chunks = chunks
         }
@@ -74,12 +75,12 @@ final class HelperPool: Sendable {
         /// Takes chunks until none is left. Not inlined, so the closure reference it loads is released before the
         /// helper reports that it left.
         @inline(never)
-        func work() {
+        func work(slot: Int) {
             guard let body else { return }
             while true {
                 let i = next.add(1, ordering: .relaxed).oldValue
                 if i >= chunks { return }
-                body(i)
+                body(i, slot)
                 finished.add(1, ordering: .releasing)
             }
         }
@@ -95,16 +96,17 @@ final class HelperPool: Sendable {
         }
     }
 
-    /// One helper thread and its mailbox: a state word and the job posted to it.
-    final class Helper: @unchecked Sendable {  // `job` is written only in the `claimed` state, read only in `running`
+    /// One helper thread and its mailbox: a state word and the job (and slot) posted to it.
+    final class Helper: @unchecked Sendable {  // `job`, `slot`: written only in the `claimed` state, read in `running`
         static let idle = 0, claimed = 1, posted = 2, running = 3, sleeping = 4
 
         let state = Atomic<Int>(Helper.idle)
         var job: Unmanaged<Job>?
+        var slot = 0
         let wake = DispatchSemaphore(value: 0)
 
         /// Gives the helper `job` if it is free (polling or asleep); false when it is busy with another job.
-        func post(_ job: Unmanaged<Job>) -> Bool {
+        func post(_ job: Unmanaged<Job>, slot: Int) -> Bool {
             var wasAsleep = false
             if !state.compareExchange(expected: Helper.idle, desired: Helper.claimed, ordering: .acquiring).exchanged {
                 guard state.compareExchange(expected: Helper.sleeping, desired: Helper.claimed, ordering: .acquiring)
@@ -113,6 +115,7 @@ final class HelperPool: Sendable {
                 wasAsleep = true
             }
             self.job = job
+            self.slot = slot
             state.store(Helper.posted, ordering: .releasing)
             if wasAsleep { wake.signal() }
             return true
@@ -149,7 +152,7 @@ final class HelperPool: Sendable {
                         .exchanged
                     else { continue }  // withdrawn meanwhile
                     if let job {
-                        job.takeUnretainedValue().work()
+                        job.takeUnretainedValue().work(slot: slot)
                         job.takeUnretainedValue().left.add(1, ordering: .releasing)
                     }
                     state.store(Helper.idle, ordering: .releasing)

@@ -28,10 +28,12 @@ public enum Matmul {
                                    rows: rows.count, columns: 0..<OC)
                 }
             } else {
-                let width = packed.panelWidth
-                Parallel.forEachChunk(count: (OC + width - 1) / width, threads: threads) { panels in
+                // Pieces of two panels taken by whichever thread is free (a thread slowed down by another process
+                // takes fewer); two, so that a piece's first panel fetches the second ahead (see AVX512GEMM.run).
+                let width = packed.panelWidth, panels = (OC + width - 1) / width, per = 2
+                Parallel.forEachPiece(count: (panels + per - 1) / per, threads: threads) { piece in
                     packed.forward(out: out, inp: inp, bias: bias, rows: N,
-                                   columns: (panels.lowerBound * width)..<min(OC, panels.upperBound * width))
+                                   columns: (piece * per * width)..<min(OC, (piece + 1) * per * width))
                 }
             }
             return

@@ -14,7 +14,7 @@ public enum Parallel {
             if count > 0 { body(0..<count) }
             return
         }
-        HelperPool.shared.run(chunks: chunks, threads: chunks) { i in
+        HelperPool.shared.run(chunks: chunks, threads: chunks) { i, _ in
             body((count * i / chunks)..<(count * (i + 1) / chunks))
         }
     }
@@ -24,8 +24,14 @@ public enum Parallel {
     /// process on its core takes fewer pieces instead of holding the others up. Only for pieces whose results do
     /// not depend on which thread runs them (they never do here: each piece is one fixed computation).
     public static func forEachPiece(count: Int, threads: Int, _ body: (Int) -> Void) {
+        forEachPiece(count: count, threads: threads) { piece, _ in body(piece) }
+    }
+
+    /// `forEachPiece` that also passes the thread's slot in `0..<threads` (no two threads of one call share one):
+    /// an index for per-thread scratch memory.
+    public static func forEachPiece(count: Int, threads: Int, _ body: (_ piece: Int, _ slot: Int) -> Void) {
         if threads <= 1 || count <= 1 {
-            for i in 0..<count { body(i) }
+            for i in 0..<count { body(i, 0) }
             return
         }
         HelperPool.shared.run(chunks: count, threads: threads, body)
@@ -57,7 +63,7 @@ public enum Parallel {
             if count > 0 { body(0, 0..<count) }
             return
         }
-        HelperPool.shared.run(chunks: chunks, threads: chunks) { i in
+        HelperPool.shared.run(chunks: chunks, threads: chunks) { i, _ in
             body(i, (count * i / chunks)..<(count * (i + 1) / chunks))
         }
     }

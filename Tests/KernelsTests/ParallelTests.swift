@@ -35,6 +35,21 @@ struct ParallelTests {
         #expect(chunks.values.allSatisfy { $0 <= 1 })
     }
 
+    /// Slots are per thread: a slot is never in use by two pieces at once, and stays below the thread count.
+    @Test(arguments: [1, 2, 3])
+    func slotsAreNeverShared(threads: Int) {
+        let busy = Counts(threads), clashes = Counts(1), counts = Counts(500)
+        Parallel.forEachPiece(count: 500, threads: threads) { piece, slot in
+            guard slot < threads else { return clashes.bump(0) }
+            busy.slots.withLock { if $0[slot] != 0 { clashes.bump(0) }; $0[slot] += 1 }
+            counts.bump(piece)
+            for _ in 0..<200 { _ = busy.values }  // some work, so pieces overlap
+            busy.slots.withLock { $0[slot] -= 1 }
+        }
+        #expect(clashes.values == [0])
+        #expect(counts.values == [Int](repeating: 1, count: 500))
+    }
+
     /// Eight threads calling at once (the helpers are busy with one caller's job, so the others run theirs alone)
     /// and calls nested inside a piece all complete with every index run once.
     @Test func concurrentAndNestedCallsComplete() {
