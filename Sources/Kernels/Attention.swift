@@ -21,14 +21,14 @@ public enum Attention {
         BLAS.ensureSingleThreaded()
         let packSpace = PackSpace(T: T, hd: hd, threads: threads)
         defer { packSpace.free() }
-        Parallel.forEachChunkIndexed(count: B * NH, threads: threads) { chunk, pairs in
+        forEachPairs(B * NH, threads: threads) { slot, pairs in
             for bh in pairs {
                 let b = bh / NH, h = bh % NH
                 let length = lengths.map { Int($0[b]) } ?? T
                 let q = qkv + b * T * 3 * C + h * hd  // (T,hd) with row stride 3C
                 let k = q + C, v = q + 2 * C
                 let p = att + bh * T * T  // (T,T)
-                if let packs = packSpace.packs(thread: chunk) {
+                if let packs = packSpace.packs(thread: slot) {
                     forwardHeadAVX512(
                         out: out + b * T * C + h * hd, p: p, q: q, k: k, v: v, length: length, T: T, C: C, hd: hd,
                         scale: scale, packs: packs)
@@ -50,6 +50,17 @@ public enum Attention {
                         ldb: 3 * C, beta: 0, c: out + (b * T + i0) * C + h * hd, ldc: C)
                 }
             }
+        }
+    }
+
+    /// Calls `body(slot, pairs)` for pieces of four (row, head) pairs, taken by whichever thread is free (a thread
+    /// slowed down by another process takes fewer; split in two fixed halves, the faster thread waited up to 8% of
+    /// S's training step); `slot` (< threads) picks the thread's scratch. With OpenBLAS, whose calls here do not
+    /// depend on the split either (each pair is computed alone), the same.
+    static func forEachPairs(_ count: Int, threads: Int, _ body: (_ slot: Int, _ pairs: Range<Int>) -> Void) {
+        let per = 4
+        Parallel.forEachPiece(count: (count + per - 1) / per, threads: threads) { piece, slot in
+            body(slot, (piece * per)..<min(count, (piece + 1) * per))
         }
     }
 
@@ -127,15 +138,15 @@ public enum Attention {
         BLAS.ensureSingleThreaded()
         let packSpace = PackSpace(T: T, hd: hd, threads: threads)
         defer { packSpace.free() }
-        Parallel.forEachChunkIndexed(count: B * NH, threads: threads) { chunk, pairs in
-            let ds = scratch + chunk * T * T  // (T,T) this thread's dP, then dS
+        forEachPairs(B * NH, threads: threads) { slot, pairs in
+            let ds = scratch + slot * T * T  // (T,T) this thread's dP, then dS
             for bh in pairs {
                 let b = bh / NH, h = bh % NH
                 let q = qkv + b * T * 3 * C + h * hd, k = q + C, v = q + 2 * C  // (T,hd), stride 3C
                 let dq = dqkv + b * T * 3 * C + h * hd, dk = dq + C, dv = dq + 2 * C  // (T,hd), stride 3C
                 let dy = dout + b * T * C + h * hd  // (T,hd), stride C
                 let p = att + bh * T * T  // (T,T)
-                if let packs = packSpace.packs(thread: chunk) {
+                if let packs = packSpace.packs(thread: slot) {
                     backwardHeadAVX512(
                         dq: dq, dk: dk, dv: dv, ds: ds, dy: dy, p: p, q: q, k: k, v: v, T: T, C: C, hd: hd,
                         scale: scale, packs: packs)
