@@ -5,7 +5,7 @@ import COpenBLAS
 /// OpenBLAS keeps its thread count in one process-global variable, and its idle worker threads spin
 /// (sched_yield) between calls — costly for the many small GEMMs of a tiny model and unfair to other work on the
 /// machine. So OpenBLAS always runs single-threaded here (`ensureSingleThreaded`), and the kernels split each
-/// GEMM into row blocks themselves, one `concurrentPerform` chunk per thread the caller passed. That keeps the
+/// GEMM into fixed row blocks themselves, spread over the threads the caller passed (`Parallel`). That keeps the
 /// `threads` argument exact and per call (two models in one process never fight over the global), and results
 /// never depend on the thread count: a row block changes which call computes an output element, not the order
 /// of its reduction (tests check bit-identity between 1 and 2 threads).
