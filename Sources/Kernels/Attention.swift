@@ -58,10 +58,7 @@ public enum Attention {
     /// S's training step); `slot` (< threads) picks the thread's scratch. With OpenBLAS, whose calls here do not
     /// depend on the split either (each pair is computed alone), the same.
     static func forEachPairs(_ count: Int, threads: Int, _ body: (_ slot: Int, _ pairs: Range<Int>) -> Void) {
-        let per = 4
-        Parallel.forEachPiece(count: (count + per - 1) / per, threads: threads) { piece, slot in
-            body(slot, (piece * per)..<min(count, (piece + 1) * per))
-        }
+        Parallel.forEachPiece(count: count, pieceSize: 4, threads: threads, body)
     }
 
     /// Queries per block of the causal GEMMs: query i sees keys 0...i, so block [i0, i0+rows) needs keys

@@ -41,10 +41,9 @@ extension Attention {
         // Each pair is a few thousand multiply-adds: BLAS GEMV calls cost more than the arithmetic, so the loops
         // are written out, vectorised over positions (scores) and over channels (values).
         // Pieces of 8 pairs taken by whichever thread is free (a thread slowed down by another process takes fewer).
-        let per = 8, pairs = B * NH
-        Parallel.forEachPiece(count: (pairs + per - 1) / per, threads: threads) { piece, slot in
+        Parallel.forEachPiece(count: B * NH, pieceSize: 8, threads: threads) { slot, pairs in
             let scores = scratch + slot * maxT  // (maxT)
-            for bh in (piece * per)..<min(pairs, (piece + 1) * per) {
+            for bh in pairs {
                 let b = bh / NH, h = bh % NH
                 let pos = Int(positions[b])
                 let q = qkv + b * 3 * C + h * hd  // (hd)

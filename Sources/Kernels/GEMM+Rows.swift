@@ -22,8 +22,7 @@ extension GEMM {
             return
         }
         let pieceRows = AVX512GEMM.pieceRows
-        let pieces = (m + pieceRows - 1) / pieceRows
-        guard threads > 1, pieces > 1, n > 0, k > 0 else {
+        guard threads > 1, m > pieceRows, n > 0, k > 0 else {
             sgemm(transA: false, transB: transB, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, bias: bias,
                   accumulate: accumulate, c: c, ldc: ldc)
             return
@@ -34,16 +33,24 @@ extension GEMM {
             packed = b
         } else {
             let buffer = AVX512GEMM.teamBuffer(floats: layout.floats)
-            Parallel.forEachChunk(count: layout.panels, threads: threads) { panels in
-                AVX512GEMM.packB(transposed: transB, b: b, ldb: ldb, layout: layout, panels: panels, into: buffer)
-            }
+            packB(transposed: transB, b: b, ldb: ldb, layout: layout, into: buffer, threads: threads)
             packed = UnsafePointer(buffer)
         }
-        Parallel.forEachPiece(count: pieces, threads: threads) { piece in
-            let i0 = piece * pieceRows
+        Parallel.forEachPiece(count: m, pieceSize: pieceRows, threads: threads) { _, rows in
             AVX512GEMM.sgemm(
-                transA: false, m: min(pieceRows, m - i0), n: n, k: k, a: a + i0 * lda, lda: lda, packed: packed,
-                layout: layout, bias: bias, accumulate: accumulate, c: c + i0 * ldc, ldc: ldc)
+                transA: false, m: rows.count, n: n, k: k, a: a + rows.lowerBound * lda, lda: lda, packed: packed,
+                layout: layout, bias: bias, accumulate: accumulate, c: c + rows.lowerBound * ldc, ldc: ldc)
+        }
+    }
+
+    /// Packs op(B) into `packed` as `layout` describes (`AVX512GEMM.packB`), its panels split over up to `threads`
+    /// threads.
+    static func packB(
+        transposed: Bool, b: UnsafePointer<Float>, ldb: Int, layout: AVX512GEMM.PackedLayout,
+        into packed: UnsafeMutablePointer<Float>, threads: Int
+    ) {
+        Parallel.forEachChunk(count: layout.panels, threads: threads) { panels in
+            AVX512GEMM.packB(transposed: transposed, b: b, ldb: ldb, layout: layout, panels: panels, into: packed)
         }
     }
 }

@@ -1,9 +1,9 @@
 /// Fully connected layer, torch.nn.Linear layout: out = inp · weightᵀ + bias, weight stored (OC, IC).
 /// The products go to single-threaded `GEMM` calls on parts of the output, spread over the threads. With OpenBLAS
 /// the parts are blocks of fixed size (see `BLAS`); with lema's AVX-512 GEMM (whose results do not depend on the
-/// split) row pieces taken by whichever thread is free (`GEMM.sgemmRows`), or one part per thread; either way the
-/// results never depend on the thread count. The bias is the GEMM's starting
-/// value; its gradient is a plain loop.
+/// split) pieces taken by whichever thread is free (`GEMM.sgemmRows`, decode panels), or one part per thread;
+/// either way the results never depend on the thread count. The bias is the GEMM's starting value; its gradient
+/// is a plain loop.
 public enum Matmul {
     /// Output rows per OpenBLAS call when splitting rows (a multiple of OpenBLAS's 16-row micro-tile).
     /// 1024 rather than 512: every call packs the whole weight again, and the 32×128 = 4096-row training batch
@@ -30,10 +30,9 @@ public enum Matmul {
             } else {
                 // Pieces of two panels taken by whichever thread is free (a thread slowed down by another process
                 // takes fewer); two, so that a piece's first panel fetches the second ahead (see AVX512GEMM.run).
-                let width = packed.panelWidth, panels = (OC + width - 1) / width, per = 2
-                Parallel.forEachPiece(count: (panels + per - 1) / per, threads: threads) { piece in
-                    packed.forward(out: out, inp: inp, bias: bias, rows: N,
-                                   columns: (piece * per * width)..<min(OC, (piece + 1) * per * width))
+                let width = packed.panelWidth
+                Parallel.forEachPiece(count: OC, pieceSize: 2 * width, threads: threads) { _, columns in
+                    packed.forward(out: out, inp: inp, bias: bias, rows: N, columns: columns)
                 }
             }
             return

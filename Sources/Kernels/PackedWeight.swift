@@ -19,10 +19,7 @@ public final class PackedWeight: @unchecked Sendable {  // immutable after init
         let count = max(1, layout.floats)
         floats = UnsafeMutableRawPointer.allocate(byteCount: count * 4, alignment: 64).bindMemory(to: Float.self, capacity: count)
         // out = inp · weightᵀ: op(B) = weightᵀ (IC, OC), stored transposed
-        let layout = layout, floats = floats
-        Parallel.forEachChunk(count: layout.panels, threads: threads) { panels in
-            AVX512GEMM.packB(transposed: true, b: weight, ldb: IC, layout: layout, panels: panels, into: floats)
-        }
+        GEMM.packB(transposed: true, b: weight, ldb: IC, layout: layout, into: floats, threads: threads)
     }
 
     deinit { UnsafeMutableRawPointer(floats).deallocate() }

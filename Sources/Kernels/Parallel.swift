@@ -9,14 +9,7 @@ public enum Parallel {
     /// Calls `body(range)` for `threads` contiguous chunks covering `0..<count` (fewer if `count` is small).
     /// With one thread (or one chunk) the body runs inline on the calling thread, with no dispatch overhead.
     public static func forEachChunk(count: Int, threads: Int, _ body: (Range<Int>) -> Void) {
-        let chunks = max(1, min(threads, count))
-        if chunks == 1 {
-            if count > 0 { body(0..<count) }
-            return
-        }
-        HelperPool.shared.run(chunks: chunks, threads: chunks) { i, _ in
-            body((count * i / chunks)..<(count * (i + 1) / chunks))
-        }
+        forEachChunkIndexed(count: count, threads: threads) { _, range in body(range) }
     }
 
     /// Calls `body(i)` for every i in 0..<count on up to `threads` threads, each taking the next piece as soon as it
@@ -35,6 +28,15 @@ public enum Parallel {
             return
         }
         HelperPool.shared.run(chunks: count, threads: threads, body)
+    }
+
+    /// `forEachPiece` over `0..<count` cut into pieces of `pieceSize` (the last may be shorter): `body(slot, range)`.
+    public static func forEachPiece(
+        count: Int, pieceSize: Int, threads: Int, _ body: (_ slot: Int, _ range: Range<Int>) -> Void
+    ) {
+        forEachPiece(count: (count + pieceSize - 1) / pieceSize, threads: threads) { piece, slot in
+            body(slot, (piece * pieceSize)..<min(count, (piece + 1) * pieceSize))
+        }
     }
 
     /// Calls `body(range)` once per fixed-size block of `0..<count` (the last block may be shorter), spreading

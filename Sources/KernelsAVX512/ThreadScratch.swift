@@ -6,7 +6,7 @@ import Darwin
 
 /// Growing, 64-byte aligned float buffers kept per thread, freed when the thread exits: one for a GEMM call's own
 /// packed operands (calls on one thread never overlap), one for an operand a thread packs for a whole team of threads
-/// (`AVX512GEMM.teamPack`), which stays in use while the team's GEMM calls run — on the packing thread too.
+/// (`AVX512GEMM.teamBuffer`), which stays in use while the team's GEMM calls run — on the packing thread too.
 enum ThreadScratch {
     enum Slot: Sendable {
         /// A single GEMM call's scratch.

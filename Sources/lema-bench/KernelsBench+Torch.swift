@@ -20,15 +20,12 @@ extension KernelsBench {
         /// Per part, the median over rounds; a part is marked contaminated when more than half its rounds were.
         static func median(of all: [TorchFigures]) -> TorchFigures {
             guard let first = all.first, all.count > 1 else { return all.first ?? TorchFigures(source: "none") }
-            func med(_ xs: [Double?]) -> Double? {
-                let v = xs.compactMap { $0 }
-                return v.isEmpty ? nil : KernelsBench.median(v)
-            }
             let parts = ["train", "kv", "nocache"].filter { part in
                 2 * all.filter { $0.contaminated.contains(part) }.count > all.count
             }
             return TorchFigures(
-                train: med(all.map(\.train)), kv: med(all.map(\.kv)), nocache: med(all.map(\.nocache)),
+                train: KernelsBench.median(ofPresent: all.map(\.train)), kv: KernelsBench.median(ofPresent: all.map(\.kv)),
+                nocache: KernelsBench.median(ofPresent: all.map(\.nocache)),
                 source: first.source + ", median of \(all.count) rounds alternated with ours", contaminated: Set(parts))
         }
     }
