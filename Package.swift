@@ -29,7 +29,7 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
 
         // CPU hints written in C: the spin-wait hint (x86 PAUSE) for Kernels' helper threads, cache prefetches for
-        // the AVX-512 GEMM.
+        // the AVX-512 GEMM, and buffers on transparent huge pages (madvise) for activations and caches.
         .target(name: "CPUHints"),
 
         // Shared value types with no I/O policy: seeded RNG, JSON values, atomic files.

@@ -20,6 +20,11 @@ public enum AVX512GEMM {
     /// 140–160 GFLOP/s at the model's shapes (≈ 90% of one core's 162 GFLOP/s AVX-512 FMA peak, Xeon 2026-11-30).
     static let rowBlock = 192
 
+    /// Packed B larger than this (64 KiB: any attention head's keys or values at T ≤ 256, hd ≤ 64) is taken to
+    /// stream from L3 or memory in a one-block product (a layer's weight, a weight gradient's input), so its next
+    /// block is prefetched while the current one runs.
+    static let streamedFloats = 16 * 1024
+
     /// Row-major C (m, n) = S + op(A) · op(B), op(X) = X or Xᵀ, where S is C itself when `accumulate`, else `bias`
     /// (n values) in every row, else 0. op(A) is (m, k), op(B) (k, n); `lda`, `ldb`, `ldc` are row strides in
     /// elements of the stored matrices.
@@ -223,14 +228,16 @@ public enum AVX512GEMM {
             // One block of rows (decoding, attention): each panel through all its passes, so B — read once, and from
             // L3 or memory when it is a layer's weight — streams in order. The first strip of a block would wait for
             // B to arrive (the hardware prefetcher only follows it), so each block's strips fetch the next block
-            // into L2 meanwhile.
+            // into L2 meanwhile — when B is large enough to come from beyond L2 at all: a head's packed keys or
+            // values (8–64 KiB) are still in L1 or L2, and fetching them again cost 1.5% of L's training step.
+            let streamed = layout.floats > streamedFloats
             for panel in 0..<panels {
                 for pass in 0..<passes {
                     var ahead: (UnsafePointer<Float>, Int)? = nil
-                    if pass + 1 < passes {
+                    if streamed, pass + 1 < passes {
                         let k1 = (pass + 1) * depthBlock
                         ahead = (packed + panel * width * layout.k + k1 * width, min(depthBlock, k - k1) * width)
-                    } else if panel + 1 < panels {
+                    } else if streamed, panel + 1 < panels {
                         ahead = (packed + (panel + 1) * width * layout.k, min(depthBlock, k) * width)
                     }
                     strips(0, m, pass: pass, panel: panel, packedA: false, ahead: ahead)

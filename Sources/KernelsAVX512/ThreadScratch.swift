@@ -1,3 +1,5 @@
+import CPUHints
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -35,10 +37,11 @@ enum ThreadScratch {
         let count: Int
         init(count: Int) {
             self.count = count
-            floats = UnsafeMutableRawPointer.allocate(byteCount: count * 4, alignment: 64)
-                .bindMemory(to: Float.self, capacity: count)
+            // 64-byte aligned; huge pages from 2 MiB on (see Kernels' LargeBuffer)
+            guard let raw = lema_allocate_large(count * 4) else { preconditionFailure("out of memory for GEMM scratch") }
+            floats = raw.bindMemory(to: Float.self, capacity: count)
         }
-        deinit { UnsafeMutableRawPointer(floats).deallocate() }
+        deinit { lema_free_large(floats) }
     }
 
     static let callKey = makeKey()

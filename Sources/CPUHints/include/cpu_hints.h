@@ -16,4 +16,14 @@ static inline void lema_prefetch_l2(const void *address) {
     __builtin_prefetch(address, 0, 2);
 }
 
+#include <stddef.h>
+
+/// `bytes` of memory, 64-byte aligned; from 2 MiB on, aligned to 2 MiB and advised for transparent huge pages
+/// (Linux `madvise(MADV_HUGEPAGE)`), so streaming it takes one TLB entry per 2 MiB instead of per 4 KiB. NULL when
+/// out of memory. Free with `lema_free_large`.
+void *lema_allocate_large(size_t bytes);
+
+/// Frees memory from `lema_allocate_large`.
+void lema_free_large(void *pointer);
+
 #endif

@@ -1,3 +1,5 @@
+import Kernels
+
 /// Where every parameter tensor lives inside the one contiguous parameter buffer, with its checkpoint name
 /// (`wte`, `wpe`, `h.0.ln1.weight`, …, `ln_f.bias`) and shape. Gradients and AdamW moments use the same layout.
 public struct ParameterLayout: Sendable {
@@ -57,11 +59,11 @@ public final class FloatBuffer: @unchecked Sendable {
 
     public init(count: Int, value: Float = 0) {
         self.count = count
-        pointer = .allocate(capacity: max(count, 1))
+        pointer = LargeBuffer.allocateFloats(max(count, 1))
         pointer.initialize(repeating: value, count: max(count, 1))
     }
 
-    deinit { pointer.deallocate() }
+    deinit { LargeBuffer.free(pointer) }
 
     /// A copy of the contents.
     public var array: [Float] { Array(UnsafeBufferPointer(start: pointer, count: count)) }
