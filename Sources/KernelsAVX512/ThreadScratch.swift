@@ -41,7 +41,7 @@ enum ThreadScratch {
             guard let raw = lema_allocate_large(count * 4) else { preconditionFailure("out of memory for GEMM scratch") }
             floats = raw.bindMemory(to: Float.self, capacity: count)
         }
-        deinit { lema_free_large(floats) }
+        deinit { lema_free_large(floats, count * 4) }
     }
 
     static let callKey = makeKey()

@@ -8,7 +8,7 @@ struct LargeBufferTests {
     @Test(arguments: [0, 1, 17, 4096, 512 * 1024 - 1, 512 * 1024, 3 * 512 * 1024 + 5])
     func alignedAndWritable(count: Int) {
         let p = LargeBuffer.allocateFloats(count)
-        defer { LargeBuffer.free(p) }
+        defer { LargeBuffer.free(p, count: count) }
         let address = UInt(bitPattern: p)
         #expect(address % 64 == 0)
         let bytes = max(count, 1) * 4
@@ -19,5 +19,21 @@ struct LargeBufferTests {
         for i in 0..<n { sum += Double(p[i]) }
         let expected = (0..<n).reduce(0.0) { $0 + Double($1 % 1000) }
         #expect(sum == expected)
+    }
+
+    /// A freed large buffer serves the next request of the same size (rounded to 2 MiB) instead of fresh pages; a
+    /// request of another size gets other memory. (Sizes no other test uses, so parallel tests cannot take it.)
+    @Test func freedLargeBlocksAreReusedForTheSameSize() {
+        let count = 37 * 512 * 1024 + 5  // 74 MiB and a bit: rounds to 76 MiB
+        let first = LargeBuffer.allocateFloats(count)
+        first[count - 1] = 42
+        LargeBuffer.free(first, count: count)
+        let again = LargeBuffer.allocateFloats(count - 3)  // same rounded size
+        #expect(again == first)
+        LargeBuffer.free(again, count: count - 3)
+        let other = LargeBuffer.allocateFloats(41 * 512 * 1024)  // 82 MiB: never the kept 76 MiB block
+        #expect(other != first)
+        other[41 * 512 * 1024 - 1] = 1  // all of it is there
+        LargeBuffer.free(other, count: 41 * 512 * 1024)
     }
 }

@@ -19,11 +19,13 @@ static inline void lema_prefetch_l2(const void *address) {
 #include <stddef.h>
 
 /// `bytes` of memory, 64-byte aligned; from 2 MiB on, aligned to 2 MiB and advised for transparent huge pages
-/// (Linux `madvise(MADV_HUGEPAGE)`), so streaming it takes one TLB entry per 2 MiB instead of per 4 KiB. NULL when
-/// out of memory. Free with `lema_free_large`.
+/// (Linux `madvise(MADV_HUGEPAGE)`), so streaming it takes one TLB entry per 2 MiB instead of per 4 KiB. Large
+/// blocks come from those freed before when one of the same size (rounded to 2 MiB) is kept. NULL when out of
+/// memory. Free with `lema_free_large`.
 void *lema_allocate_large(size_t bytes);
 
-/// Frees memory from `lema_allocate_large`.
-void lema_free_large(void *pointer);
+/// Frees memory from `lema_allocate_large(bytes)` (the same `bytes`). Large blocks are kept for reuse, up to 16
+/// blocks and 256 MiB in all (thread-safe); the rest goes back to the C allocator.
+void lema_free_large(void *pointer, size_t bytes);
 
 #endif

@@ -70,19 +70,21 @@ extension GPT {
 
     /// This model's weights packed for decoding, or nil when the GEMM backend packs per call (OpenBLAS).
     func packedWeights(threads: Int) -> KVCache.PackedWeights? {
-        let p = params.pointer, C = config.dModel, H = config.mlpRatio * C
-        func pack(_ offset: Int, _ OC: Int, _ IC: Int) -> PackedWeight? {
-            PackedWeight(weight: p + offset, OC: OC, IC: IC, threads: threads)
-        }
-        guard let head = pack(layout.wte, config.vocabSize, C) else { return nil }
-        var qkv: [PackedWeight] = [], proj: [PackedWeight] = [], fc: [PackedWeight] = [], fc2: [PackedWeight] = []
+        let p = UnsafePointer(params.pointer), C = config.dModel, H = config.mlpRatio * C
+        // per layer qkv, proj, fc, fc2, then the tied LM head — in one buffer, the order decoding reads them
+        var weights: [(weight: UnsafePointer<Float>, OC: Int, IC: Int)] = []
         for w in layout.blocks {
-            guard let a = pack(w.qkvWeight, 3 * C, C), let b = pack(w.projWeight, C, C), let c = pack(w.fcWeight, H, C),
-                let d = pack(w.fc2Weight, C, H)
-            else { return nil }
-            qkv.append(a); proj.append(b); fc.append(c); fc2.append(d)
+            weights.append((p + w.qkvWeight, 3 * C, C))
+            weights.append((p + w.projWeight, C, C))
+            weights.append((p + w.fcWeight, H, C))
+            weights.append((p + w.fc2Weight, C, H))
         }
-        return KVCache.PackedWeights(qkv: qkv, proj: proj, fc: fc, fc2: fc2, head: head)
+        weights.append((p + layout.wte, config.vocabSize, C))
+        guard let packed = PackedWeight.packAll(weights, threads: threads), let head = packed.last else { return nil }
+        let layers = 0..<layout.blocks.count
+        return KVCache.PackedWeights(
+            qkv: layers.map { packed[4 * $0] }, proj: layers.map { packed[4 * $0 + 1] },
+            fc: layers.map { packed[4 * $0 + 2] }, fc2: layers.map { packed[4 * $0 + 3] }, head: head)
     }
 
     /// Logits (B,T,V) of a full forward pass without a cache (the reference path). Rows may be right-padded, with

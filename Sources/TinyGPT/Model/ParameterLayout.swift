@@ -63,7 +63,7 @@ public final class FloatBuffer: @unchecked Sendable {
         pointer.initialize(repeating: value, count: max(count, 1))
     }
 
-    deinit { LargeBuffer.free(pointer) }
+    deinit { LargeBuffer.free(pointer, count: max(count, 1)) }
 
     /// A copy of the contents.
     public var array: [Float] { Array(UnsafeBufferPointer(start: pointer, count: count)) }
