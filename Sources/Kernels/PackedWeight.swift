@@ -26,7 +26,7 @@ public final class PackedWeight: @unchecked Sendable {  // immutable after init
     /// sampler makes a cache); nil when the GEMM backend is not lema's AVX-512 kernel (OpenBLAS packs per call).
     public convenience init?(weight: UnsafePointer<Float>, OC: Int, IC: Int, threads: Int = 1) {
         guard let one = PackedWeight.packAll([(weight, OC, IC)], threads: threads)?.first else { return nil }
-        self.init(sharing: one)
+        self.init(layout: one.layout, floats: one.floats, storage: one.storage)
     }
 
     private init(layout: AVX512GEMM.PackedLayout, floats: UnsafeMutablePointer<Float>, storage: Storage) {
@@ -35,10 +35,6 @@ public final class PackedWeight: @unchecked Sendable {  // immutable after init
         self.layout = layout
         self.floats = floats
         self.storage = storage
-    }
-
-    private convenience init(sharing other: PackedWeight) {
-        self.init(layout: other.layout, floats: other.floats, storage: other.storage)
     }
 
     /// Packs several weights (pointer, OC, IC) one after the other into one buffer, on up to `threads` threads: a

@@ -231,15 +231,18 @@ public enum AVX512GEMM {
             // into L2 meanwhile — when B is large enough to come from beyond L2 at all: a head's packed keys or
             // values (8–64 KiB) are still in L1 or L2, and fetching them again cost 1.5% of L's training step.
             let streamed = layout.floats > streamedFloats
+            // B's block after (panel, pass) in that order, and its floats; nil after the last.
+            func nextBlock(panel: Int, pass: Int) -> (UnsafePointer<Float>, Int)? {
+                if pass + 1 < passes {
+                    let k1 = (pass + 1) * depthBlock
+                    return (packed + panel * width * layout.k + k1 * width, min(depthBlock, k - k1) * width)
+                }
+                guard panel + 1 < panels else { return nil }
+                return (packed + (panel + 1) * width * layout.k, min(depthBlock, k) * width)
+            }
             for panel in 0..<panels {
                 for pass in 0..<passes {
-                    var ahead: (UnsafePointer<Float>, Int)? = nil
-                    if streamed, pass + 1 < passes {
-                        let k1 = (pass + 1) * depthBlock
-                        ahead = (packed + panel * width * layout.k + k1 * width, min(depthBlock, k - k1) * width)
-                    } else if streamed, panel + 1 < panels {
-                        ahead = (packed + (panel + 1) * width * layout.k, min(depthBlock, k) * width)
-                    }
+                    let ahead = streamed ? nextBlock(panel: panel, pass: pass) : nil
                     strips(0, m, pass: pass, panel: panel, packedA: false, ahead: ahead)
                 }
             }

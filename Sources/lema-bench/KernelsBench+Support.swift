@@ -94,14 +94,7 @@ extension KernelsBench {
                 }
                 run()
                 let flops = 2.0 * Double(m * n * k)
-                let reps = max(3, Int(2e9 / flops))
-                var best = Double.infinity
-                for _ in 0..<5 {
-                    let t0 = Date()
-                    for _ in 0..<reps { run() }
-                    best = min(best, Date().timeIntervalSince(t0) / Double(reps))
-                }
-                let g = flops / best / 1e9
+                let g = flops / bestSecondsPerCall(repeats: max(3, Int(2e9 / flops)), run) / 1e9
                 cells.append(String(format: "%.0f | %.0f%%", g, 100 * g / peak))
             }
             print("| \(m)×\(n)×\(k) | \(what) | " + cells.joined(separator: " | ") + " |")
@@ -111,6 +104,17 @@ extension KernelsBench {
 }
 
 extension KernelsBench {
+    /// Seconds per call of `body`: the best of 5 timings of `repeats` calls in a row.
+    static func bestSecondsPerCall(repeats: Int, _ body: () -> Void) -> Double {
+        var best = Double.infinity
+        for _ in 0..<5 {
+            let t0 = Date()
+            for _ in 0..<repeats { body() }
+            best = min(best, Date().timeIntervalSince(t0) / Double(repeats))
+        }
+        return best
+    }
+
     /// GFLOP/s of register-only AVX-512 FMAs on `threads` threads at once (best of 5 runs of ≈ 0.1 s): the ceiling the
     /// GEMM figures are a share of. Not measured without AVX-512 (NaN: pass --peak).
     static func measuredFMAPeak(threads: Int) -> Double {
@@ -221,15 +225,6 @@ extension KernelsBench {
                 Matmul.forward(out: out.pointer, inp: inp.pointer, weight: w.pointer, bias: nil, N: rows, IC: ic, OC: oc,
                                packed: packed, threads: o.threads)
             }
-            func seconds(_ body: () -> Void) -> Double {
-                var best = Double.infinity
-                for _ in 0..<5 {
-                    let t0 = Date()
-                    for _ in 0..<20 { body() }
-                    best = min(best, Date().timeIntervalSince(t0) / 20)
-                }
-                return best
-            }
             // streamed: one pass over all layers' weights; the share of each shape is timed inside that order
             var streamed = [Double](repeating: .infinity, count: shapes.count)
             for _ in 0..<30 {
@@ -245,7 +240,7 @@ extension KernelsBench {
             }
             for (s, (oc, ic)) in shapes.enumerated() {
                 let flops = 2.0 * Double(rows * oc * ic)
-                let hot = seconds { product(0, s) }
+                let hot = bestSecondsPerCall(repeats: 20) { product(0, s) }
                 let gHot = flops / hot / 1e9, gStreamed = flops / streamed[s] / 1e9
                 print(String(format: "| %@ | %d×%d | %.0f | %.0f%% | %.0f | %.0f%% | %.1f |", name, oc, ic, gHot,
                              100 * gHot / peak, gStreamed, 100 * gStreamed / peak, Double(oc * ic * 4) / streamed[s] / 1e9))

@@ -59,11 +59,11 @@ public final class FloatBuffer: @unchecked Sendable {
 
     public init(count: Int, value: Float = 0) {
         self.count = count
-        pointer = LargeBuffer.allocateFloats(max(count, 1))
+        pointer = LargeBuffer.allocateFloats(count)  // room for at least one float
         pointer.initialize(repeating: value, count: max(count, 1))
     }
 
-    deinit { LargeBuffer.free(pointer, count: max(count, 1)) }
+    deinit { LargeBuffer.free(pointer, count: count) }
 
     /// A copy of the contents.
     public var array: [Float] { Array(UnsafeBufferPointer(start: pointer, count: count)) }
