@@ -10,15 +10,14 @@ import COpenBLAS
 /// never depend on the thread count: a row block changes which call computes an output element, not the order
 /// of its reduction (tests check bit-identity between 1 and 2 threads).
 public enum BLAS {
-    nonisolated(unsafe) private static var singleThreaded = false
+    /// OpenBLAS set to one thread, exactly once: a static `let` is initialised once under the runtime's
+    /// `swift_once`, so threads racing into the first GEMM all wait for the one call (no data race).
+    private static let singleThreaded: Void = openblas_set_num_threads(1)
 
-    /// Sets OpenBLAS to one thread (once; later calls cost a load and a compare).
+    /// Sets OpenBLAS to one thread (once; later calls cost the `swift_once` fast path: a load and a compare).
     @inline(__always)
     public static func ensureSingleThreaded() {
-        if !singleThreaded {
-            openblas_set_num_threads(1)
-            singleThreaded = true
-        }
+        _ = singleThreaded
     }
 
     /// The CPU kernel family OpenBLAS selected (e.g. "Haswell", "SkylakeX"; "Prescott" means a slow SSE3 fallback,

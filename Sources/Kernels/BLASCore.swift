@@ -4,8 +4,8 @@ import Glibc
 
 /// OpenBLAS picks its CPU kernel once, when the library loads, from OPENBLAS_CORETYPE or its own CPU detection.
 /// OpenBLAS 0.3.21 (Debian 12) does not know AMD Zen 5 and falls back to "Prescott" (SSE3), about 4× slower than
-/// its AVX-512 kernel on this machine. A different kernel needs a fresh process, so executables call
-/// `BLAS.reexecWithFasterKernelIfNeeded()` first thing in `main`.
+/// its AVX-512 kernel on this machine. A different kernel needs a fresh process, so executables ask
+/// `BLAS.missingEnvironment()` first thing in `main` and re-execute themselves with it.
 extension BLAS {
     /// The kernel family to request for this CPU: "Haswell" with AVX2+FMA, else nil. SkylakeX (AVX-512) would be
     /// faster, but OpenBLAS builds older than the CPU (0.3.21 on Zen 5 here) are known to compute wrong results or
@@ -34,18 +34,16 @@ extension BLAS {
         return suitableCoreType()
     }
 
-    /// Re-executes the current process once with OpenBLAS's environment set, since OpenBLAS reads it only when it
-    /// loads: `OPENBLAS_NUM_THREADS=1` when unset (the kernels share GEMM blocks over their own threads, and an
-    /// idle OpenBLAS pool spins in sched_yield, stealing a core from everything else), and `OPENBLAS_CORETYPE`
-    /// when unset and OpenBLAS fell back to a generic SSE kernel (`preferred` overrides the choice). Explicit
-    /// settings are always kept. Returns only if no re-exec was needed or it failed.
-    public static func reexecWithFasterKernelIfNeeded(preferred: String? = nil) {
+    /// The environment OpenBLAS should have been loaded with, as the settings this process lacks (empty: none).
+    /// OpenBLAS reads its environment only when it loads, so applying them takes a fresh process — the executable's
+    /// decision (`lema` re-executes itself first thing in `main`), never a library's. The settings:
+    /// `OPENBLAS_NUM_THREADS=1` when unset (the kernels share GEMM blocks over their own threads, and an idle
+    /// OpenBLAS pool spins in sched_yield, stealing a core from everything else), and `OPENBLAS_CORETYPE` when unset
+    /// and OpenBLAS fell back to a generic SSE kernel (`preferred` overrides the choice). Explicit settings are kept.
+    public static func missingEnvironment(preferred: String? = nil) -> [(name: String, value: String)] {
         #if os(Linux)
-        var changed = false
-        if getenv("OPENBLAS_NUM_THREADS") == nil {
-            setenv("OPENBLAS_NUM_THREADS", "1", 1)
-            changed = true
-        }
+        var missing: [(name: String, value: String)] = []
+        if getenv("OPENBLAS_NUM_THREADS") == nil { missing.append(("OPENBLAS_NUM_THREADS", "1")) }
         let current = getenv("OPENBLAS_CORETYPE").map { String(cString: $0) }
         let want: String?
         if let preferred {
@@ -55,15 +53,10 @@ extension BLAS {
         } else {
             want = nil
         }
-        if let want {
-            setenv("OPENBLAS_CORETYPE", want, 1)
-            changed = true
-        }
-        guard changed else { return }
-        var argv: [UnsafeMutablePointer<CChar>?] = CommandLine.arguments.map { strdup($0) }
-        argv.append(nil)
-        execv("/proc/self/exe", argv)
-        // execv only returns on failure: carry on with the kernel we have.
+        if let want { missing.append(("OPENBLAS_CORETYPE", want)) }
+        return missing
+        #else
+        return []
         #endif
     }
 

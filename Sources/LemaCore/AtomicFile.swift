@@ -41,6 +41,23 @@ public enum AtomicFile {
         syncDirectory(dir)
     }
 
+    /// Removes the temporary files that writers killed mid-write (SIGKILL, OOM) left in `dir`
+    /// (`.NAME.tmp-PID`, never a finished file), except this process's own. Call it only where no other live
+    /// process writes (a node directory under the run lock). Returns how many were removed.
+    @discardableResult
+    public static func removeLeftovers(in dir: URL) -> Int {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir.path) else { return 0 }
+        let own = ".tmp-\(getpid())"
+        var removed = 0
+        for name in names where name.hasPrefix(".") && !name.hasSuffix(own) {
+            guard let marker = name.range(of: ".tmp-", options: .backwards),
+                  !name[marker.upperBound...].isEmpty, name[marker.upperBound...].allSatisfy({ $0.isASCII && $0.isNumber })
+            else { continue }
+            if unlink(dir.appendingPathComponent(name).path) == 0 { removed += 1 }
+        }
+        return removed
+    }
+
     /// fsyncs a directory so that renames inside it survive a crash. Best effort: some filesystems refuse.
     public static func syncDirectory(_ dir: URL) {
         let dfd = open(dir.path, O_RDONLY)

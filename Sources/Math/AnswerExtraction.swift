@@ -127,8 +127,9 @@ public enum AnswerExtraction {
     }
 }
 
-/// Answer comparison as the reference evaluation does it: floats, equal up to a tiny tolerance; optionally both
-/// rounded to two decimals first.
+/// Answer comparison as the reference evaluation does it: the two floats compared for equality, no tolerance —
+/// a model that answers 1,449,999 for 1,450,000 is wrong, and so is `0.1 + 0.2` (0.30000000000000004) for 0.3.
+/// Optionally both are rounded to two decimals first.
 public enum AnswerComparison {
     /// Whether `predicted` counts as `gold`. `.none` never matches.
     public static func matches(_ predicted: ExtractedAnswer, gold: Double, roundToTwoDecimals: Bool = false) -> Bool {
@@ -139,6 +140,6 @@ public enum AnswerComparison {
     /// Whether two numbers count as the same answer.
     public static func matches(_ predicted: Double, gold: Double, roundToTwoDecimals: Bool = false) -> Bool {
         if roundToTwoDecimals { return (predicted * 100).rounded() == (gold * 100).rounded() }
-        return abs(predicted - gold) <= 1e-6 * max(1, abs(gold))
+        return predicted == gold
     }
 }

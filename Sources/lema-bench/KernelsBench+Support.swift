@@ -50,14 +50,19 @@ extension KernelsBench {
 
     /// OpenBLAS picks its kernel when the library loads, so a different one needs a fresh process: an explicit
     /// --blas-core wins; otherwise an unset OPENBLAS_CORETYPE with a generic fallback kernel is replaced by the
-    /// best one for this CPU (see `BLAS.reexecWithFasterKernelIfNeeded`).
+    /// best one for this CPU (see `BLAS.missingEnvironment`).
     /// Without --blas-core the benchmark asks for the fastest kernel checked on this CPU family
     /// (`BLAS.fastestCheckedCoreType`: SkylakeX on Intel with AVX-512, Haswell elsewhere); `--blas-core env` keeps
     /// the environment's OPENBLAS_CORETYPE.
     static func reexecIfNeeded(_ o: Options) {
         let before = BLAS.coreName
         let want = o.blasCore == "env" ? nil : (o.blasCore ?? BLAS.fastestCheckedCoreType())
-        BLAS.reexecWithFasterKernelIfNeeded(preferred: want)
+        let missing = BLAS.missingEnvironment(preferred: want)
+        if !missing.isEmpty {
+            for setting in missing { setenv(setting.name, setting.value, 1) }
+            var argv: [UnsafeMutablePointer<CChar>?] = CommandLine.arguments.map { strdup($0) } + [nil]
+            execv("/proc/self/exe", &argv)  // returns only on failure
+        }
         if let want, want != before { print("warning: could not switch OpenBLAS to \(want)") }
     }
 

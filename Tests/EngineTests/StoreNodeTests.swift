@@ -108,7 +108,7 @@ struct StoreNodeTests {
             try store.markRunning(a, pid: dead)
             for key in ["1", "2", "3"] { try store.recordItem(a, key: key, payload: Fx.bytes(key)) }
             try store.markRunning(b, pid: alive.processIdentifier)  // alive, but not the lock holder
-            try store.acquireRunLock(pid: getpid(), command: "lema run")
+            try store.acquireRunLock(command: "lema run")
             try store.markRunning(c, pid: getpid())                 // ours: must stay running
             let reclaimed = try store.reclaimOrphans()
             #expect(reclaimed == [a, b].sorted())

@@ -84,12 +84,40 @@ import Testing
         (3.333, 3.33, true, true),
         (3.333, 3.33, false, false),
         (18.0, 18.0, false, true),
-        (18.0000000001, 18.0, false, true),
+        (18.0000000001, 18.0, false, false),
         (17.0, 18.0, true, false),
         (0.125, 0.13, true, true),
     ])
     func comparison(predicted: Double, gold: Double, round: Bool, expected: Bool) {
         #expect(AnswerComparison.matches(predicted, gold: gold, roundToTwoDecimals: round) == expected)
+    }
+
+    /// Exact equality, as the reference evaluation compares floats: the rows are answers as a model writes them,
+    /// extracted and compared with the gold number.
+    @Test(arguments: [
+        // Large answers off by one: a common model mistake that a relative tolerance used to forgive.
+        ("The answer is 1,449,999.", 1_450_000.0, false),
+        ("The answer is 1,450,000.", 1_450_000, true),
+        ("The answer is $999,999.", 1_000_000, false),
+        ("The answer is 12345679.", 12_345_678, false),
+        ("The answer is 9007199254740993.", 9_007_199_254_740_992, true),  // both round to the same double
+        ("The answer is 250000001 cents.", 250_000_000, false),
+        // Decimals.
+        ("The answer is 0.5.", 0.5, true),
+        ("The answer is 0.50.", 0.5, true),
+        ("The answer is 3.14.", 3.14, true),
+        ("The answer is 3.1400001.", 3.14, false),
+        ("The answer is 12.5%.", 12.5, true),
+        // Arithmetic whose float result is not exact: the reference evaluates it and compares the float.
+        ("The answer is 0.1 + 0.2.", 0.3, false),
+        ("The answer is 1/3.", 0.3333333333333333, true),
+        ("The answer is 1/3.", 0.33, false),
+        ("The answer is 3 * 1.1.", 3.3, false),
+        ("The answer is 7 * 3 = 21.", 21, true),
+        ("The answer is 10/4.", 2.5, true),
+    ] as [(String, Double, Bool)])
+    func comparisonIsExact(completion: String, gold: Double, expected: Bool) {
+        #expect(AnswerComparison.matches(AnswerExtraction.extract(completion), gold: gold) == expected)
     }
 
     @Test(arguments: [

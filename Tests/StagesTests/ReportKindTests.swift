@@ -124,6 +124,24 @@ import Testing
         let svg = context.outputText(outcome, "accuracy")
         #expect(occurrences(of: "class=\"error-bar\"", in: svg) == 6)
         #expect(occurrences(of: "<polyline", in: svg) == 2)
+        // The table shows the shared node once, with the parameters its variants agree on.
+        let markdown = context.outputText(outcome, "report")
+        #expect(occurrences(of: "| 20.0% [10.0, 30.0] |", in: markdown) == 1)
+        #expect(markdown.contains("| ratio=0,mode=lema, ratio=0,mode=corrected-as-cot | 0 | – | 20.0% [10.0, 30.0] |"),
+                "\(markdown)")
+        #expect(occurrences(of: "<tr>", in: context.outputText(outcome, "index")) == 1 + 5)
+    }
+
+    /// The base model's evaluation in a sweep belongs to every variant: one row, "all variants".
+    @Test func nodeOfEveryVariantIsOneRowNamedAllVariants() throws {
+        let names = sweepInputs().compactMap { $0.summary["_variants"]?.arrayValue?.first?["name"]?.stringValue }
+        let base = evaluationInput(stage: "base_eval", accuracy: 0.3, low: 0.2, high: 0.4, n: 100, noAnswer: 1,
+                                   variants: names.map { ($0, [:]) })
+        let (outcome, context) = try runReport(evaluations: [base] + sweepInputs())
+        defer { context.cleanUp() }
+        let markdown = context.outputText(outcome, "report")
+        #expect(occurrences(of: "| base_eval |", in: markdown) == 1, "\(markdown)")
+        #expect(markdown.contains("| base_eval | all variants | – | – | 30.0% [20.0, 40.0] |"), "\(markdown)")
     }
 
     @Test func missingAccuracyAndMissingLossAreNotedNotFatal() throws {

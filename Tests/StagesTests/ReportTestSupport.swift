@@ -15,7 +15,10 @@ func evaluationInput(stage: String = "evaluate", accuracy: Double?, low: Double,
     if !variants.isEmpty {
         summary["_variants"] = .array(variants.map { .object(["name": .string($0.0), "params": .object($0.1)]) })
     }
-    return .fake(stage: stage, artifacts: [:], summary: summary)
+    // Each evaluation is its own node (a shared node is one input listing several variants).
+    var input = InputArtifact.fake(stage: stage, artifacts: [:], summary: summary)
+    input.fingerprint = SeededRNG.derive(0, stage + variants.map(\.0).joined(separator: ";")).description
+    return input
 }
 
 /// The 2 ratios × 2 modes sweep used by several tests (numbers chosen by hand).

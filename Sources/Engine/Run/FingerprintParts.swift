@@ -3,10 +3,13 @@ import LemaCore
 
 /// The parts a fingerprint hashes, compared part by part to explain a rerun ("params changed: ratio 0.5 → 1").
 /// Built from a graph node or parsed from the canonical JSON the store keeps in `NodeRecord.components`
-/// (`{"inputs":{param:[ids]},"kind":…,"params":{…},"version":N}`).
+/// (`{"inputs":{param:[ids]},"kind":…,"params":{…},"seed":N,"version":N}`). The one place that words a
+/// fingerprint change: `lema run`'s plan, `lema status` and `lema why` all show these texts.
 struct FingerprintParts: Sendable, Hashable {
     var kind: String
     var version: Int
+    /// The pipeline seed (nil in components written before seeds were part of them).
+    var seed: UInt64?
     var params: [String: JSONValue]
     /// Parameter → upstream fingerprints, in spec order.
     var inputs: [String: [String]]
@@ -16,6 +19,7 @@ struct FingerprintParts: Sendable, Hashable {
     init(node: GraphNode) {
         kind = node.kind
         version = node.kindVersion
+        seed = node.seed
         params = node.params
         inputs = node.inputs.mapValues { $0.map(\.nodeID) }
         inputStages = node.inputs.mapValues { $0.map(\.stage) }
@@ -27,6 +31,10 @@ struct FingerprintParts: Sendable, Hashable {
               let kind = object["kind"]?.stringValue else { return nil }
         self.kind = kind
         version = object["version"]?.intValue ?? 0
+        seed = object["seed"].flatMap { value -> UInt64? in
+            if case .int(let n) = value { return UInt64(exactly: n) }
+            return value.doubleValue.flatMap { UInt64(exactly: $0) }
+        }
         params = object["params"]?.objectValue ?? [:]
         var inputs: [String: [String]] = [:]
         for (param, ids) in object["inputs"]?.objectValue ?? [:] {
@@ -40,6 +48,7 @@ struct FingerprintParts: Sendable, Hashable {
         var out: [String] = []
         if kind != old.kind { out.append("kind changed: \(old.kind) → \(kind)") }
         if version != old.version { out.append("kind version changed: \(old.version) → \(version)") }
+        if let seed, let before = old.seed, seed != before { out.append("seed changed: \(before) → \(seed)") }
         let changedParams = Set(params.keys).union(old.params.keys).sorted().flatMap { key in
             Self.changes(key, before: old.params[key], now: params[key])
         }

@@ -61,6 +61,8 @@ final class NodeContext: StageContext, @unchecked Sendable {
         defer { lock.unlock() }
         if !createdOutput {
             try? FileManager.default.createDirectory(at: nodeDirectory, withIntermediateDirectories: true)
+            // A run killed mid-write left temporary files here; this run (holding the lock) is the only writer.
+            AtomicFile.removeLeftovers(in: nodeDirectory)
             createdOutput = true
         }
         return nodeDirectory
@@ -72,6 +74,7 @@ final class NodeContext: StageContext, @unchecked Sendable {
         let dir = nodeDirectory.appendingPathComponent("checkpoints", isDirectory: true)
         if !createdCheckpoints {
             try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            AtomicFile.removeLeftovers(in: dir)
             createdCheckpoints = true
         }
         return dir

@@ -79,22 +79,51 @@ public enum Planner {
         }
     }
 
+    /// The records as the planner must see them: succeeded nodes of `graph` whose artifact files are gone (deleted
+    /// by hand, a cleaned disk) are presented as pending, so they run again instead of handing missing files to
+    /// their children. `lema run`, `--dry-run`, `lema status` and `lema why` all plan from this view.
+    public static func checkingArtifacts(_ records: [String: NodeRecord], of graph: Graph,
+                                  in runDirectory: URL) -> [String: NodeRecord] {
+        var out = records
+        let base = runDirectory.path + "/"
+        for node in graph.nodes {
+            guard var record = records[node.id], record.status == .succeeded, !record.artifacts.isEmpty else { continue }
+            let missing = record.artifacts.filter { !FileManager.default.fileExists(atPath: base + $0.value) }.keys.sorted()
+            guard !missing.isEmpty else { continue }
+            record.status = .pending
+            record.reason = "output missing on disk: " + missing.map { "\($0) (\(record.artifacts[$0] ?? ""))" }
+                .joined(separator: ", ")
+            out[node.id] = record
+        }
+        return out
+    }
+
     /// "new node", or what changed relative to the closest earlier node of the same stage.
     static func changeReason(node: GraphNode, previous: [NodeRecord]) -> String {
-        let candidates = previous.compactMap { record -> (NodeRecord, FingerprintParts)? in
-            FingerprintParts(componentsText: record.components).map { (record, $0) }
+        guard let closest = closestEarlier(node: node, previous: previous), !closest.differences.isEmpty else {
+            return Reason.newNode
         }
-        guard !candidates.isEmpty else { return Reason.newNode }
+        return closest.differences.joined(separator: "; ")
+    }
+
+    /// The earlier node a new node is compared with — of the same stage, succeeded, not in the current graph;
+    /// the one with the fewest fingerprint differences, then the most recently finished — and those differences.
+    /// `lema why` shows the same comparison the plan's reason was made from.
+    static func closestEarlier(node: GraphNode, previous: [NodeRecord]) -> (record: NodeRecord, differences: [String])? {
         let current = FingerprintParts(node: node)
-        // The closest earlier node: fewest differences, then the most recently finished.
-        let best = candidates.min { a, b in
-            let da = current.differences(from: a.1).count, db = current.differences(from: b.1).count
-            if da != db { return da < db }
-            return (a.0.finishedAt ?? .distantPast) > (b.0.finishedAt ?? .distantPast)
+        let candidates = previous.compactMap { record -> (NodeRecord, [String])? in
+            FingerprintParts(componentsText: record.components).map { (record, current.differences(from: $0)) }
         }
-        guard let best else { return Reason.newNode }
-        let diffs = current.differences(from: best.1)
-        return diffs.isEmpty ? Reason.newNode : diffs.joined(separator: "; ")
+        return candidates.min { a, b in
+            if a.1.count != b.1.count { return a.1.count < b.1.count }
+            let fa = a.0.finishedAt ?? .distantPast, fb = b.0.finishedAt ?? .distantPast
+            return fa != fb ? fa > fb : a.0.id < b.0.id
+        }.map { (record: $0.0, differences: $0.1) }
+    }
+
+    /// Earlier nodes of `node`'s stage that `closestEarlier` chooses from.
+    static func earlierRecords(of node: GraphNode, graph: Graph, records: [String: NodeRecord]) -> [NodeRecord] {
+        previousRecords(graph: graph, records: records)[node.stage] ?? []
     }
 
     /// Earlier nodes (not in the current graph) by stage name, succeeded ones only: those are what a user

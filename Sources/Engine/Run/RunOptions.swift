@@ -29,8 +29,12 @@ public struct RunOptions: Sendable {
     public var retryMaxDelay: TimeInterval
     /// Install SIGINT/SIGTERM handling for the duration of the run (the CLI does; in-process tests may not).
     public var handleSignals: Bool
-    /// Called on a second SIGINT/SIGTERM just before the process exits (e.g. to kill child process groups).
+    /// Called on a second SIGINT/SIGTERM once the state is flushed. Ending the process is the executable's
+    /// decision, not the engine's: the CLI kills child process groups and exits with 130 here. Without it the
+    /// run goes on stopping gracefully.
     public var onForcedExit: (@Sendable () -> Void)?
+    /// Longest wait for a killed previous owner of the run lock to finish exiting (see `Store.acquireRunLock`).
+    public var lockWait: TimeInterval
     /// Shown to a second `lema run` that finds the lock taken.
     public var commandLine: String
     /// Where progress lines go (default: standard error).
@@ -40,7 +44,7 @@ public struct RunOptions: Sendable {
                 progress: ProgressMode = .auto, retryBaseDelay: TimeInterval = 1, retryMaxDelay: TimeInterval = 60,
                 handleSignals: Bool = true, onForcedExit: (@Sendable () -> Void)? = nil,
                 commandLine: String = CommandLine.arguments.joined(separator: " "),
-                output: (@Sendable (String) -> Void)? = nil) {
+                output: (@Sendable (String) -> Void)? = nil, lockWait: TimeInterval = 60) {
         self.jobs = max(1, jobs)
         self.only = only
         self.dryRun = dryRun
@@ -52,5 +56,6 @@ public struct RunOptions: Sendable {
         self.onForcedExit = onForcedExit
         self.commandLine = commandLine
         self.output = output
+        self.lockWait = lockWait
     }
 }

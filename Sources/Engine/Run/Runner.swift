@@ -23,7 +23,7 @@ public final class Runner {
 
     /// The plan as it stands (no side effects beyond reading the store).
     public func plan() throws -> [String: PlanDecision] {
-        Planner.plan(graph: graph, records: Self.checkingArtifacts(try store.nodeRecords(), of: graph, in: runDirectory),
+        Planner.plan(graph: graph, records: Planner.checkingArtifacts(try store.nodeRecords(), of: graph, in: runDirectory),
                      only: options.only)
     }
 
@@ -33,15 +33,16 @@ public final class Runner {
         let start = Date()
         if options.dryRun { return try dryRun(start: start) }
 
-        let pid = getpid()
         let profile = PhaseClock(enabled: ProcessInfo.processInfo.environment["LEMA_PROFILE"] != nil)
-        try store.acquireRunLock(pid: pid, command: options.commandLine)
-        defer { try? store.releaseRunLock(pid: pid) }
+        let output = options.output ?? { FileHandle.standardError.write(Data($0.utf8)) }
+        try store.acquireRunLock(command: options.commandLine, maxWait: options.lockWait) { output("lema: \($0)\n") }
+        // A failed release is harmless: closing the store (or this process) drops the kernel lock regardless.
+        defer { try? store.releaseRunLock() }
         profile.mark("lock")
         try store.register(graph)
         profile.mark("register")
         let reclaimed = try store.reclaimOrphans()
-        let records = Self.checkingArtifacts(try store.nodeRecords(), of: graph, in: runDirectory)
+        let records = Planner.checkingArtifacts(try store.nodeRecords(), of: graph, in: runDirectory)
         profile.mark("read records")
         let plan = Planner.plan(graph: graph, records: records, only: options.only)
         profile.mark("plan")
@@ -59,12 +60,12 @@ public final class Runner {
             let forced = options.onForcedExit
             let store = self.store
             trap = SignalTrap(onFirst: { _ in scheduler.interrupt() }, onSecond: { _ in
-                reporter.log("second interrupt: exiting now")
+                reporter.log(forced == nil ? "second interrupt: still stopping gracefully" : "second interrupt: exiting now")
                 reporter.stop()
-                forced?()
                 recorder.flushForExit()
+                // Best effort: the process is about to end, and anything unflushed is redone on resume.
                 try? store.flush()
-                _exit(130)
+                forced?()
             })
         }
         reporter.start()
@@ -106,24 +107,6 @@ public final class Runner {
             let text = phases.map { String(format: "%@ %.1f ms (cpu %.1f)", $0.0, $0.1, $0.2) }.joined(separator: ", ")
             FileHandle.standardError.write(Data("lema profile: \(text)\n".utf8))
         }
-    }
-
-    /// Succeeded nodes of `graph` whose artifact files are gone (deleted by hand, a cleaned disk) are presented to
-    /// the planner as pending, so they run again instead of handing missing files to their children.
-    static func checkingArtifacts(_ records: [String: NodeRecord], of graph: Graph,
-                                  in runDirectory: URL) -> [String: NodeRecord] {
-        var out = records
-        let base = runDirectory.path + "/"
-        for node in graph.nodes {
-            guard var record = records[node.id], record.status == .succeeded, !record.artifacts.isEmpty else { continue }
-            let missing = record.artifacts.filter { !FileManager.default.fileExists(atPath: base + $0.value) }.keys.sorted()
-            guard !missing.isEmpty else { continue }
-            record.status = .pending
-            record.reason = "output missing on disk: " + missing.map { "\($0) (\(record.artifacts[$0] ?? ""))" }
-                .joined(separator: ", ")
-            out[node.id] = record
-        }
-        return out
     }
 
     private func dryRun(start: Date) throws -> RunSummary {

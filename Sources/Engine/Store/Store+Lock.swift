@@ -1,33 +1,76 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
-/// The run lock: one row in `run_lock` naming the process that executes the pipeline. No manual unlock is ever
-/// needed: a row whose process is gone (or whose pid now belongs to a different process) is taken over.
+/// The run lock. The truth is a kernel lock (`RunLockFile`: `flock` on `state.sqlite.lock`), which dies with its
+/// process, so no manual unlock is ever needed and a supervisor may restart `lema run` the instant the previous one
+/// was killed. The `run_lock` row only names the owner (pid, command, since) for messages and `lema status`.
 extension Store {
-    /// Takes the run lock for `pid` (normally the current process). Re-acquiring a lock the same process already
-    /// holds succeeds. Throws `StoreError.locked` naming the owner when another live process holds it; a dead
-    /// owner's lock is taken over and an event `lock` records it.
-    public func acquireRunLock(pid: Int32, command: String) throws {
-        try acquireRunLock(pid: pid, command: command, startTime: StoreProcess.startTime(of: pid))
+    /// Takes the run lock for this process, for as long as this store is open (or until `releaseRunLock`).
+    /// Taking it again from the same store succeeds. When another process holds it:
+    /// - it runs normally → `StoreError.locked` naming it (pid, command, since);
+    /// - it was killed and is still exiting (its last descriptors closing, a zombie) → waits up to `maxWait`
+    ///   seconds for the kernel to release it, saying so once through `notice`, then takes it over.
+    /// A row naming a dead owner is replaced, and an event `lock` records the takeover.
+    public func acquireRunLock(command: String, maxWait: Double = 60, notice: (String) -> Void = { _ in }) throws {
+        let pid = StoreProcess.currentPID, start = StoreProcess.startTime(of: pid)
+        if holdsRunLock {
+            try claimLockRow(pid: pid, command: command, startTime: start)
+            return
+        }
+        let lockPath = RunLockFile.path(forDatabase: path.path)
+        let started = Date(), deadline = started.addingTimeInterval(maxWait)
+        var noticed = false
+        while true {
+            if let file = try RunLockFile.tryAcquire(path: lockPath) {
+                do {
+                    let waited = noticed ? Date().timeIntervalSince(started) : nil
+                    try claimLockRow(pid: pid, command: command, startTime: start, waited: waited)
+                } catch {
+                    file.release()
+                    throw error
+                }
+                bufferLock.lock()
+                runLockFile = file
+                bufferLock.unlock()
+                return
+            }
+            // Someone holds the kernel lock. The row says who; it is written right after the lock is taken, so a
+            // row naming a process already gone means a new owner is between those two steps: look again.
+            let owner = try currentLockOwner()
+            let liveness = owner.map(Self.liveness) ?? .gone
+            if let owner, liveness == .running { throw StoreError.locked(path: path.path, owner: owner) }
+            if Date() >= deadline { throw StoreError.lockNotReleased(path: path.path, owner: owner, waited: maxWait) }
+            if !noticed, let owner, liveness == .exiting {
+                notice("waiting for pid \(owner.pid) (\(owner.command)), which was stopped and is still exiting, to "
+                       + "release \(StoreError.display(path.path))")
+                noticed = true
+            }
+            usleep(10_000)
+        }
     }
 
-    /// As `acquireRunLock(pid:command:)` with an explicit kernel start time (tests use it to fake pid reuse).
-    func acquireRunLock(pid: Int32, command: String, startTime: UInt64?) throws {
+    /// True while this store holds the kernel lock.
+    var holdsRunLock: Bool {
+        bufferLock.lock()
+        defer { bufferLock.unlock() }
+        return runLockFile != nil
+    }
+
+    /// Records this process in the `run_lock` row (the kernel lock is already held). A row naming another process
+    /// that still runs normally can only come from a lema without the kernel lock (an older build running on this
+    /// file): refuse rather than write beside it. Any other previous owner is dead: the takeover is logged.
+    func claimLockRow(pid: Int32, command: String, startTime: UInt64?, waited: Double? = nil) throws {
         let host = StoreProcess.hostName
         try write { db in
-            if let owner = try Self.lockOwner(db) {
-                let same = owner.pid == pid && owner.host == host
-                    && (owner.startTime == nil || startTime == nil || owner.startTime == startTime)
-                if !same {
-                    // Another host's process cannot be probed; treat it as alive (SQLite across hosts on a
-                    // network filesystem is unsafe anyway, so this should not happen in practice).
-                    if owner.host != host || StoreProcess.isAlive(pid: owner.pid, startTime: owner.startTime) {
-                        throw StoreError.locked(path: path.path, owner: owner)
-                    }
-                    let since = StoreError.display(owner.since)
-                    let message = "lock taken over from dead pid \(owner.pid) (\(owner.command)), held since \(since)"
-                    try db.run("INSERT INTO events(at, node, kind, message, pid) VALUES (?, NULL, 'lock', ?, ?)",
-                               [.date(Date()), .text(message), .int32(pid)])
-                }
+            if let owner = try Self.lockOwner(db), !(owner.pid == pid && owner.host == host) {
+                if Self.liveness(owner) == .running { throw StoreError.locked(path: path.path, owner: owner) }
+                let since = StoreError.display(owner.since)
+                let wait = waited.map { String(format: "; waited %.0f ms for it to finish exiting", $0 * 1000) } ?? ""
+                let message = "lock taken over from dead pid \(owner.pid) (\(owner.command)), held since \(since)\(wait)"
+                try db.run("INSERT INTO events(at, node, kind, message, pid) VALUES (?, NULL, 'lock', ?, ?)",
+                           [.date(Date()), .text(message), .int32(pid)])
             }
             try db.run("""
                 INSERT OR REPLACE INTO run_lock(id, pid, host, command, since, start_time) VALUES (1, ?, ?, ?, ?, ?)
@@ -35,11 +78,24 @@ extension Store {
         }
     }
 
-    /// Releases the lock if `pid` holds it; a lock held by someone else is left alone.
-    public func releaseRunLock(pid: Int32) throws {
+    /// A process on another host cannot be probed: it counts as running (SQLite across hosts on a network
+    /// filesystem is unsafe anyway, so the lock file's holder there is taken at its word).
+    static func liveness(_ owner: LockOwner) -> StoreProcess.Liveness {
+        owner.host == StoreProcess.hostName ? StoreProcess.liveness(pid: owner.pid, startTime: owner.startTime) : .running
+    }
+
+    /// Releases the lock if this store holds it: the row goes first, then the kernel lock (so a new owner never
+    /// finds this process's row). A store that does not hold it leaves both alone.
+    public func releaseRunLock() throws {
+        bufferLock.lock()
+        let file = runLockFile
+        runLockFile = nil
+        bufferLock.unlock()
+        guard let file else { return }
+        defer { file.release() }
         try write { db in
             try db.run("DELETE FROM run_lock WHERE id = 1 AND pid = ? AND host = ?",
-                       [.int32(pid), .text(StoreProcess.hostName)])
+                       [.int32(StoreProcess.currentPID), .text(StoreProcess.hostName)])
         }
     }
 

@@ -46,6 +46,8 @@ public final class Store: @unchecked Sendable {
     var knownNodesLoaded = false
     /// Node id → `ledger_nodes.id`, filled on demand; only touched on `queue`. Ids never change once assigned.
     private var ledgerIDs: [String: Int64] = [:]
+    /// The kernel half of the run lock while this store holds it (see `Store+Lock`). Guarded by `bufferLock`.
+    var runLockFile: RunLockFile?
     private let timer: DispatchSourceTimer
 
     /// Opens (creating it and its parent directories if needed) the store at `path`, switches it to WAL and
@@ -149,8 +151,13 @@ public final class Store: @unchecked Sendable {
         }
     }
 
-    /// Flushes, stops the timer and closes the connection. Later calls throw `StoreError.closed`.
+    /// Releases the run lock if held, flushes, stops the timer and closes the connection. Later calls throw
+    /// `StoreError.closed`.
     public func close() throws {
+        // A held run lock goes first (row, then kernel lock), while the connection can still delete the row. A
+        // failure to delete the row costs nothing: the kernel lock is released regardless, and the next owner
+        // replaces a row whose process no longer holds it.
+        try? releaseRunLock()
         try onQueue {
             bufferLock.lock()
             let already = isClosed
@@ -159,6 +166,7 @@ public final class Store: @unchecked Sendable {
             defer {
                 timer.cancel()
                 db.close()
+                releaseKernelLock()
             }
             let result = Result { try commitBuffer() }
             bufferLock.lock()
@@ -166,6 +174,16 @@ public final class Store: @unchecked Sendable {
             bufferLock.unlock()
             try result.get()
         }
+    }
+
+    /// Drops the kernel lock without touching the row (the connection is closing; a row left behind names a
+    /// process that no longer holds the lock, which the next owner replaces).
+    private func releaseKernelLock() {
+        bufferLock.lock()
+        let file = runLockFile
+        runLockFile = nil
+        bufferLock.unlock()
+        file?.release()
     }
 
     // MARK: Ledger node ids

@@ -15,6 +15,10 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     case unknownNode(path: String, id: String)
     /// A stored value could not be decoded (hand-edited or damaged file).
     case invalidData(path: String, detail: String)
+    /// The run lock's file (`state.sqlite.lock`) could not be opened or locked at all.
+    case lockFile(path: String, detail: String)
+    /// The previous owner was killed but still held the lock after `waited` seconds (stuck in the kernel).
+    case lockNotReleased(path: String, owner: LockOwner?, waited: Double)
 
     public var description: String {
         switch self {
@@ -33,6 +37,13 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
             return "\(StoreError.display(path)) was already closed (programming error: store used after close())"
         case .unknownNode(let path, let id):
             return "node \(id) is not registered in \(StoreError.display(path)) (register the graph first)"
+        case .lockFile(let path, let detail):
+            return "cannot take the run lock \(StoreError.display(path)): \(detail). Check that the runs directory "
+                + "is writable and on a filesystem with file locks."
+        case .lockNotReleased(let path, let owner, let waited):
+            let who = owner.map { "pid \($0.pid) (\($0.command))" } ?? "a process that has not named itself"
+            return "\(StoreError.display(path)) is still locked by \(who), which is exiting but has not released it "
+                + "after \(Int(waited)) s (stuck in the kernel, e.g. on I/O); run again once it is gone"
         case .invalidData(let path, let detail):
             return "\(StoreError.display(path)) holds unreadable data: \(detail). The file may be damaged; "
                 + "move it away to start the pipeline afresh."

@@ -19,9 +19,8 @@ struct InvalidateCommand: ParsableCommand {
         let store = try pipeline.openStore(for: graph, mustExist: true)
         defer { try? store.close() }
         // Invalidation changes what a live run would read: take the run lock so it cannot race one.
-        let pid = getpid()
-        try store.acquireRunLock(pid: pid, command: "lema invalidate \(stage)")
-        defer { try? store.releaseRunLock(pid: pid) }
+        try store.acquireRunLock(command: "lema invalidate \(stage)") { ErrorFunnel.printError("lema: " + $0) }
+        defer { try? store.releaseRunLock() }
         let affected = graph.descendants(of: Set(roots.map(\.id)))
         try store.register(graph)
         try store.invalidate(affected.map(\.id), reason: "invalidated by user (lema invalidate \(stage))")

@@ -55,17 +55,29 @@ public struct RunCommand: ParsableCommand {
         defer { try? store.close() }
         let options = RunOptions(
             jobs: jobs, only: only, dryRun: dryRun, keepGoing: keepGoing, progress: quiet ? .quiet : progress,
-            retryBaseDelay: retryDelay, onForcedExit: { ChildWatchdog.shared.killAll() })
+            retryBaseDelay: retryDelay, onForcedExit: {
+                ChildWatchdog.shared.killAll()
+                _exit(LemaExitCode.interrupted)
+            })
         let runner = Runner(graph: graph, store: store, registry: KindCatalog.registry, runDirectory: runDirectory,
                             options: options)
         let summary = try runner.run()
         print(summary.text)
-        if !dryRun, let published = try? ReportPublisher.publish(graph: graph, records: try store.nodeRecords(),
-                                                                  runDirectory: runDirectory), !published.isEmpty {
-            print("\n" + published.map(\.summary).joined(separator: "\n\n"))
+        var exitCode = summary.exitCode
+        if !dryRun {
+            do {
+                let published = try ReportPublisher.publish(graph: graph, records: try store.nodeRecords(),
+                                                            runDirectory: runDirectory)
+                if !published.isEmpty { print("\n" + published.map(\.summary).joined(separator: "\n\n")) }
+            } catch {
+                // The run's own results are safe in the node directories; only the copy for readers failed.
+                ErrorFunnel.printError("lema: error: the report could not be published to \(runDirectory.path): "
+                    + "\(error) (the report stage's files are in its node directory; `lema report` retries)")
+                if exitCode == 0 { exitCode = LemaExitCode.failure }
+            }
         }
         try store.close()
-        if summary.exitCode != 0 { throw ExitCode(summary.exitCode) }
+        if exitCode != 0 { throw ExitCode(exitCode) }
     }
 
     /// How long a finished item or node transition may wait in the store's buffer. Shorter than the store's own

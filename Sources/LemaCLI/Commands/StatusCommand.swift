@@ -15,7 +15,8 @@ struct StatusCommand: ParsableCommand {
         let store = try pipeline.openStore(for: graph, mustExist: true)
         defer { try? store.close() }
         let records = try store.nodeRecords()
-        let plan = Planner.plan(graph: graph, records: records, only: [])
+        let onDisk = Planner.checkingArtifacts(records, of: graph, in: pipeline.runDirectory(for: graph))
+        let plan = Planner.plan(graph: graph, records: onDisk, only: [])
         print(StatusReport.render(graph: graph, records: records, plan: plan, lockOwner: try store.currentLockOwner()))
         let usage = try store.responseUsage()
         if !usage.isEmpty { print("\n" + EndpointUsageReport.render(graph: graph, usage: usage)) }

@@ -43,7 +43,7 @@ public enum ReportMarkdown {
             let header = ReportCells.header(table)
             out += "| " + header.map(escape).joined(separator: " | ") + " |\n"
             out += "|" + header.enumerated().map { i, _ in i < header.count - 3 - table.difficulties.count ? " --- |" : " ---: |" }.joined() + "\n"
-            for row in table.rows {
+            for row in table.nodeRows {
                 out += "| " + ReportCells.cells(row, table).map(escape).joined(separator: " | ") + " |\n"
             }
             out += "\n"
@@ -97,7 +97,7 @@ public enum ReportHTML {
             let header = ReportCells.header(table)
             let firstNumeric = header.count - 3 - table.difficulties.count
             out += "<table>\n<thead><tr>" + header.map { "<th>\(SVGFormat.escape($0))</th>" }.joined() + "</tr></thead>\n<tbody>\n"
-            for row in table.rows {
+            for row in table.nodeRows {
                 out += "<tr>"
                 for (i, cell) in ReportCells.cells(row, table).enumerated() {
                     out += i >= firstNumeric ? "<td class=\"num\">" : "<td>"

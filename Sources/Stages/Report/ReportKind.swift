@@ -13,7 +13,8 @@ public struct ReportKind: StageKind {
     public init() {}
 
     public var name: String { "report" }
-    public var version: Int { 1 }
+    /// 2: a node shared by several variants is one row of the results table.
+    public var version: Int { 2 }
     public var summary: String {
         "Tables and SVG figures (accuracy vs a swept parameter, training loss) across all sweep variants."
     }

@@ -6,6 +6,8 @@ import StageAPI
 /// A node shared by several variants gives one row per variant (each variant's curve needs the point).
 public struct ReportRow: Sendable, Hashable {
     public var stage: String
+    /// The evaluated node's fingerprint (rows of one shared node have the same).
+    public var node: String = ""
     public var variant: String
     /// The variant's sweep parameters.
     public var params: [String: JSONValue]
@@ -45,7 +47,7 @@ public struct ReportTable: Sendable, Hashable {
         var rows: [ReportRow] = []
         for input in inputs {
             let s = input.summary
-            var base = ReportRow(stage: input.stage, variant: "default", params: [:],
+            var base = ReportRow(stage: input.stage, node: input.fingerprint, variant: "default", params: [:],
                                  accuracy: s["accuracy"]?.doubleValue, ciLow: s["ci_low"]?.doubleValue,
                                  ciHigh: s["ci_high"]?.doubleValue, n: s["n"]?.intValue,
                                  noAnswer: s["no_answer"]?.intValue,
@@ -94,6 +96,34 @@ public struct ReportTable: Sendable, Hashable {
         }
         return ReportTable(rows: sorted, x: x, series: series, paramColumns: paramColumns, difficulties: difficulties,
                            multipleStages: Set(sorted.map(\.stage)).count > 1)
+    }
+
+    /// The rows as a results table shows them: one per evaluated node. Rows of a node shared by several variants
+    /// (the base model's evaluation in a sweep) become one row whose variant cell names them all ("all variants"
+    /// when it is every variant of the table) and whose parameters are those the variants agree on.
+    public var nodeRows: [ReportRow] {
+        let allVariants = Set(rows.map(\.variant))
+        var merged: [ReportRow] = []
+        var members: [[ReportRow]] = []
+        var index: [String: Int] = [:]
+        for row in rows {
+            let key = row.stage + "\u{0}" + row.node
+            if row.node.isEmpty || index[key] == nil {
+                if !row.node.isEmpty { index[key] = merged.count }
+                merged.append(row)
+                members.append([row])
+            } else if let k = index[key] {
+                members[k].append(row)
+            }
+        }
+        for k in merged.indices where members[k].count > 1 {
+            let group = members[k]
+            let names = group.map(\.variant)
+            merged[k].variant = allVariants.count > 1 && Set(names) == allVariants
+                ? "all variants" : names.joined(separator: ", ")
+            merged[k].params = merged[k].params.filter { key, value in group.allSatisfy { $0.params[key] == value } }
+        }
+        return merged
     }
 
     /// The name of a row's line in the accuracy chart: its series value, prefixed by the stage when several
