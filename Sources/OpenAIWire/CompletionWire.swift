@@ -14,10 +14,13 @@ public struct CompletionRequestBody: Codable, Sendable, Equatable {
     public var seed: Int64?
     /// Number of top log-probabilities per token to return (0 = only the chosen token's).
     public var logprobs: Int?
+    /// Send the answer as server-sent events while it is generated.
+    public var stream: Bool?
+    public var streamOptions: StreamOptions?
 
     public init(model: String, prompt: String, maxTokens: Int? = nil, temperature: Double? = nil,
                 topP: Double? = nil, topK: Int? = nil, n: Int? = nil, stop: [String]? = nil, seed: Int64? = nil,
-                logprobs: Int? = nil) {
+                logprobs: Int? = nil, stream: Bool? = nil, streamOptions: StreamOptions? = nil) {
         self.model = model
         self.prompt = prompt
         self.maxTokens = maxTokens
@@ -28,11 +31,13 @@ public struct CompletionRequestBody: Codable, Sendable, Equatable {
         self.stop = stop
         self.seed = seed
         self.logprobs = logprobs
+        self.stream = stream
+        self.streamOptions = streamOptions
     }
 
     enum CodingKeys: String, CodingKey {
-        case model, prompt, temperature, n, stop, seed, logprobs
-        case maxTokens = "max_tokens", topP = "top_p", topK = "top_k"
+        case model, prompt, temperature, n, stop, seed, logprobs, stream
+        case maxTokens = "max_tokens", topP = "top_p", topK = "top_k", streamOptions = "stream_options"
     }
 }
 
