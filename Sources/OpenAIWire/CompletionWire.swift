@@ -94,6 +94,15 @@ public struct CompletionResponseBody: Codable, Sendable, Equatable {
             case index, text, logprobs
             case finishReason = "finish_reason"
         }
+
+        /// `finish_reason` and `logprobs` are written even when null, as OpenAI does (some clients read the keys).
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(index, forKey: .index)
+            try container.encode(text, forKey: .text)
+            try container.encode(finishReason, forKey: .finishReason)
+            try container.encode(logprobs, forKey: .logprobs)
+        }
     }
 
     public var id: String

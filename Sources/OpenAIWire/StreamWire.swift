@@ -13,39 +13,10 @@ public struct StreamOptions: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey { case includeUsage = "include_usage" }
 }
 
-/// One event of a streamed `/v1/completions` response (`object` "text_completion", as OpenAI sends it).
-public struct CompletionChunkBody: Codable, Sendable, Equatable {
-    public struct Choice: Codable, Sendable, Equatable {
-        public var index: Int
-        /// The text generated since the choice's previous chunk.
-        public var text: String
-        /// Set on the choice's last chunk only.
-        public var finishReason: String?
-        /// The tokens generated since the choice's previous chunk (when the request asked for `logprobs`).
-        public var logprobs: CompletionLogprobs?
-
-        public init(index: Int, text: String, finishReason: String? = nil, logprobs: CompletionLogprobs? = nil) {
-            self.index = index
-            self.text = text
-            self.finishReason = finishReason
-            self.logprobs = logprobs
-        }
-
-        enum CodingKeys: String, CodingKey {
-            case index, text, logprobs
-            case finishReason = "finish_reason"
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(index, forKey: .index)
-            try container.encode(text, forKey: .text)
-            try container.encode(finishReason, forKey: .finishReason)
-            try container.encode(logprobs, forKey: .logprobs)
-        }
-    }
-
+/// One event of a streamed response: `CompletionChunkBody` or `ChatChunkBody`.
+public struct ChunkBody<Choice: ChunkChoice>: Codable, Sendable, Equatable {
     public var id: String
+    /// `Choice.object`.
     public var object: String
     public var created: Int
     public var model: String
@@ -54,12 +25,33 @@ public struct CompletionChunkBody: Codable, Sendable, Equatable {
 
     public init(id: String, created: Int, model: String, choices: [Choice], usage: Usage? = nil) {
         self.id = id
-        self.object = "text_completion"
+        self.object = Choice.object
         self.created = created
         self.model = model
         self.choices = choices
         self.usage = usage
     }
+}
+
+/// A choice of a streamed chunk; its type names the chunk's `object`.
+public protocol ChunkChoice: Codable, Sendable, Equatable {
+    static var object: String { get }
+}
+
+/// One event of a streamed `/v1/completions` response (`object` "text_completion", as OpenAI sends it).
+public typealias CompletionChunkBody = ChunkBody<CompletionChunkChoice>
+
+/// One event of a streamed `/v1/chat/completions` response (`object` "chat.completion.chunk"). Each choice's first
+/// chunk carries `delta.role` "assistant", its last an empty delta and the `finish_reason`.
+public typealias ChatChunkBody = ChunkBody<ChatChunkChoice>
+
+/// A completions chunk's choice has the shape of a whole response's: `text` is what the choice generated since its
+/// previous chunk, `logprobs` (when asked for) covers the tokens since then, and `finish_reason` is set on its last
+/// chunk only.
+public typealias CompletionChunkChoice = CompletionResponseBody.Choice
+
+extension CompletionResponseBody.Choice: ChunkChoice {
+    public static let object = "text_completion"
 }
 
 /// What a chat chunk adds to a choice's message: the role (first chunk only) and more content.
@@ -73,55 +65,37 @@ public struct ChatDelta: Codable, Sendable, Equatable {
     }
 }
 
-/// One event of a streamed `/v1/chat/completions` response (`object` "chat.completion.chunk"). Each choice's first
-/// chunk carries `delta.role` "assistant", its last an empty delta and the `finish_reason`.
-public struct ChatChunkBody: Codable, Sendable, Equatable {
-    public struct Choice: Codable, Sendable, Equatable {
-        public var index: Int
-        public var delta: ChatDelta
-        /// Set on the choice's last chunk only.
-        public var finishReason: String?
+/// A chat chunk's choice: what its `delta` adds to the message (`logprobs` is always null).
+public struct ChatChunkChoice: ChunkChoice {
+    public static let object = "chat.completion.chunk"
+    public var index: Int
+    public var delta: ChatDelta
+    /// Set on the choice's last chunk only.
+    public var finishReason: String?
 
-        public init(index: Int, delta: ChatDelta, finishReason: String? = nil) {
-            self.index = index
-            self.delta = delta
-            self.finishReason = finishReason
-        }
-
-        enum CodingKeys: String, CodingKey {
-            case index, delta, logprobs
-            case finishReason = "finish_reason"
-        }
-
-        public init(from decoder: any Decoder) throws {
-            let container = try decoder.container(keyedBy: CodingKeys.self)
-            index = try container.decode(Int.self, forKey: .index)
-            delta = try container.decode(ChatDelta.self, forKey: .delta)
-            finishReason = try container.decodeIfPresent(String.self, forKey: .finishReason)
-        }
-
-        public func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(index, forKey: .index)
-            try container.encode(delta, forKey: .delta)
-            try container.encode(finishReason, forKey: .finishReason)
-            try container.encodeNil(forKey: .logprobs)
-        }
+    public init(index: Int, delta: ChatDelta, finishReason: String? = nil) {
+        self.index = index
+        self.delta = delta
+        self.finishReason = finishReason
     }
 
-    public var id: String
-    public var object: String
-    public var created: Int
-    public var model: String
-    public var choices: [Choice]
-    public var usage: Usage?
+    enum CodingKeys: String, CodingKey {
+        case index, delta, logprobs
+        case finishReason = "finish_reason"
+    }
 
-    public init(id: String, created: Int, model: String, choices: [Choice], usage: Usage? = nil) {
-        self.id = id
-        self.object = "chat.completion.chunk"
-        self.created = created
-        self.model = model
-        self.choices = choices
-        self.usage = usage
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        index = try container.decode(Int.self, forKey: .index)
+        delta = try container.decode(ChatDelta.self, forKey: .delta)
+        finishReason = try container.decodeIfPresent(String.self, forKey: .finishReason)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(index, forKey: .index)
+        try container.encode(delta, forKey: .delta)
+        try container.encode(finishReason, forKey: .finishReason)
+        try container.encodeNil(forKey: .logprobs)
     }
 }

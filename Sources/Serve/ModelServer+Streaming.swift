@@ -106,7 +106,7 @@ struct StreamedAnswer: Sendable {
             return events([chat([.init(index: row, delta: ChatDelta(content: text))])])
         case .completion:
             let tokens = logprobs ? Self.wireLogprobs(texts[row].takeLogprobs()) : nil
-            return events([completion([.init(index: row, text: text, logprobs: tokens)])])
+            return events([completion([.init(index: row, text: text, finishReason: nil, logprobs: tokens)])])
         }
     }
 
@@ -145,11 +145,11 @@ struct StreamedAnswer: Sendable {
         return buffer
     }
 
-    private func chat(_ choices: [ChatChunkBody.Choice], usage: Usage? = nil) -> Data {
+    private func chat(_ choices: [ChatChunkChoice], usage: Usage? = nil) -> Data {
         Self.json(ChatChunkBody(id: id, created: created, model: model, choices: choices, usage: usage))
     }
 
-    private func completion(_ choices: [CompletionChunkBody.Choice], usage: Usage? = nil) -> Data {
+    private func completion(_ choices: [CompletionChunkChoice], usage: Usage? = nil) -> Data {
         Self.json(CompletionChunkBody(id: id, created: created, model: model, choices: choices, usage: usage))
     }
 
