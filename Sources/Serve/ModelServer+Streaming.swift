@@ -29,17 +29,20 @@ extension ModelServer {
             var answer = start
             let stream = queue.stream(rows, options: call.options)
             channel.closeFuture.whenComplete { _ in stream.abandon() }
+            // Nothing to send is no write: an empty body part must not reach the wire.
+            func send(_ events: ByteBuffer) async throws {
+                if events.readableBytes > 0 { try await writer.write(events) }
+            }
             do {
-                try await writer.write(answer.opening())
+                try await send(answer.opening())
                 loop: for await event in stream.events {
                     switch event {
                     case .token(let row, let token, let logprob):
-                        let chunk = answer.token(row: row, token: token, logprob: logprob)
-                        if chunk.readableBytes > 0 { try await writer.write(chunk) }
+                        try await send(answer.token(row: row, token: token, logprob: logprob))
                     case .finished(let row, let completion):
-                        try await writer.write(answer.finished(row: row, completion))
+                        try await send(answer.finished(row: row, completion))
                     case .failed(let error):
-                        try await writer.write(answer.failure(error))
+                        try await send(answer.failure(error))
                         break loop
                     }
                 }
