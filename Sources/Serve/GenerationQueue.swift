@@ -54,7 +54,7 @@ final class GenerationQueue: @unchecked Sendable {
     private let afterStreamedToken: (@Sendable () -> Void)?
     /// Rows of the batch being generated now.
     let activeRows = Locked(0)
-    /// Rows ended early because their reader went away.
+    /// Rows ended early, or never started, because their reader went away.
     let abandonedRows = Locked(0)
 
     var tokenizer: any Tokenizer { completer.tokenizer }
@@ -158,6 +158,7 @@ final class GenerationQueue: @unchecked Sendable {
         pending.removeAll { job in
             guard let stream = job.stream, stream.abandoned else { return false }
             stream.close()
+            abandonedRows.withLock { $0 += job.rows.count }
             return true
         }
     }

@@ -115,7 +115,7 @@ public final class ModelServer: Sendable {
     /// Rows of the batch being generated now (0 when idle).
     public var activeGenerationRows: Int { queue.activeRows.withLock { $0 } }
 
-    /// Rows ended before their natural end because the client streaming them disconnected.
+    /// Rows ended before their natural end, or never started, because the client streaming them disconnected.
     public var abandonedRows: Int { queue.abandonedRows.withLock { $0 } }
 
     func countGenerationRequest() { generationRequestCounter.withLock { $0 += 1 } }

@@ -108,6 +108,31 @@ struct ServeStreamingLifecycleTests {
         #expect(server.port == nil)
     }
 
+    /// A streamed request whose reader leaves while it waits for the running batch never runs.
+    @Test func aStreamAbandonedBeforeItsBatchNeverRuns() async throws {
+        let gate = TokenGate(allowed: 1)
+        let queue = GenerationQueue(model: try ServedModel.load(contentsOf: try ServeFixture.checkpoint()),
+                                    threads: 1, batchRows: 8, batchWait: 0, seedBase: 0,
+                                    afterStreamedToken: { gate.pass() })
+        defer { gate.open() }
+        let running = queue.stream([.init(prompt: "one two", seed: 0)], options: .greedy(maxTokens: 40))
+        try await gate.waitUntilHolding(after: 1)
+        // Other options: it cannot join the running batch, so it waits.
+        let waiting = queue.stream([.init(prompt: "the cat", seed: 0)], options: .greedy(maxTokens: 30))
+        waiting.abandon()
+        gate.open()
+        var finished = 0
+        for await event in running.events {
+            if case .finished = event { finished += 1 }
+        }
+        var heard = 0
+        for await _ in waiting.events { heard += 1 }
+        queue.shutdown()
+        #expect(finished == 1)
+        #expect(heard == 0, "the abandoned request generated nothing")
+        #expect(queue.abandonedRows.withLock { $0 } == 1)
+    }
+
     static func waitUntil(seconds: Double = 20, _ condition: () -> Bool) async throws {
         let deadline = Date(timeIntervalSinceNow: seconds)
         while !condition() {
