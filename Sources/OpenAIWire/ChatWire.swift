@@ -20,9 +20,13 @@ public struct ChatRequestBody: Codable, Sendable, Equatable {
     public var n: Int?
     public var stop: [String]?
     public var seed: Int64?
+    /// Send the answer as server-sent events while it is generated.
+    public var stream: Bool?
+    public var streamOptions: StreamOptions?
 
     public init(model: String, messages: [ChatMessage], maxTokens: Int? = nil, temperature: Double? = nil,
-                topP: Double? = nil, topK: Int? = nil, n: Int? = nil, stop: [String]? = nil, seed: Int64? = nil) {
+                topP: Double? = nil, topK: Int? = nil, n: Int? = nil, stop: [String]? = nil, seed: Int64? = nil,
+                stream: Bool? = nil, streamOptions: StreamOptions? = nil) {
         self.model = model
         self.messages = messages
         self.maxTokens = maxTokens
@@ -32,11 +36,13 @@ public struct ChatRequestBody: Codable, Sendable, Equatable {
         self.n = n
         self.stop = stop
         self.seed = seed
+        self.stream = stream
+        self.streamOptions = streamOptions
     }
 
     enum CodingKeys: String, CodingKey {
-        case model, messages, temperature, n, stop, seed
-        case maxTokens = "max_tokens", topP = "top_p", topK = "top_k"
+        case model, messages, temperature, n, stop, seed, stream
+        case maxTokens = "max_tokens", topP = "top_p", topK = "top_k", streamOptions = "stream_options"
     }
 }
 

@@ -14,10 +14,13 @@ public struct CompletionRequestBody: Codable, Sendable, Equatable {
     public var seed: Int64?
     /// Number of top log-probabilities per token to return (0 = only the chosen token's).
     public var logprobs: Int?
+    /// Send the answer as server-sent events while it is generated.
+    public var stream: Bool?
+    public var streamOptions: StreamOptions?
 
     public init(model: String, prompt: String, maxTokens: Int? = nil, temperature: Double? = nil,
                 topP: Double? = nil, topK: Int? = nil, n: Int? = nil, stop: [String]? = nil, seed: Int64? = nil,
-                logprobs: Int? = nil) {
+                logprobs: Int? = nil, stream: Bool? = nil, streamOptions: StreamOptions? = nil) {
         self.model = model
         self.prompt = prompt
         self.maxTokens = maxTokens
@@ -28,11 +31,13 @@ public struct CompletionRequestBody: Codable, Sendable, Equatable {
         self.stop = stop
         self.seed = seed
         self.logprobs = logprobs
+        self.stream = stream
+        self.streamOptions = streamOptions
     }
 
     enum CodingKeys: String, CodingKey {
-        case model, prompt, temperature, n, stop, seed, logprobs
-        case maxTokens = "max_tokens", topP = "top_p", topK = "top_k"
+        case model, prompt, temperature, n, stop, seed, logprobs, stream
+        case maxTokens = "max_tokens", topP = "top_p", topK = "top_k", streamOptions = "stream_options"
     }
 }
 
@@ -88,6 +93,15 @@ public struct CompletionResponseBody: Codable, Sendable, Equatable {
         enum CodingKeys: String, CodingKey {
             case index, text, logprobs
             case finishReason = "finish_reason"
+        }
+
+        /// `finish_reason` and `logprobs` are written even when null, as OpenAI does (some clients read the keys).
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(index, forKey: .index)
+            try container.encode(text, forKey: .text)
+            try container.encode(finishReason, forKey: .finishReason)
+            try container.encode(logprobs, forKey: .logprobs)
         }
     }
 

@@ -21,7 +21,9 @@ import UnixSignals
 /// - `stop` (a string or up to 16 strings) cuts the text before the first stop string; `finish_reason` is "stop"
 ///   (end token or stop string) or "length";
 /// - chat messages are rendered as their contents joined with a blank line (`ChatRendering`);
-/// - `top_k` ≤ 0 means off; `stream` is rejected; `logprobs` (completions) returns each generated token's log p.
+/// - `top_k` ≤ 0 means off; `logprobs` (completions) returns each generated token's log p;
+/// - `stream: true` answers with server-sent events as tokens are generated (see `ModelServer+Streaming.swift`);
+///   the streamed text of a choice is exactly its non-streamed text, and a client that disconnects ends its rows.
 ///
 /// ```swift
 /// let server = ModelServer(model: try ServedModel.load(contentsOf: file), configuration: .init(port: 0))
@@ -50,7 +52,8 @@ public final class ModelServer: Sendable {
         self.configuration = configuration
         contextLength = model.model.config.contextLength
         queue = GenerationQueue(model: model, threads: configuration.threads, batchRows: configuration.batchRows,
-                                batchWait: configuration.batchWait, seedBase: configuration.seed)
+                                batchWait: configuration.batchWait, seedBase: configuration.seed,
+                                afterStreamedToken: configuration.afterStreamedToken)
     }
 
     /// Starts listening and returns the bound port once the socket accepts connections.
@@ -108,6 +111,12 @@ public final class ModelServer: Sendable {
     /// POSTs received on the generation routes (completions and chat), valid or not; lets tests check that a
     /// client did not call again.
     public var generationRequests: Int { generationRequestCounter.withLock { $0 } }
+
+    /// Rows of the batch being generated now (0 when idle).
+    public var activeGenerationRows: Int { queue.activeRows.withLock { $0 } }
+
+    /// Rows ended before their natural end, or never started, because the client streaming them disconnected.
+    public var abandonedRows: Int { queue.abandonedRows.withLock { $0 } }
 
     func countGenerationRequest() { generationRequestCounter.withLock { $0 += 1 } }
 

@@ -5,6 +5,9 @@
 // - ModelServer.swift         the server: start (port 0 → any free port) / stop / waitUntilStopped, and the
 //                             semantics clients can rely on (choice order, row seeds, truncation, stop, chat)
 // - ModelServer+Routes.swift  POST /v1/completions, POST /v1/chat/completions, GET /v1/models, GET /health
+// - ModelServer+Streaming.swift  `"stream": true`: server-sent events (StreamedAnswer builds the chunks)
+// - StreamedText.swift        how much of a streamed choice may be sent (stop strings held back)
+// - GenerationStream.swift    tokens from the generation thread to a streamed request, and its client leaving
 // - RequestParsing.swift      lenient-but-strict request decoding with errors naming the field; ChatRendering
 // - GenerationQueue.swift     micro-batching on one dedicated generation thread (never the event loops)
 // - ServedModel.swift         loading a weights file or training checkpoint; default model names

@@ -14,6 +14,10 @@ struct GenerationCall: Sendable {
     var seed: Int64?
     /// Whether to return per-token log-probabilities.
     var logprobs: Bool
+    /// Whether to answer with server-sent events as the tokens are generated.
+    var stream = false
+    /// Streamed: whether a last chunk carries the usage (`stream_options.include_usage`).
+    var includeUsage = false
 }
 
 /// Limits a request must respect.
@@ -63,10 +67,14 @@ enum RequestParsing {
             }
         }
         // Options that would change what the client reads are refused rather than silently ignored.
-        for unsupported in ["stream", "echo"] {
-            if try fields.optional(Bool.self, unsupported, "must be true or false") == true {
-                throw .badField(unsupported, "is not supported by lema serve; leave it out or set it to false")
-            }
+        if try fields.optional(Bool.self, "echo", "must be true or false") == true {
+            throw .badField("echo", "is not supported by lema serve; leave it out or set it to false")
+        }
+        let stream = try fields.optional(Bool.self, "stream", "must be true or false") ?? false
+        let streamOptions = try fields.optional(StreamOptions.self, "stream_options",
+                                                "must be an object like {\"include_usage\": true}")
+        if streamOptions != nil && !stream {
+            throw .badField("stream_options", "is only allowed when 'stream' is true")
         }
         let n = try fields.optional(Int.self, "n", "must be an integer") ?? 1
         guard (1...limits.maxChoices).contains(n) else {
@@ -110,7 +118,8 @@ enum RequestParsing {
             guard count >= 0 else { throw .badField("logprobs", "must be ≥ 0, got \(count)") }
             logprobs = true
         }
-        return GenerationCall(prompts: prompts, n: n, options: options, seed: seed, logprobs: logprobs)
+        return GenerationCall(prompts: prompts, n: n, options: options, seed: seed, logprobs: logprobs,
+                              stream: stream, includeUsage: streamOptions?.includeUsage ?? false)
     }
 
     private static func object(_ data: Data) throws(APIError) -> Fields {

@@ -22,6 +22,9 @@ public struct ServeConfiguration: Sendable {
     public var maxStopStrings: Int = 16
     /// Base of the seeds given to rows of requests without `seed`.
     public var seed: UInt64 = 0
+    /// Called on the generation thread after each token of a streamed row; tests hold generation with it to see
+    /// chunks arrive while a completion is still being generated.
+    var afterStreamedToken: (@Sendable () -> Void)? = nil
 
     public init(host: String = "127.0.0.1", port: Int = 8080, threads: Int = 1, batchRows: Int = 8) {
         self.host = host

@@ -43,6 +43,12 @@ struct ServeCLITests {
                 let reply = try await client.completion(CompletionRequestBody(
                     model: "cli-tiny", prompt: "the cat", maxTokens: 30, temperature: 0))
                 #expect(reply.choices.first?.text == expected.text)
+                let reader = try await EventReader(base: client.base, path: "/v1/completions", json: """
+                    {"model": "cli-tiny", "prompt": "the cat", "max_tokens": 30, "temperature": 0, "stream": true}
+                    """)
+                let streamed = try StreamedChunks<CompletionChunkBody>(try await reader.rest())
+                #expect(streamed.endedWithDone)
+                #expect(streamed.chunks.flatMap(\.choices).map(\.text).joined() == expected.text)
                 let (status, data) = try await client.send("GET", "/v1/models")
                 #expect(status == 200)
                 #expect(try JSONDecoder().decode(ModelListBody.self, from: data).data.map(\.id) == ["cli-tiny"])

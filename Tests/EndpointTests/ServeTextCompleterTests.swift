@@ -64,4 +64,64 @@ struct ServeTextCompleterTests {
         let local = try ServeFixture.completer()
         #expect(throws: GPTError.self) { try local.complete(["a", "b"], options: .greedy(), seeds: [1]) }
     }
+
+    /// Records what an observer hears; abandons `abandon` rows after `after` tokens.
+    final class Recorder: TextCompletionObserver {
+        var tokens: [[Int32]]
+        var logprobs: [[Float]]
+        var finished: [TextCompletion?]
+        let abandon: Set<Int>
+        let after: Int
+
+        init(rows: Int, abandon: Set<Int> = [], after: Int = 0) {
+            tokens = Array(repeating: [], count: rows)
+            logprobs = Array(repeating: [], count: rows)
+            finished = Array(repeating: nil, count: rows)
+            self.abandon = abandon
+            self.after = after
+        }
+
+        func generated(row: Int, token: Int32, logprob: Float) {
+            #expect(finished[row] == nil, "no token after a row's end")
+            tokens[row].append(token)
+            logprobs[row].append(logprob)
+        }
+
+        func finished(row: Int, _ completion: TextCompletion) {
+            #expect(finished[row] == nil, "a row ends once")
+            finished[row] = completion
+        }
+
+        func shouldAbandon(row: Int) -> Bool { abandon.contains(row) && tokens[row].count >= after }
+    }
+
+    @Test func anObserverHearsEveryRowWithoutChangingIt() throws {
+        let local = try ServeFixture.completer()
+        let prompts = ["the cat", "one two", "red green", "we"]
+        let options = TextCompletionOptions(maxTokens: 30, temperature: 1.2, stop: ["e,", " t"])
+        let seeds: [UInt64] = [3, 4, 5, 6]
+        let plain = try local.complete(prompts, options: options, seeds: seeds)
+        let recorder = Recorder(rows: prompts.count)
+        let observed = try local.complete(prompts, options: options, seeds: seeds, observer: recorder)
+        #expect(observed == plain)
+        #expect(recorder.finished == plain.map { $0 })
+        for (row, completion) in plain.enumerated() {
+            // Every token but the one that ends the row is heard as it is generated.
+            #expect(recorder.tokens[row].map { local.tokenizer.piece(for: $0) } == Array(completion.tokens.dropLast()))
+            #expect(recorder.logprobs[row] == Array(completion.tokenLogprobs.dropLast()))
+        }
+    }
+
+    @Test func abandoningARowEndsItAndLeavesItsBatchMatesUnchanged() throws {
+        let local = try ServeFixture.completer()
+        let prompts = ["the cat", "one two", "red green"]
+        let options = TextCompletionOptions.greedy(maxTokens: 40)
+        let plain = try local.complete(prompts, options: options, seeds: [0, 0, 0])
+        try #require(plain[1].completionTokens > 4)
+        let recorder = Recorder(rows: 3, abandon: [1], after: 3)
+        let observed = try local.complete(prompts, options: options, seeds: [0, 0, 0], observer: recorder)
+        #expect(observed[0] == plain[0] && observed[2] == plain[2])
+        #expect(observed[1].completionTokens == 4, "abandoned at the first token after the third")
+        #expect(recorder.finished[1] == observed[1])
+    }
 }

@@ -12,6 +12,7 @@ struct ServeCommand: ParsableCommand {
         discussion: """
             Routes: POST /v1/completions, POST /v1/chat/completions, GET /v1/models, GET /health. \
             Chat messages are rendered for the base model as their contents joined with a blank line. \
+            "stream": true answers with server-sent events (OpenAI's chunk format) as tokens are generated. \
             Prints `lema serve: listening on http://HOST:PORT/v1 (model NAME)` once it accepts connections.
             """)
 

@@ -12,9 +12,13 @@ public enum Sampler {
     ///     `options.seed` and the row index
     ///   - shouldStop: called after each new token with (row, generated tokens so far); return true to finish the
     ///     row (e.g. the tokenizer decodes and checks stop strings)
+    ///   - onToken: called after each new token, once its row's fate is decided, with (row, generated tokens so far,
+    ///     their log p, why the row finished or nil while it goes on): lets a caller stream rows as they grow. The
+    ///     arrays are lent for the call only (keeping them would copy them on the next token).
     public static func generate(
         model: GPT, prompts: [[Int32]], options: SamplingOptions, threads: Int, rowSeeds: [UInt64]? = nil,
-        shouldStop: ((Int, [Int32]) -> Bool)? = nil
+        shouldStop: ((Int, [Int32]) -> Bool)? = nil,
+        onToken: ((Int, [Int32], [Float], FinishReason?) -> Void)? = nil
     ) throws(GPTError) -> SampleResult {
         try options.validate()
         let B = prompts.count, V = model.config.vocabSize, maxT = model.config.contextLength
@@ -53,6 +57,7 @@ public enum Sampler {
             } else if Int(lengths[b]) >= maxT {
                 finish[b] = .contextFull
             }
+            onToken?(b, out[b], logProbs[b], finish[b])
         }
         guard budget > 0 else {
             return SampleResult(tokens: out, logProbs: logProbs, finishReasons: finish.map { _ in .maxTokens })

@@ -85,8 +85,11 @@ public struct TextCompleter {
 
     /// Completes each prompt in one batch; `seeds` gives one seed per row so a row's text does not depend on its
     /// batch-mates.
-    public func complete(_ prompts: [String], options: TextCompletionOptions, seeds: [UInt64]) throws(GPTError)
-        -> [TextCompletion]
+    /// - Parameter observer: hears each row's tokens as they are generated and each row's end (a streaming server);
+    ///   it can end a row early. Without one, generation runs exactly as before; with one, rows that are not ended
+    ///   early get the same tokens and text.
+    public func complete(_ prompts: [String], options: TextCompletionOptions, seeds: [UInt64],
+                         observer: (any TextCompletionObserver)? = nil) throws(GPTError) -> [TextCompletion]
     {
         guard seeds.count == prompts.count else {
             throw .invalidSampling("\(seeds.count) seeds for \(prompts.count) prompts; give one seed per prompt")
@@ -102,28 +105,51 @@ public struct TextCompleter {
         let stops = options.stop.filter { !$0.isEmpty }
         let tokenizer = self.tokenizer
         // Stop strings are checked on the decoded text (a string may span several tokens, or end inside one).
-        let shouldStop: ((Int, [Int32]) -> Bool)? = stops.isEmpty ? nil : { _, generated in
+        var shouldStop: ((Int, [Int32]) -> Bool)? = stops.isEmpty ? nil : { _, generated in
             let text = tokenizer.decode(generated)
             return stops.contains { text.contains($0) }
         }
-        let result = try Sampler.generate(model: model, prompts: encoded, options: sampling, threads: threads,
-                                          rowSeeds: seeds, shouldStop: shouldStop)
-        return (0..<prompts.count).map { row in
-            let generated = result.tokens[row]
-            var text = tokenizer.decode(generated)
-            var finish: TextCompletion.Finish
-            switch result.finishReasons[row] {
-            case .stopToken, .stopSequence, .stopCallback: finish = .stop
-            case .maxTokens, .contextFull: finish = .length
+        var onToken: ((Int, [Int32], [Float], FinishReason?) -> Void)?
+        if let observer {
+            let stopsReached = shouldStop
+            shouldStop = { row, generated in
+                observer.shouldAbandon(row: row) || (stopsReached?(row, generated) ?? false)
             }
-            if let cut = Self.firstStop(in: text, stops: stops) {
-                text = String(text[..<cut])
-                finish = .stop
+            onToken = { row, generated, logProbs, finish in
+                if let finish {
+                    observer.finished(row: row, Self.completion(
+                        generated, logProbs: logProbs, reason: finish, promptTokens: encoded[row].count,
+                        stops: stops, tokenizer: tokenizer))
+                } else {
+                    observer.generated(row: row, token: generated[generated.count - 1],
+                                       logprob: logProbs[logProbs.count - 1])
+                }
             }
-            return TextCompletion(
-                text: text, promptTokens: encoded[row].count, completionTokens: generated.count, finish: finish,
-                tokens: generated.map { tokenizer.piece(for: $0) }, tokenLogprobs: result.logProbs[row])
         }
+        let result = try Sampler.generate(model: model, prompts: encoded, options: sampling, threads: threads,
+                                          rowSeeds: seeds, shouldStop: shouldStop, onToken: onToken)
+        return (0..<prompts.count).map { row in
+            Self.completion(result.tokens[row], logProbs: result.logProbs[row], reason: result.finishReasons[row],
+                            promptTokens: encoded[row].count, stops: stops, tokenizer: tokenizer)
+        }
+    }
+
+    /// A finished row in words: its text cut before the first stop string, and why it ended.
+    private static func completion(_ generated: [Int32], logProbs: [Float], reason: FinishReason, promptTokens: Int,
+                                   stops: [String], tokenizer: any Tokenizer) -> TextCompletion {
+        var text = tokenizer.decode(generated)
+        var finish: TextCompletion.Finish
+        switch reason {
+        case .stopToken, .stopSequence, .stopCallback: finish = .stop
+        case .maxTokens, .contextFull: finish = .length
+        }
+        if let cut = firstStop(in: text, stops: stops) {
+            text = String(text[..<cut])
+            finish = .stop
+        }
+        return TextCompletion(
+            text: text, promptTokens: promptTokens, completionTokens: generated.count, finish: finish,
+            tokens: generated.map { tokenizer.piece(for: $0) }, tokenLogprobs: logProbs)
     }
 
     /// Where the earliest occurrence of any (non-empty) stop string begins.
@@ -135,4 +161,17 @@ public struct TextCompleter {
         }
         return earliest
     }
+}
+
+/// Hears the rows of `TextCompleter.complete` while they generate, on the generating thread (the batch waits for
+/// it, so keep it quick).
+public protocol TextCompletionObserver: AnyObject {
+    /// Row `row` generated `token` (log p `logprob`) and goes on.
+    func generated(row: Int, token: Int32, logprob: Float)
+    /// Row `row` ended; `completion` is what `complete` returns for it. Not called for rows that produce no token
+    /// (`maxTokens` 0).
+    func finished(row: Int, _ completion: TextCompletion)
+    /// Whether row `row` should end now (e.g. whoever reads it went away); asked after each token that does not
+    /// already end the row.
+    func shouldAbandon(row: Int) -> Bool
 }

@@ -1,0 +1,101 @@
+/// The streamed (`"stream": true`) forms of the completions and chat responses: server-sent events whose `data` is
+/// one of these chunks, then `data: [DONE]`. `finish_reason` and `logprobs` are written as `null` while a choice
+/// goes on (OpenAI's clients expect the keys), and `usage` appears only on the last chunk, whose `choices` is empty,
+/// when the request asked for it with `stream_options: {"include_usage": true}`.
+
+/// `stream_options` of a request.
+public struct StreamOptions: Codable, Sendable, Equatable {
+    /// Send a last chunk with the call's token usage (and no choices) before `[DONE]`.
+    public var includeUsage: Bool?
+
+    public init(includeUsage: Bool? = nil) { self.includeUsage = includeUsage }
+
+    enum CodingKeys: String, CodingKey { case includeUsage = "include_usage" }
+}
+
+/// One event of a streamed response: `CompletionChunkBody` or `ChatChunkBody`.
+public struct ChunkBody<Choice: ChunkChoice>: Codable, Sendable, Equatable {
+    public var id: String
+    /// `Choice.object`.
+    public var object: String
+    public var created: Int
+    public var model: String
+    public var choices: [Choice]
+    public var usage: Usage?
+
+    public init(id: String, created: Int, model: String, choices: [Choice], usage: Usage? = nil) {
+        self.id = id
+        self.object = Choice.object
+        self.created = created
+        self.model = model
+        self.choices = choices
+        self.usage = usage
+    }
+}
+
+/// A choice of a streamed chunk; its type names the chunk's `object`.
+public protocol ChunkChoice: Codable, Sendable, Equatable {
+    static var object: String { get }
+}
+
+/// One event of a streamed `/v1/completions` response (`object` "text_completion", as OpenAI sends it).
+public typealias CompletionChunkBody = ChunkBody<CompletionChunkChoice>
+
+/// One event of a streamed `/v1/chat/completions` response (`object` "chat.completion.chunk"). Each choice's first
+/// chunk carries `delta.role` "assistant", its last an empty delta and the `finish_reason`.
+public typealias ChatChunkBody = ChunkBody<ChatChunkChoice>
+
+/// A completions chunk's choice has the shape of a whole response's: `text` is what the choice generated since its
+/// previous chunk, `logprobs` (when asked for) covers the tokens since then, and `finish_reason` is set on its last
+/// chunk only.
+public typealias CompletionChunkChoice = CompletionResponseBody.Choice
+
+extension CompletionResponseBody.Choice: ChunkChoice {
+    public static let object = "text_completion"
+}
+
+/// What a chat chunk adds to a choice's message: the role (first chunk only) and more content.
+public struct ChatDelta: Codable, Sendable, Equatable {
+    public var role: String?
+    public var content: String?
+
+    public init(role: String? = nil, content: String? = nil) {
+        self.role = role
+        self.content = content
+    }
+}
+
+/// A chat chunk's choice: what its `delta` adds to the message (`logprobs` is always null).
+public struct ChatChunkChoice: ChunkChoice {
+    public static let object = "chat.completion.chunk"
+    public var index: Int
+    public var delta: ChatDelta
+    /// Set on the choice's last chunk only.
+    public var finishReason: String?
+
+    public init(index: Int, delta: ChatDelta, finishReason: String? = nil) {
+        self.index = index
+        self.delta = delta
+        self.finishReason = finishReason
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case index, delta, logprobs
+        case finishReason = "finish_reason"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        index = try container.decode(Int.self, forKey: .index)
+        delta = try container.decode(ChatDelta.self, forKey: .delta)
+        finishReason = try container.decodeIfPresent(String.self, forKey: .finishReason)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(index, forKey: .index)
+        try container.encode(delta, forKey: .delta)
+        try container.encode(finishReason, forKey: .finishReason)
+        try container.encodeNil(forKey: .logprobs)
+    }
+}
