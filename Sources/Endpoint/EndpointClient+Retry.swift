@@ -34,7 +34,7 @@ extension EndpointClient {
             try await waitForRateLimits(estimatedTokens: estimatedTokens, attempt: attempt)
 
             await gate.acquire()
-            if Task.isCancelled {
+            if Task.isCancelled || Self.batchStopping?() == true {
                 // Cancelled while waiting for a free slot: do not send.
                 gate.release()
                 throw failure(.cancelled, attempts: attempt - 1, detail: "the task was cancelled")

@@ -115,7 +115,11 @@ public final class EndpointClient: Sendable {
         let finished = DispatchSemaphore(value: 0)
         // Enough tasks to keep `maxConcurrent` requests in flight while others sleep in backoff or rate limits.
         let width = min(calls.count, max(config.maxConcurrent, 1) * 2)
+        // Set before the work is cancelled: cancelling a task reaches its children one by one, and a call cut short
+        // frees its slot at once, so a waiting call could take the slot before its own cancellation flag is set.
+        let stopping = Locked(false)
         let work = Task.detached { [self] in
+            await Self.$batchStopping.withValue({ stopping.current }) {
             await withTaskGroup(of: (Int, Result<EndpointReply, EndpointError>).self) { group in
                 var next = 0
                 func addNext() {
@@ -130,12 +134,14 @@ public final class EndpointClient: Sendable {
                     if next < calls.count && !Task.isCancelled { addNext() }
                 }
             }
+            }
             finished.signal()
         }
         var cancelled = false
         while finished.wait(timeout: .now() + .milliseconds(100)) == .timedOut {
             if !cancelled && isCancelled() {
                 cancelled = true
+                stopping.withLock { $0 = true }
                 work.cancel()
             }
         }
@@ -143,6 +149,9 @@ public final class EndpointClient: Sendable {
             result ?? .failure(failure(.cancelled, attempts: 0, detail: "cancelled before the call was made"))
         }
     }
+
+    /// True once the `completeAll` batch this task belongs to is being cancelled (nil outside a batch).
+    @TaskLocal static var batchStopping: (@Sendable () -> Bool)?
 
     /// One call through the blocking bridge (see ``completeAll(_:)``).
     public func completeBlocking(_ call: EndpointCall) -> Result<EndpointReply, EndpointError> {
