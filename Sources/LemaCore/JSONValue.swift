@@ -139,8 +139,9 @@ public enum JSONValue: Sendable, Hashable, Codable, CustomStringConvertible {
         }
     }
 
-    /// Parses JSON text (via Foundation's parser) into a value; integers stay integers.
+    /// Parses JSON text into a value (`JSONParser`): integers stay integers, `1.0` stays a double. Throws
+    /// `JSONParseError` naming the byte offset.
     public static func parse(_ data: Data) throws -> JSONValue {
-        try JSONDecoder().decode(JSONValue.self, from: data)
+        try JSONParser.parse(data)
     }
 }

@@ -53,7 +53,7 @@ struct CorrectionInputs {
                                        "unparseable": Int64(unparseable)]
         for key in totals { counts[key] = 0 }
         for payload in payloads {
-            let object = try JSONParser.parse(payload).objectValue ?? [:]
+            let object = try JSONValue.parse(payload).objectValue ?? [:]
             for key in totals { counts[key, default: 0] += Int64(object[key]?.intValue ?? 0) }
             if let outcome = object["rejected"]?.stringValue {
                 counts[outcome, default: 0] += 1

@@ -169,6 +169,6 @@ struct SplitScorer {
                                             seeds: chunk.map { _ in 0 }, sampleIndexes: chunk.map { _ in 0 })
             return zip(chunk, texts).map { RecordLine.encode(SampleRecord.make(problem: problems[$0], sample: 0, text: $1)) }
         }
-        return try payloads.map { try JSONParser.parse($0).objectValue ?? [:] }
+        return try payloads.map { try JSONValue.parse($0).objectValue ?? [:] }
     }
 }

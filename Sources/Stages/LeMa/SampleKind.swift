@@ -78,7 +78,7 @@ public struct SampleKind: StageKind {
         try RecordLine.write(payloads, to: context.outputDirectory.appendingPathComponent("samples.jsonl"))
         var correct: Int64 = 0, noAnswer: Int64 = 0
         for payload in payloads {
-            let o = try JSONParser.parse(payload)
+            let o = try JSONValue.parse(payload)
             if o["correct"]?.boolValue == true { correct += 1 }
             if o["answer"]?.isNull ?? true { noAnswer += 1 }
         }

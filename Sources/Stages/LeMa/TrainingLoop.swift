@@ -124,7 +124,7 @@ struct TrainingLoop {
         }
         let curve = (0..<state.step).compactMap { losses[Self.key($0)] }
         try RecordLine.write(curve, to: context.outputDirectory.appendingPathComponent("loss.jsonl"))
-        let last = curve.last.flatMap { try? JSONParser.parse($0)["loss"] } ?? .null
+        let last = curve.last.flatMap { try? JSONValue.parse($0)["loss"] } ?? .null
         return StageOutcome(artifacts: artifacts, summary: [
             "steps": .int(Int64(state.step)), "final_loss": last, "examples": .int(Int64(setup.records.count)),
             // Every batch has the same (batch_size, context) shape, padding included.

@@ -22,7 +22,7 @@ public struct JSONLine: Sendable {
     public func object() throws -> [String: JSONValue] {
         let value: JSONValue
         do {
-            value = try JSONParser.parse(bytes)
+            value = try JSONValue.parse(bytes)
         } catch {
             throw StageFailure("\(file.path):\(lineNumber): not valid JSON: \(error) (\(Self.preview(bytes)))",
                                retryable: false)
