@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import LemaCore
 import OpenAIWire
 
 extension EndpointClient {
@@ -32,10 +33,7 @@ extension EndpointClient {
             bytes.append(Data("\n\(part.count):".utf8))
             bytes.append(part)
         }
-        return SHA256.hash(data: bytes).map { byte in
-            let hex = String(byte, radix: 16)
-            return hex.count == 1 ? "0" + hex : hex
-        }.joined()
+        return Hex.string(SHA256.hash(data: bytes))
     }
 
     /// The cache key of `call` under this client's configuration.

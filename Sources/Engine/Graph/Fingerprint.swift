@@ -69,13 +69,6 @@ public enum Fingerprint {
         var text = text
         // Hash the string's own UTF-8 storage (no intermediate Data copy); native strings are contiguous.
         let digest = text.withUTF8 { SHA256.hash(data: UnsafeRawBufferPointer($0)) }
-        let digits = Array("0123456789abcdef".utf8)
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(64)
-        for byte in digest {
-            bytes.append(digits[Int(byte >> 4)])
-            bytes.append(digits[Int(byte & 0x0f)])
-        }
-        return String(decoding: bytes, as: UTF8.self)
+        return Hex.string(digest)
     }
 }

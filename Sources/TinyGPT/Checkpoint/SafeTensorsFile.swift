@@ -155,16 +155,6 @@ public struct SafeTensorsFile: Sendable, Equatable {
             add(metadata[key] ?? "")
         }
         hasher.update(bufferPointer: data)
-        return hexString(hasher.finalize())
-    }
-
-    static func hexString<D: Sequence>(_ digest: D) -> String where D.Element == UInt8 {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        for byte in digest {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0F)])
-        }
-        return String(decoding: out, as: UTF8.self)
+        return Hex.string(hasher.finalize())
     }
 }
