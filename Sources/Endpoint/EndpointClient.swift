@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import LemaCore
 import NIOCore
 import StageAPI
 

@@ -1,4 +1,5 @@
 import Foundation
+import LemaCore
 
 /// A token bucket with reservations: a caller takes its tokens at once (the level may go negative) and is told how
 /// long to wait until the debt is repaid. Waiting callers therefore queue in arrival order without a waiter list.
@@ -87,23 +88,6 @@ final class AsyncGate: @unchecked Sendable {
         }
         next?.resume()
     }
-}
-
-/// A value behind a lock, for the client's few mutable counters.
-final class Locked<Value: Sendable>: @unchecked Sendable {
-    // Guarded by `lock`.
-    private var value: Value
-    private let lock = NSLock()
-
-    init(_ value: Value) {
-        self.value = value
-    }
-
-    func withLock<Result>(_ body: (inout Value) -> Result) -> Result {
-        lock.withLock { body(&value) }
-    }
-
-    var current: Value { lock.withLock { value } }
 }
 
 /// The limits of one endpoint, shared by every client in the process with the same URL, model, key variable and limit

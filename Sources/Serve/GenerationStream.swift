@@ -1,4 +1,5 @@
 import Foundation
+import LemaCore
 import TinyGPT
 
 /// One streamed request's rows while they generate: tokens and finished rows go from the generation thread to the

@@ -1,4 +1,5 @@
 import Foundation
+import LemaCore
 import Hummingbird
 import Logging
 import NIOCore
@@ -134,21 +135,6 @@ public final class ModelServer: Sendable {
         let text = "\(error)"
         if text.contains("Address already in use") { return .addressInUse(host: host, port: port) }
         return .cannotListen(host: host, port: port, text)
-    }
-}
-
-/// A value guarded by a lock (`Mutex` needs macOS 15; this package targets 14).
-final class Locked<Value>: @unchecked Sendable {
-    // Safe: `value` is only reached through `withLock`.
-    private var value: Value
-    private let lock = NSLock()
-
-    init(_ value: Value) { self.value = value }
-
-    func withLock<T>(_ body: (inout Value) throws -> T) rethrows -> T {
-        lock.lock()
-        defer { lock.unlock() }
-        return try body(&value)
     }
 }
 

@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import LemaCore
 import StageAPI
 
 /// `lema-bench ledger [--items N] [--payload BYTES] [--threads T] [--batch N] [--dir DIR]`: records N finished items
@@ -44,16 +45,16 @@ enum LedgerBench {
 
         let (total, workers) = (items, threads)
         let start = DispatchTime.now().uptimeNanoseconds
-        let errors = ErrorBox()
+        let firstError = Locked<(any Error)?>(nil)
         DispatchQueue.concurrentPerform(iterations: workers) { worker in
             var index = worker
             while index < total {
                 do { try ledger.record(key: "item-\(index)", payload: payloads[index & 255]) }
-                catch { errors.set(error); return }
+                catch { firstError.withLock { if $0 == nil { $0 = error } }; return }
                 index += workers
             }
         }
-        if let error = errors.error { throw error }
+        if let error = firstError.withLock({ $0 }) { throw error }
         try ledger.flush()
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
 
@@ -77,13 +78,4 @@ enum LedgerBench {
 struct BenchUsage: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
-}
-
-/// The first error thrown by any worker.
-private final class ErrorBox: @unchecked Sendable {
-    // @unchecked Sendable: `stored` is only touched under `lock`.
-    private let lock = NSLock()
-    private var stored: (any Error)?
-    func set(_ error: any Error) { lock.lock(); if stored == nil { stored = error }; lock.unlock() }
-    var error: (any Error)? { lock.lock(); defer { lock.unlock() }; return stored }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Engine
 import Foundation
+import LemaCore
 import Serve
 
 /// `lema serve CHECKPOINT` (or `--spec SPEC --stage STAGE`): one tiny-GPT checkpoint behind the OpenAI-compatible
@@ -119,17 +120,12 @@ struct ServeCommand: ParsableCommand {
 enum BlockingTask {
     static func run(_ body: @escaping @Sendable () async throws -> Void) throws {
         let done = DispatchSemaphore(value: 0)
-        let outcome = OutcomeBox()
+        let failure = Locked<(any Error)?>(nil)
         Task {
-            do { try await body() } catch { outcome.error = error }
+            do { try await body() } catch { failure.withLock { $0 = error } }
             done.signal()
         }
         done.wait()
-        if let error = outcome.error { throw error }
-    }
-
-    /// Written by the task before `signal()`, read after `wait()`: the semaphore orders the accesses.
-    private final class OutcomeBox: @unchecked Sendable {
-        var error: (any Error)?
+        if let error = failure.withLock({ $0 }) { throw error }
     }
 }

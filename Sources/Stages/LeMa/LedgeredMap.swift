@@ -1,6 +1,7 @@
 import Foundation
 import LemaCore
 import StageAPI
+import Synchronization
 
 /// Runs per-item work through the node's item ledger: items already recorded by an earlier (crashed or interrupted)
 /// attempt are not run again, and each finished item is recorded as soon as its chunk finishes.
@@ -24,15 +25,14 @@ struct LedgeredMap {
         let chunkSize = max(1, self.chunkSize)
         let chunks = stride(from: 0, to: keys.count, by: chunkSize).map { $0..<min($0 + chunkSize, keys.count) }
         let pending = chunks.filter { chunk in chunk.contains { finished[keys[$0]] == nil } }
-        let results = ResultSlots(count: keys.count)
-        for (i, key) in keys.enumerated() { if let payload = finished[key] { results.set(i, payload) } }
-        let progress = ProgressCounter(done: keys.count - pending.reduce(0) { $0 + $1.count }, total: keys.count)
-        context.progress(done: progress.done, total: keys.count, note: note)
+        var initial = Shared(chunks: pending, results: Array(repeating: nil, count: keys.count),
+                             done: keys.count - pending.reduce(0) { $0 + $1.count })
+        for (i, key) in keys.enumerated() { if let payload = finished[key] { initial.results[i] = payload } }
+        context.progress(done: initial.done, total: keys.count, note: note)
+        let shared = Mutex(initial)
 
-        let next = ChunkQueue(pending)
-        let failure = FailureBox()
         DispatchQueue.concurrentPerform(iterations: max(1, min(workers, pending.count))) { _ in
-            while failure.error == nil, !context.isCancelled, let chunk = next.pop() {
+            while !context.isCancelled, let chunk = shared.withLock({ $0.takeChunk() }) {
                 do {
                     let payloads = try work(chunk)
                     guard payloads.count == chunk.count else {
@@ -40,63 +40,49 @@ struct LedgeredMap {
                     }
                     for (offset, index) in chunk.enumerated() where finished[keys[index]] == nil {
                         try context.ledger.record(key: keys[index], payload: payloads[offset])
-                        results.set(index, payloads[offset])
                     }
-                    context.progress(done: progress.add(chunk.count), total: keys.count, note: note)
+                    let done = shared.withLock { state in
+                        for (offset, index) in chunk.enumerated() where finished[keys[index]] == nil {
+                            state.results[index] = payloads[offset]
+                        }
+                        state.done += chunk.count
+                        return state.done
+                    }
+                    context.progress(done: done, total: keys.count, note: note)
                 } catch {
-                    failure.set(error)
+                    shared.withLock { state in if state.failure == nil { state.failure = error } }
                 }
             }
         }
         try context.ledger.flush()
-        if let error = failure.error { throw error }
+        let (failure, results) = shared.withLock { ($0.failure, $0.results) }
+        if let failure { throw failure }
         if context.isCancelled { throw StageCancelled() }
-        return try results.all()
-    }
-}
-
-/// Per-index result slots written by concurrent chunks (each index written by one chunk only; the lock makes the
-/// writes visible to the thread that collects them).
-private final class ResultSlots: @unchecked Sendable {
-    private var slots: [Data?]
-    private let lock = NSLock()
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-    func set(_ i: Int, _ data: Data) { lock.withLock { slots[i] = data } }
-    func all() throws -> [Data] {
-        try lock.withLock {
-            try slots.enumerated().map { i, d in
-                guard let d else { throw StageFailure("internal: item \(i) has no result") }
-                return d
-            }
+        return try results.enumerated().map { i, payload in
+            guard let payload else { throw StageFailure("internal: item \(i) has no result") }
+            return payload
         }
     }
 }
 
-private final class ChunkQueue: @unchecked Sendable {
-    private var chunks: [Range<Int>]
-    private var position = 0
-    private let lock = NSLock()
-    init(_ chunks: [Range<Int>]) { self.chunks = chunks }
-    func pop() -> Range<Int>? {
-        lock.withLock {
-            guard position < chunks.count else { return nil }
-            defer { position += 1 }
-            return chunks[position]
-        }
+/// What the workers of one `run` share, behind one lock: the chunks left to take, the payloads by item index, the
+/// items done and the first failure (after which no chunk is taken).
+private struct Shared {
+    var chunks: [Range<Int>]
+    var nextChunk = 0
+    var results: [Data?]
+    var done: Int
+    var failure: (any Error)?
+
+    init(chunks: [Range<Int>], results: [Data?], done: Int) {
+        self.chunks = chunks
+        self.results = results
+        self.done = done
     }
-}
 
-private final class ProgressCounter: @unchecked Sendable {
-    private(set) var done: Int
-    let total: Int
-    private let lock = NSLock()
-    init(done: Int, total: Int) { self.done = done; self.total = total }
-    func add(_ n: Int) -> Int { lock.withLock { done += n; return done } }
-}
-
-private final class FailureBox: @unchecked Sendable {
-    private var stored: Error?
-    private let lock = NSLock()
-    var error: Error? { lock.withLock { stored } }
-    func set(_ e: Error) { lock.withLock { if stored == nil { stored = e } } }
+    mutating func takeChunk() -> Range<Int>? {
+        guard failure == nil, nextChunk < chunks.count else { return nil }
+        defer { nextChunk += 1 }
+        return chunks[nextChunk]
+    }
 }
