@@ -51,7 +51,7 @@ public struct RunCommand: ParsableCommand {
         let graph = try pipeline.compile()
         for stage in only { _ = try graph.requireStage(stage) }
         let runDirectory = pipeline.runDirectory(for: graph)
-        let store = try Store(path: runDirectory.appendingPathComponent("state.sqlite"), options: Self.storeOptions())
+        let store = try pipeline.openStore(for: graph, mustExist: false, options: Self.storeOptions())
         defer { try? store.close() }
         let options = RunOptions(
             jobs: jobs, only: only, dryRun: dryRun, keepGoing: keepGoing, progress: quiet ? .quiet : progress,

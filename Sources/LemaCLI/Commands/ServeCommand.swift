@@ -89,19 +89,11 @@ struct ServeCommand: ParsableCommand {
     private func modelFile() throws -> (URL, String?) {
         if let checkpoint { return (URL(fileURLWithPath: checkpoint), nil) }
         guard let spec, let stage else { throw ValidationError("give a CHECKPOINT file, or --spec SPEC --stage STAGE") }
-        let specURL = URL(fileURLWithPath: spec)
-        guard FileManager.default.fileExists(atPath: specURL.path) else {
-            throw CLIError(message: "no spec file at '\(spec)'", code: LemaExitCode.invalidSpec)
-        }
-        let graph = try PipelineCompiler.compile(file: specURL, overrides: overrides, registry: KindCatalog.registry)
+        let files = PipelineFiles(spec: spec, overrides: overrides, runsDirectory: runsDirectory)
+        let graph = try files.compile()
         let node = try graph.singleNode(stage: stage, variant: variant)
-        let runDirectory = RunLocation.directory(pipeline: graph.pipelineName, runsDirectory: runsDirectory)
-        let storePath = runDirectory.appendingPathComponent("state.sqlite")
-        guard FileManager.default.fileExists(atPath: storePath.path) else {
-            throw CLIError(message: "pipeline '\(graph.pipelineName)' has not run yet (no \(storePath.path)); "
-                + "start it with: lema run \(spec)")
-        }
-        let store = try Store(path: storePath)
+        let runDirectory = files.runDirectory(for: graph)
+        let store = try files.openStore(for: graph, mustExist: true)
         defer { try? store.close() }
         guard let record = try store.nodeRecord(node.id), record.status == .succeeded else {
             throw CLIError(message: "stage '\(stage)' has not finished (run `lema status \(spec)`)")

@@ -16,10 +16,9 @@ struct WhyCommand: ParsableCommand {
     func run() throws {
         let graph = try pipeline.compile()
         let nodes = try graph.requireStage(stage)
-        let path = pipeline.runDirectory(for: graph).appendingPathComponent("state.sqlite")
         var records: [String: NodeRecord] = [:]
-        if FileManager.default.fileExists(atPath: path.path) {
-            let store = try Store(path: path)
+        if FileManager.default.fileExists(atPath: pipeline.storePath(for: graph).path) {
+            let store = try pipeline.openStore(for: graph, mustExist: true)
             defer { try? store.close() }
             records = try store.nodeRecords()
         }

@@ -15,6 +15,31 @@ struct PipelineOptions: ParsableArguments {
         "Directory holding runs/<name>/ (default: $LEMA_RUNS_DIR or ./runs).", valueName: "dir"))
     var runsDirectory: String?
 
+    /// The spec, overrides and runs directory these options name.
+    var files: PipelineFiles { PipelineFiles(spec: spec, overrides: overrides, runsDirectory: runsDirectory) }
+
+    /// Compiles the spec against the known stage kinds (throws `SpecErrors` on any problem).
+    func compile() throws -> Graph { try files.compile() }
+
+    /// `runs/<pipeline>/` for a compiled graph.
+    func runDirectory(for graph: Graph) -> URL { files.runDirectory(for: graph) }
+
+    /// `runs/<pipeline>/state.sqlite` for a compiled graph.
+    func storePath(for graph: Graph) -> URL { files.storePath(for: graph) }
+
+    /// Opens the run's store; `mustExist` makes a missing store an error instead of creating one.
+    func openStore(for graph: Graph, mustExist: Bool, options: StoreOptions = StoreOptions()) throws -> Store {
+        try files.openStore(for: graph, mustExist: mustExist, options: options)
+    }
+}
+
+/// A pipeline as the CLI names it: spec path, `--set` overrides, runs directory. The one place that compiles a spec
+/// for a command and finds its run directory and store (`lema serve --spec` names them with options of its own).
+struct PipelineFiles {
+    var spec: String
+    var overrides: [String] = []
+    var runsDirectory: String?
+
     /// Compiles the spec against the known stage kinds (throws `SpecErrors` on any problem).
     func compile() throws -> Graph {
         let url = URL(fileURLWithPath: spec)
@@ -29,19 +54,27 @@ struct PipelineOptions: ParsableArguments {
         RunLocation.directory(pipeline: graph.pipelineName, runsDirectory: runsDirectory)
     }
 
+    /// `runs/<pipeline>/state.sqlite` for a compiled graph.
+    func storePath(for graph: Graph) -> URL {
+        runDirectory(for: graph).appendingPathComponent(RunLocation.storeFileName)
+    }
+
     /// Opens the run's store; `mustExist` makes a missing store an error instead of creating one.
-    func openStore(for graph: Graph, mustExist: Bool) throws -> Store {
-        let path = runDirectory(for: graph).appendingPathComponent("state.sqlite")
+    func openStore(for graph: Graph, mustExist: Bool, options: StoreOptions = StoreOptions()) throws -> Store {
+        let path = storePath(for: graph)
         if mustExist, !FileManager.default.fileExists(atPath: path.path) {
             throw CLIError(message: "pipeline '\(graph.pipelineName)' has not run yet (no \(path.path)); "
                 + "start it with: lema run \(spec)")
         }
-        return try Store(path: path)
+        return try Store(path: path, options: options)
     }
 }
 
 /// Where runs live: `--runs-dir`, else `$LEMA_RUNS_DIR`, else `./runs`.
 enum RunLocation {
+    /// The run's database, in its run directory.
+    static let storeFileName = "state.sqlite"
+
     static func directory(pipeline: String, runsDirectory: String?) -> URL {
         let base = runsDirectory ?? ProcessInfo.processInfo.environment["LEMA_RUNS_DIR"] ?? "runs"
         return URL(fileURLWithPath: base).appendingPathComponent(pipeline)
