@@ -31,7 +31,15 @@ import Testing
         #expect(markdown == expected)
         #expect(outcome.summary["rows"] == .int(4))
         #expect(outcome.summary["series"] == .int(2))
-        #expect(outcome.artifacts == ["report": "report.md", "accuracy": "accuracy.svg", "index": "index.html"])
+        #expect(outcome.artifacts == ["report": "report.md", "accuracy": "accuracy.svg", "index": "index.html",
+                                      "results": "results.json"])
+        // results.json carries the same table for programs (`lema run` prints it from there).
+        let results = try JSONValue.parse(Data(context.outputText(outcome, "results").utf8))
+        let table = try #require(ReportResults.markdownTable(results))
+        #expect(expected.contains(table + "\n\n"), "\(table)")
+        #expect(results["results"]?.arrayValue?.count == 4)
+        #expect(results["results"]?.arrayValue?.first?["params"]?["mode"] == .string("lema"))
+        #expect(ReportResults.markdownTable(.object(["table": .string("x")])) == nil)
     }
 
     @Test func accuracyFigureHasOneLinePerSeriesAndOneBarPerPoint() throws {
@@ -185,7 +193,8 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: context.outputDirectory.appendingPathComponent("loss.svg").path))
         #expect(first.summary["results"] == .array([.object([
             "stage": .string("evaluate"), "variant": .string("ratio=1.0,mode=lema"), "accuracy": .double(0.5),
-            "ci_low": .double(0.4), "ci_high": .double(0.6), "n": .int(100),
+            "ci_low": .double(0.4), "ci_high": .double(0.6), "n": .int(100), "no_answer": .int(5),
+            "params": .object(["ratio": .double(1), "mode": .string("lema")]),
         ])]))
         context.setInputs("training", [])
         let second = try ReportKind().run(context)

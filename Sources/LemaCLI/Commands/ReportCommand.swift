@@ -1,6 +1,8 @@
 import ArgumentParser
 import Engine
 import Foundation
+import LemaCore
+import Stages
 
 /// `lema report SPEC`: publishes the finished `report` stages' files to `runs/<name>/` and prints their tables.
 struct ReportCommand: ParsableCommand {
@@ -40,14 +42,13 @@ enum ReportPublisher {
                 : runDirectory.appendingPathComponent("reports").appendingPathComponent(node.stage)
             try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
             var table = ""
-            for (_, relative) in (records[node.id]?.artifacts ?? [:]).sorted(by: { $0.key < $1.key }) {
+            for (name, relative) in (records[node.id]?.artifacts ?? [:]).sorted(by: { $0.key < $1.key }) {
                 let source = runDirectory.appendingPathComponent(relative)
                 let destination = target.appendingPathComponent(source.lastPathComponent)
                 let data = try Data(contentsOf: source)
                 try data.write(to: destination, options: .atomic)
-                if source.lastPathComponent == "report.md" {
-                    table = String(decoding: data, as: UTF8.self).split(separator: "\n")
-                        .filter { $0.hasPrefix("|") }.joined(separator: "\n")
+                if name == "results", let results = try? JSONValue.parse(data) {
+                    table = ReportResults.markdownTable(results) ?? ""
                 }
             }
             let path = target.appendingPathComponent("index.html").path

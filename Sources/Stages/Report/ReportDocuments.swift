@@ -21,6 +21,11 @@ public enum ReportCells {
         return out
     }
 
+    /// Index of the first right-aligned (numeric) column: pass@1 and everything after it.
+    public static func firstNumericColumn(_ table: ReportTable) -> Int {
+        header(table).count - 3 - table.difficulties.count
+    }
+
     /// `41.2% [38.0, 44.5]` (accuracy with its 95% Wilson interval, in percent).
     public static func passAt1(_ row: ReportRow) -> String {
         guard let accuracy = row.accuracy else { return "–" }
@@ -40,13 +45,8 @@ public enum ReportMarkdown {
             out += "No evaluation results were gathered.\n\n"
         } else {
             out += "Pass@1 is greedy-decoding accuracy; the interval is the 95% Wilson score interval.\n\n"
-            let header = ReportCells.header(table)
-            out += "| " + header.map(escape).joined(separator: " | ") + " |\n"
-            out += "|" + header.enumerated().map { i, _ in i < header.count - 3 - table.difficulties.count ? " --- |" : " ---: |" }.joined() + "\n"
-            for row in table.nodeRows {
-                out += "| " + ReportCells.cells(row, table).map(escape).joined(separator: " | ") + " |\n"
-            }
-            out += "\n"
+            out += Self.table(header: ReportCells.header(table), rows: table.nodeRows.map { ReportCells.cells($0, table) },
+                              firstNumeric: ReportCells.firstNumericColumn(table)) + "\n\n"
         }
         out += "![Accuracy vs \(table.x)](accuracy.svg)\n\n"
         out += lossMissing.map { "\($0)\n\n" } ?? "![Training loss](loss.svg)\n\n"
@@ -54,6 +54,15 @@ public enum ReportMarkdown {
             out += "## Notes\n\n" + notes.map { "- \($0)\n" }.joined() + "\n"
         }
         return out
+    }
+
+    /// A Markdown table: header, alignment row (columns from `firstNumeric` on right-aligned), rows; no final
+    /// line break.
+    public static func table(header: [String], rows: [[String]], firstNumeric: Int) -> String {
+        var lines = ["| " + header.map(escape).joined(separator: " | ") + " |"]
+        lines.append("|" + header.indices.map { $0 < firstNumeric ? " --- |" : " ---: |" }.joined())
+        lines += rows.map { "| " + $0.map(escape).joined(separator: " | ") + " |" }
+        return lines.joined(separator: "\n")
     }
 
     /// Table cells may not contain `|` or line breaks.
@@ -95,7 +104,7 @@ public enum ReportHTML {
         } else {
             out += "<p>Pass@1 is greedy-decoding accuracy; the interval is the 95% Wilson score interval.</p>\n"
             let header = ReportCells.header(table)
-            let firstNumeric = header.count - 3 - table.difficulties.count
+            let firstNumeric = ReportCells.firstNumericColumn(table)
             out += "<table>\n<thead><tr>" + header.map { "<th>\(SVGFormat.escape($0))</th>" }.joined() + "</tr></thead>\n<tbody>\n"
             for row in table.nodeRows {
                 out += "<tr>"
@@ -119,5 +128,48 @@ public enum ReportHTML {
         }
         out += "</body>\n</html>\n"
         return out
+    }
+}
+
+/// `results.json`, the report for programs (`lema run` and `lema report` print its table; a notebook reads its
+/// numbers): `{"title", "table": {"header": [..], "rows": [[..]], "first_numeric": k}, "results": [..]}`. `table`
+/// is the results table exactly as report.md shows it (one row per evaluated node; columns from `first_numeric`
+/// on are right-aligned numbers); `results` has one entry per (stage, variant) with `stage`, `variant`, `params`,
+/// `accuracy`, `ci_low`, `ci_high`, `n`, `no_answer` (null when unknown).
+public enum ReportResults {
+    public static func json(title: String, table: ReportTable) -> JSONValue {
+        let header = ReportCells.header(table)
+        return .object([
+            "title": .string(title),
+            "table": .object([
+                "header": .array(header.map(JSONValue.string)),
+                "rows": .array(table.nodeRows.map { .array(ReportCells.cells($0, table).map(JSONValue.string)) }),
+                "first_numeric": .int(Int64(ReportCells.firstNumericColumn(table))),
+            ]),
+            "results": .array(table.rows.map(result)),
+        ])
+    }
+
+    /// One (stage, variant) pair's numbers.
+    static func result(_ row: ReportRow) -> JSONValue {
+        func number(_ d: Double?) -> JSONValue { d.map { .double($0) } ?? .null }
+        return .object([
+            "stage": .string(row.stage), "variant": .string(row.variant), "params": .object(row.params),
+            "accuracy": number(row.accuracy), "ci_low": number(row.ciLow), "ci_high": number(row.ciHigh),
+            "n": row.n.map { .int(Int64($0)) } ?? .null, "no_answer": row.noAnswer.map { .int(Int64($0)) } ?? .null,
+        ])
+    }
+
+    /// The results table as Markdown lines (header, alignment, rows) from a parsed results.json, or nil when the
+    /// value does not have that shape.
+    public static func markdownTable(_ value: JSONValue) -> String? {
+        guard let table = value["table"], let header = table["header"]?.arrayValue?.compactMap(\.stringValue),
+              let rows = table["rows"]?.arrayValue, let firstNumeric = table["first_numeric"]?.intValue else { return nil }
+        var cells: [[String]] = []
+        for row in rows {
+            guard let strings = row.arrayValue?.compactMap(\.stringValue) else { return nil }
+            cells.append(strings)
+        }
+        return ReportMarkdown.table(header: header, rows: cells, firstNumeric: firstNumeric)
     }
 }

@@ -7,7 +7,8 @@ import StageAPI
 /// `loss.svg` (training loss curves; only when some curve has points) and `index.html` (all of it on one
 /// self-contained page). Output bytes are a pure function of the inputs (no timestamps, fixed number formats).
 ///
-/// Artifacts: `report` (report.md), `accuracy` (accuracy.svg), `loss` (loss.svg, when drawn), `index` (index.html).
+/// Artifacts: `report` (report.md), `accuracy` (accuracy.svg), `loss` (loss.svg, when drawn), `index` (index.html),
+/// `results` (results.json: the results table and the numbers per variant, for programs — see `ReportResults`).
 /// Summary: `rows`, `series`, `loss_curves`, and `results` (per row: stage, variant, accuracy, ci_low, ci_high, n).
 public struct ReportKind: StageKind {
     public init() {}
@@ -88,9 +89,10 @@ public struct ReportKind: StageKind {
 /// Everything `report` writes, computed without touching the disk (so `lema report SPEC` can build the same
 /// files from a finished run's store without a `StageContext`).
 public struct ReportFiles: Sendable {
-    /// File name → contents: report.md, accuracy.svg, index.html, and loss.svg when a loss curve has points.
+    /// File name → contents: report.md, accuracy.svg, index.html, results.json, and loss.svg when a loss curve has
+    /// points.
     public var files: [String: String]
-    /// Artifact name → file name (`report`, `accuracy`, `loss` when drawn, `index`).
+    /// Artifact name → file name (`report`, `accuracy`, `loss` when drawn, `index`, `results`).
     public var artifacts: [String: String]
     public var summary: [String: JSONValue]
     public var table: ReportTable
@@ -115,7 +117,9 @@ public struct ReportFiles: Sendable {
             "index.html": ReportHTML.render(title: title, table: table, accuracySVG: accuracySVG, lossSVG: lossSVG,
                                             lossMissing: lossMissing, notes: notes),
         ]
-        var artifacts = ["report": "report.md", "accuracy": "accuracy.svg", "index": "index.html"]
+        files["results.json"] = ReportResults.json(title: title, table: table).canonicalText + "\n"
+        var artifacts = ["report": "report.md", "accuracy": "accuracy.svg", "index": "index.html",
+                         "results": "results.json"]
         if let lossSVG {
             files["loss.svg"] = lossSVG
             artifacts["loss"] = "loss.svg"
@@ -124,7 +128,7 @@ public struct ReportFiles: Sendable {
             "rows": .int(Int64(table.rows.count)),
             "series": .int(Int64(accuracyChart.series.count)),
             "loss_curves": .int(Int64(curves.filter { !$0.points.isEmpty }.count)),
-            "results": .array(table.rows.map(result)),
+            "results": .array(table.rows.map(ReportResults.result)),
         ]
         return ReportFiles(files: files, artifacts: artifacts, summary: summary, table: table)
     }
@@ -141,14 +145,5 @@ public struct ReportFiles: Sendable {
             .compactMap { key in s[key]?.intValue.flatMap { $0 > 0 ? "\($0) \(key.replacingOccurrences(of: "_", with: " "))" : nil } }
         if !faults.isEmpty { line += "; retried: " + faults.joined(separator: ", ") }
         return line + "."
-    }
-
-    private static func result(_ row: ReportRow) -> JSONValue {
-        func number(_ d: Double?) -> JSONValue { d.map { .double($0) } ?? .null }
-        return .object([
-            "stage": .string(row.stage), "variant": .string(row.variant),
-            "accuracy": number(row.accuracy), "ci_low": number(row.ciLow), "ci_high": number(row.ciHigh),
-            "n": row.n.map { .int(Int64($0)) } ?? .null,
-        ])
     }
 }
