@@ -104,12 +104,19 @@ extension Store {
         try read { db in try Self.lockOwner(db) }
     }
 
+    /// The columns of the `run_lock` row, in SELECT order.
+    enum LockColumn: Int32, SQLColumns {
+        case pid, host, command, since, startTime
+        var sqlName: String { self == .startTime ? "start_time" : "\(self)" }
+    }
+
     static func lockOwner(_ db: SQLiteConnection) throws -> LockOwner? {
+        typealias C = LockColumn
         var owner: LockOwner?
-        try db.query("SELECT pid, host, command, since, start_time FROM run_lock WHERE id = 1") { row in
-            owner = LockOwner(pid: Int32(truncatingIfNeeded: row.int64(0)), host: row.text(1), command: row.text(2),
-                              since: Date(timeIntervalSince1970: row.double(3)),
-                              startTime: row.isNull(4) ? nil : UInt64(bitPattern: row.int64(4)))
+        try db.query("SELECT \(C.selectList) FROM run_lock WHERE id = 1") { row in
+            owner = LockOwner(pid: Int32(truncatingIfNeeded: row.int64(C.pid)), host: row.text(C.host),
+                              command: row.text(C.command), since: Date(timeIntervalSince1970: row.double(C.since)),
+                              startTime: row.isNull(C.startTime) ? nil : UInt64(bitPattern: row.int64(C.startTime)))
         }
         return owner
     }

@@ -5,10 +5,26 @@ import StageAPI
 /// Node state transitions. They go through the buffered writer (see `Store`): visible to every read of this store
 /// at once, committed in call order within `StoreOptions.maxDelay`, and on `flush()`/`close()`.
 extension Store {
-    static let nodeColumns = """
-        id, stage, kind, kind_version, status, attempts, started_at, finished_at, error, reason, artifacts, summary,
-        components, progress_done, progress_total, progress_note, owner_pid
-        """
+    /// The columns a node record is read from, in SELECT order.
+    enum NodeColumn: Int32, SQLColumns {
+        case id, stage, kind, kindVersion, status, attempts, startedAt, finishedAt, error, reason, artifacts, summary
+        case components, progressDone, progressTotal, progressNote, ownerPID
+
+        var sqlName: String {
+            switch self {
+            case .kindVersion: "kind_version"
+            case .startedAt: "started_at"
+            case .finishedAt: "finished_at"
+            case .progressDone: "progress_done"
+            case .progressTotal: "progress_total"
+            case .progressNote: "progress_note"
+            case .ownerPID: "owner_pid"
+            default: "\(self)"
+            }
+        }
+    }
+
+    static let nodeColumns = NodeColumn.selectList
 
     /// Every registered node by id (including nodes of earlier versions of the spec).
     public func nodeRecords() throws -> [String: NodeRecord] {
@@ -32,24 +48,27 @@ extension Store {
     }
 
     private func nodeRecord(_ row: SQLiteStatement) throws -> NodeRecord {
-        let id = row.text(0)
-        guard let status = NodeStatus(rawValue: row.text(4)) else {
-            throw StoreError.invalidData(path: path.path, detail: "node \(id) has unknown status '\(row.text(4))'")
+        typealias C = NodeColumn
+        let id = row.text(C.id)
+        guard let status = NodeStatus(rawValue: row.text(C.status)) else {
+            throw StoreError.invalidData(path: path.path, detail: "node \(id) has unknown status '\(row.text(C.status))'")
         }
         var artifacts: [String: String] = [:]
-        for (name, value) in try decodeObject(row.text(10), what: "artifacts of node \(id)") {
+        for (name, value) in try decodeObject(row.text(C.artifacts), what: "artifacts of node \(id)") {
             guard let file = value.stringValue else {
                 throw StoreError.invalidData(path: path.path, detail: "artifact \(name) of node \(id) is not a path")
             }
             artifacts[name] = file
         }
         return NodeRecord(
-            id: id, stage: row.text(1), kind: row.text(2), kindVersion: row.int(3), status: status,
-            attempts: row.int(5), startedAt: row.optionalDate(6), finishedAt: row.optionalDate(7),
-            error: row.optionalText(8), reason: row.optionalText(9), artifacts: artifacts,
-            summary: try decodeObject(row.text(11), what: "summary of node \(id)"), components: row.text(12),
-            progressDone: row.int(13), progressTotal: row.optionalInt(14), progressNote: row.optionalText(15),
-            ownerPID: row.isNull(16) ? nil : Int32(truncatingIfNeeded: row.int64(16)))
+            id: id, stage: row.text(C.stage), kind: row.text(C.kind), kindVersion: row.int(C.kindVersion),
+            status: status, attempts: row.int(C.attempts), startedAt: row.optionalDate(C.startedAt),
+            finishedAt: row.optionalDate(C.finishedAt), error: row.optionalText(C.error),
+            reason: row.optionalText(C.reason), artifacts: artifacts,
+            summary: try decodeObject(row.text(C.summary), what: "summary of node \(id)"),
+            components: row.text(C.components), progressDone: row.int(C.progressDone),
+            progressTotal: row.optionalInt(C.progressTotal), progressNote: row.optionalText(C.progressNote),
+            ownerPID: row.isNull(C.ownerPID) ? nil : Int32(truncatingIfNeeded: row.int64(C.ownerPID)))
     }
 
     /// `running`, owned by `pid`; attempts += 1; start time now; previous error and finish time cleared.

@@ -51,15 +51,22 @@ extension Store {
         try? buffered { $0.events.append(.init(node: node, kind: kind, message: message, at: at, pid: pid)) }
     }
 
+    /// The columns an event is read from, in SELECT order.
+    enum EventColumn: Int32, SQLColumns {
+        case id, at, node, kind, message, pid
+        var sqlName: String { "\(self)" }
+    }
+
     /// The latest `limit` events (of one node, or of all when `node` is nil), oldest first.
     public func events(node: String?, limit: Int) throws -> [EventRecord] {
         try read { db in
             var events: [EventRecord] = []
-            let columns = "id, at, node, kind, message, pid"
+            typealias C = EventColumn
+            let columns = C.selectList
             let handle: (SQLiteStatement) -> Void = { row in
-                events.append(EventRecord(id: row.int64(0), at: Date(timeIntervalSince1970: row.double(1)),
-                                          node: row.optionalText(2), kind: row.text(3), message: row.text(4),
-                                          pid: Int32(truncatingIfNeeded: row.int64(5))))
+                events.append(EventRecord(id: row.int64(C.id), at: Date(timeIntervalSince1970: row.double(C.at)),
+                                          node: row.optionalText(C.node), kind: row.text(C.kind),
+                                          message: row.text(C.message), pid: Int32(truncatingIfNeeded: row.int64(C.pid))))
             }
             if let node {
                 try db.query("SELECT \(columns) FROM events WHERE node = ? ORDER BY id DESC LIMIT ?",
