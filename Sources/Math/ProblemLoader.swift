@@ -68,8 +68,9 @@ public enum ProblemLoader {
         let stem = URL(fileURLWithPath: fileName).deletingPathExtension().lastPathComponent
         var problems: [Problem] = []
         var skipped: [DataFileError] = []
-        for (number, line) in JSONLines.lines(text) {
-            switch problem(line, format: format, defaultID: "\(stem)-\(number)", split: options.split) {
+        for line in JSONLines.split(Data(text.utf8), file: URL(fileURLWithPath: fileName), blankLines: .keep) {
+            let number = line.lineNumber
+            switch problem(line.bytes, format: format, defaultID: "\(stem)-\(number)", split: options.split) {
             case .success(let p): problems.append(p)
             case .failure(let issue):
                 let error = DataFileError(file: fileName, line: number, message: issue.message)
@@ -80,7 +81,7 @@ public enum ProblemLoader {
         return LoadResult(problems: problems, skipped: skipped)
     }
 
-    static func problem(_ line: Substring, format: DatasetFormat, defaultID: String,
+    static func problem(_ line: Data, format: DatasetFormat, defaultID: String,
                         split: Split) -> Result<Problem, LineProblem> {
         Result {
             let object = try JSONLines.object(line).get()

@@ -62,15 +62,15 @@ public struct Scorer: Sendable {
     /// Scores JSON Lines texts; the names appear in errors.
     public func score(gold: String, goldName: String, predictions: String,
                       predictionName: String) throws(DataFileError) -> ScoreReport {
-        let goldLines = JSONLines.lines(gold)
-        let predLines = JSONLines.lines(predictions)
+        let goldLines = JSONLines.split(Data(gold.utf8), file: URL(fileURLWithPath: goldName), blankLines: .keep)
+        let predLines = JSONLines.split(Data(predictions.utf8), file: URL(fileURLWithPath: predictionName), blankLines: .keep)
         var items: [ScoreItem] = []
         items.reserveCapacity(goldLines.count)
         for (g, p) in zip(goldLines, predLines) {
-            let goldAnswer = try Self.goldAnswer(g.text).mapError { DataFileError(file: goldName, line: g.number, message: $0.message) }.get()
-            let sample = try Self.firstSample(p.text).mapError { DataFileError(file: predictionName, line: p.number, message: $0.message) }.get()
+            let goldAnswer = try Self.goldAnswer(g.bytes).mapError { DataFileError(file: goldName, line: g.lineNumber, message: $0.message) }.get()
+            let sample = try Self.firstSample(p.bytes).mapError { DataFileError(file: predictionName, line: p.lineNumber, message: $0.message) }.get()
             let predicted = sample.map(AnswerExtraction.extract) ?? .none
-            items.append(ScoreItem(line: g.number, gold: goldAnswer, predicted: predicted.value,
+            items.append(ScoreItem(line: g.lineNumber, gold: goldAnswer, predicted: predicted.value,
                                    correct: AnswerComparison.matches(predicted, gold: goldAnswer,
                                                                      roundToTwoDecimals: roundToTwoDecimals)))
         }
@@ -78,7 +78,7 @@ public struct Scorer: Sendable {
         guard goldLines.count == predLines.count else {
             func lines(_ n: Int) -> String { n == 1 ? "1 line" : "\(n) lines" }
             let shorter = goldLines.count < predLines.count
-            let missingAt = shorter ? predLines[goldLines.count].number : goldLines[predLines.count].number
+            let missingAt = shorter ? predLines[goldLines.count].lineNumber : goldLines[predLines.count].lineNumber
             throw DataFileError(
                 file: shorter ? predictionName : goldName, line: missingAt,
                 message: shorter
@@ -88,7 +88,7 @@ public struct Scorer: Sendable {
         return ScoreReport(items: items)
     }
 
-    static func goldAnswer(_ line: Substring) -> Result<Double, LineProblem> {
+    static func goldAnswer(_ line: Data) -> Result<Double, LineProblem> {
         Result {
             let object = try JSONLines.object(line).get()
             let completion = try JSONLines.string(object, "completion").get()
@@ -100,7 +100,7 @@ public struct Scorer: Sendable {
     }
 
     /// The first sample's text; `nil` for an empty list (scored as no answer).
-    static func firstSample(_ line: Substring) -> Result<String?, LineProblem> {
+    static func firstSample(_ line: Data) -> Result<String?, LineProblem> {
         Result {
             let object = try JSONLines.object(line).get()
             guard let samples = object["samples"] else { throw LineProblem("missing field \"samples\"") }

@@ -113,6 +113,11 @@ func expectStageFailure(_ fragments: [String], sourceLocation: SourceLocation = 
             #expect(failure.message.contains(fragment), "'\(failure.message)' lacks '\(fragment)'",
                     sourceLocation: sourceLocation)
         }
+    } catch let error as any PermanentError {
+        // Bad input found by a shared reader (JSON Lines): not retried, like a StageFailure(retryable: false).
+        for fragment in fragments {
+            #expect("\(error)".contains(fragment), "'\(error)' lacks '\(fragment)'", sourceLocation: sourceLocation)
+        }
     } catch {
         Issue.record("expected a StageFailure, got \(type(of: error)): \(error)", sourceLocation: sourceLocation)
     }

@@ -87,6 +87,7 @@ extension Scheduler {
             case nil: break
             }
             if let failure = error as? StageFailure { return .failed(message: failure.message, retryable: failure.retryable) }
+            if error is any PermanentError { return .failed(message: "\(error)", retryable: false) }
             if error is StageCancelled { return .failed(message: "the stage cancelled itself", retryable: true) }
             return .failed(message: "\(error)", retryable: true)
         }
