@@ -41,11 +41,11 @@ enum Interpolation {
                 continue
             }
             guard let close = after.firstIndex(of: "}") else {
-                throw Failure(message: "unterminated '${' in '\(text)': write ${params.NAME} (or $${ for a literal '${')")
+                throw Failure(message: "unterminated '${' in '\(SpecLimits.shown(text))': write ${params.NAME} (or $${ for a literal '${')")
             }
             let inner = String(after[after.index(after: after.startIndex)..<close])
             guard inner.hasPrefix("params."), isParamName(inner.dropFirst(7)) else {
-                throw Failure(message: "unsupported interpolation '${\(inner)}': only ${params.NAME} is supported (write $${ for a literal '${')")
+                throw Failure(message: "unsupported interpolation '${\(SpecLimits.shown(inner))}': only ${params.NAME} is supported (write $${ for a literal '${')")
             }
             if !literal.isEmpty { out.append(.literal(literal)); literal = "" }
             out.append(.param(String(inner.dropFirst(7))))

@@ -12,7 +12,14 @@ public enum PipelineCompiler {
     public static func compile(file: URL, overrides: [String], registry: KindRegistry) throws -> Graph {
         let text: String
         do {
+            // Refuse an oversized file before reading it into memory.
+            let size = (try? FileManager.default.attributesOfItem(atPath: file.path)[.size] as? Int) ?? 0
+            if size > SpecLimits.maxSpecBytes {
+                throw SpecErrors(diagnostics: [tooLarge(bytes: size, fileName: file.relativePath)])
+            }
             text = try String(contentsOf: file, encoding: .utf8)
+        } catch let errors as SpecErrors {
+            throw errors
         } catch {
             throw SpecErrors(diagnostics: [SpecDiagnostic(
                 location: nil, message: "cannot read spec '\(file.relativePath)': \(error.localizedDescription)")])
@@ -25,6 +32,9 @@ public enum PipelineCompiler {
     /// Same from text (tests). `fileName` is used in locations; `specDirectory` is recorded in the graph.
     public static func compile(text: String, fileName: String, specDirectory: URL, overrides: [String],
                                registry: KindRegistry) throws -> Graph {
+        if text.utf8.count > SpecLimits.maxSpecBytes {
+            throw SpecErrors(diagnostics: [tooLarge(bytes: text.utf8.count, fileName: fileName)])
+        }
         var diagnostics = DiagnosticCollector()
         guard let parsed = YAMLParser(fileName: fileName).parse(text, diagnostics: &diagnostics) else {
             if diagnostics.isEmpty {
@@ -41,5 +51,10 @@ public enum PipelineCompiler {
         let graph = GraphBuilder.build(spec, specDirectory: specDirectory, diagnostics: &diagnostics)
         guard let graph, diagnostics.isEmpty else { throw diagnostics.errors() }
         return graph
+    }
+
+    private static func tooLarge(bytes: Int, fileName: String) -> SpecDiagnostic {
+        SpecDiagnostic(location: SourceLocation(file: fileName, line: 1, column: 1),
+                       message: "the spec is \(bytes) bytes, more than the limit of \(SpecLimits.maxSpecBytes) bytes (10 MiB)")
     }
 }

@@ -1,0 +1,148 @@
+import Foundation
+import Testing
+@testable import Engine
+
+/// Shared beginning of the limit cases: a valid spec to append hostile parts to (lines 1–3).
+private let validBase = "name: demo\nstages:\n  g: {kind: gen}\n"
+
+/// `depth` flow lists inside each other, innermost holding `inner`.
+private func nested(_ depth: Int, _ inner: String = "") -> String {
+    String(repeating: "[", count: depth) + inner + String(repeating: "]", count: depth)
+}
+
+/// Specs over one limit each (inputs only as large as needed to cross it), with the exact diagnostics: every one
+/// names file:line:col and the limit.
+let specsOverLimits: [BrokenSpec] = [
+    // 256 lists inside the root mapping: the 256th `[` (column 9 + 255) is the 257th level.
+    BrokenSpec(label: "nesting", yaml: validBase + "x-deep: " + nested(300), expected: [
+        "spec.yaml:4:264: error: lists and mappings nested more than 256 levels deep (the limit)"]),
+    BrokenSpec(label: "nesting of block mappings", yaml: validBase + "x-deep:\n"
+                + (1...260).map { String(repeating: " ", count: $0) + "k:\n" }.joined(), expected: [
+        "spec.yaml:260:257: error: lists and mappings nested more than 256 levels deep (the limit)"]),
+    BrokenSpec(label: "nesting through an alias", yaml: validBase + "x-a: &a \(nested(200, "1"))\nx-b: \(nested(100, "*a"))\n",
+               expected: [
+        "spec.yaml:5:106: error: lists and mappings nested more than 256 levels deep (the limit), counting what '*a' stands for"]),
+    BrokenSpec(label: "alias bomb", yaml: validBase
+                + "x-a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\n"
+                + (1...6).map { "x-\($0): &a\($0) [" + Array(repeating: $0 == 1 ? "*a" : "*a\($0 - 1)", count: 10).joined(separator: ", ") + "]\n" }.joined(),
+               expected: [
+        "spec.yaml:9:6: error: document too large after expanding aliases (more than 1000000 nodes, the limit)"]),
+    // Each merge list stays under the node limit; together they copy 1,200,000 entries.
+    BrokenSpec(label: "merge keys repeating one source", yaml: validBase
+                + "x-a: &a {" + (0..<1000).map { "k\($0): 1" }.joined(separator: ", ") + "}\n"
+                + "x-m:\n" + String(repeating: "  - {<<: [" + Array(repeating: "*a", count: 400).joined(separator: ", ") + "]}\n", count: 3),
+               expected: [
+        "spec.yaml:8:5: error: merge keys ('<<') copy more than 1000000 entries in all (the limit)"]),
+    BrokenSpec(label: "long scalar", yaml: validBase + "x-long: " + String(repeating: "x", count: SpecLimits.maxScalarBytes + 1) + "\n",
+               expected: [
+        "spec.yaml:4:9: error: a value of 1048577 bytes is longer than the limit of 1048576 bytes"]),
+    BrokenSpec(label: "spec size", yaml: validBase + "#" + String(repeating: "x", count: SpecLimits.maxSpecBytes), expected: [
+        "spec.yaml:1:1: error: the spec is 10485797 bytes, more than the limit of 10485760 bytes (10 MiB)"]),
+
+    // Names that become paths or identifiers.
+    BrokenSpec(label: "pipeline name length", yaml: "name: " + String(repeating: "p", count: 101) + "\nstages:\n  g: {kind: gen}\n",
+               expected: [
+        "spec.yaml:1:7: error: pipeline name 'pppppppppppppppppppp… (101 bytes)' is 101 characters long, more than the limit of 100 (it names the directory runs/<name>/)"]),
+    BrokenSpec(label: "stage name length", yaml: "name: demo\nstages:\n  " + String(repeating: "s", count: 101) + ": {kind: gen}\n",
+               expected: [
+        "spec.yaml:3:3: error: stage name 'ssssssssssssssssssss… (101 bytes)' is 101 characters long, more than the limit of 100 (it names the directory nodes/<stage>-<fingerprint>/)"]),
+    BrokenSpec(label: "parameter name length", yaml: "name: demo\nparams:\n  " + String(repeating: "q", count: 101) + ": 1\n"
+                + "stages:\n  g: {kind: gen}\n", expected: [
+        "spec.yaml:3:3: error: parameter name 'qqqqqqqqqqqqqqqqqqqq… (101 bytes)' is 101 characters long, more than the limit of 100 (it is part of variant names)"]),
+    BrokenSpec(label: "artifact name length", yaml: validBase + "  s: {kind: sample, data: g." + String(repeating: "a", count: 101) + "}\n",
+               expected: [
+        "spec.yaml:4:27: error: artifact name 'aaaaaaaaaaaaaaaaaaaa… (101 bytes)' is 101 characters long, more than the limit of 100 (it names one of the stage's outputs)"]),
+    BrokenSpec(label: "artifact name with a slash", yaml: validBase + "  s: {kind: sample, data: g.../x}\n", expected: [
+        "spec.yaml:4:27: error: invalid artifact name '../x': it may not contain '/' or control characters"]),
+    BrokenSpec(label: "variant name with a control character",
+               yaml: "name: demo\nparams: {r: 1}\nsweep:\n  variants:\n    - {name: \"a\\u0000b\", r: 2}\nstages:\n  g: {kind: gen}\n",
+               expected: [
+        "spec.yaml:5:14: error: invalid variant name 'a\u{0}b': it may not contain control characters (it is shown in tables and logs)"]),
+    BrokenSpec(label: "grid variant name length",
+               yaml: "name: demo\nparams: {r: 1}\nsweep:\n  grid:\n    r: [" + String(repeating: "v", count: 199) + "]\nstages:\n  g: {kind: gen}\n",
+               expected: [
+        "spec.yaml:4:3: error: variant name 'r=vvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv… (201 bytes)' is 201 characters long, more than the limit of 200: sweep shorter values, or list the variant under 'variants:' with a short 'name:'"]),
+
+    // Sweeps whose product explodes.
+    BrokenSpec(label: "grid variants",
+               yaml: "name: demo\nparams: {a: 1, b: 1}\nsweep:\n  grid:\n    a: \(Array(0..<1000))\n    b: \(Array(0..<1000))\nstages:\n  g: {kind: gen}\n",
+               expected: [
+        "spec.yaml:4:3: error: the sweep grid makes 1000000 variants, more than the limit of 100000"]),
+    BrokenSpec(label: "grid axes × variants",
+               yaml: "name: demo\nparams: {" + (0..<70).map { "p\($0): 0" }.joined(separator: ", ") + "}\nsweep:\n  grid: {"
+                + (0..<70).map { "p\($0): \($0 < 16 ? "[0, 1]" : "[0]")" }.joined(separator: ", ") + "}\nstages:\n  g: {kind: gen}\n",
+               expected: [
+        "spec.yaml:4:3: error: the sweep grid makes 65536 variants of 70 values each, more than the limit of 4000000 values in all"]),
+    BrokenSpec(label: "variants × stages",
+               yaml: "name: demo\nparams: {a: 1, b: 1}\nsweep:\n  grid:\n    a: \(Array(0..<400))\n    b: \(Array(0..<250))\nstages:\n"
+                + (0..<41).map { "  s\($0): {kind: gen}\n" }.joined(),
+               expected: [
+        "spec.yaml:3:1: error: expanding the spec into nodes takes more than 4000000 steps (the limit): 100000 variants × 41 stages, with the parameter values each copies and reads and the inputs each node gathers; sweep fewer variants, or keep large values out of swept stages"]),
+]
+
+@Suite("Spec limits")
+struct SpecLimitsTests {
+    @Test("a spec over a limit is refused, naming the place and the limit", arguments: specsOverLimits)
+    func overLimit(_ case_: BrokenSpec) {
+        #expect(SpecFixtures.errors(case_.yaml, overrides: case_.overrides) == case_.expected)
+    }
+
+    @Test func specsAtTheLimitsCompile() throws {
+        let atLimits = "name: " + String(repeating: "p", count: 100) + "\nparams:\n  " + String(repeating: "q", count: 100)
+            + ": 1\nstages:\n  " + String(repeating: "s", count: 100) + ": {kind: gen}\n"
+            + "x-deep: " + nested(255) + "\n"
+        let graph = try SpecFixtures.compile(atLimits)
+        #expect(graph.pipelineName.count == 100)
+        #expect(graph.nodes.map(\.stage) == [String(repeating: "s", count: 100)])
+    }
+
+    @Test func tooManyErrorsAreCutAtTheLimitWithOneLineSayingSo() {
+        let keys = (0..<150).map { "bad\($0): 1\n" }.joined()
+        let errors = SpecFixtures.errors(validBase + keys)
+        #expect(errors.count == SpecLimits.maxErrors + 1)
+        #expect(errors.first == "spec.yaml:4:1: error: unknown top-level key 'bad0' (allowed: name, description, seed, params, sweep, stages, or x-… for anchors)")
+        #expect(errors.last == "error: too many errors: stopped after the first 100 (the limit); fix these and compile again")
+    }
+
+    @Test func longValuesAreShortenedInMessages() {
+        let value = String(repeating: "x", count: 5000)
+        let errors = SpecFixtures.errors("name: demo\nstages:\n  g: {kind: gen, count: \(value)}\n")
+        #expect(errors == ["spec.yaml:3:25: error: expected an integer for 'count', got '\(String(repeating: "x", count: 60))… (5000 bytes)'"])
+    }
+
+    @Test func longWordsGetNoSuggestion() {
+        func errors(length: Int) -> [String] {
+            let name = String(repeating: "a", count: length)
+            return SpecFixtures.errors("name: demo\nstages:\n  \(name): {kind: gen}\n  s: {kind: sample, data: \(name.dropLast())b}\n")
+        }
+        #expect(errors(length: 64).first?.hasSuffix("— did you mean '\(String(repeating: "a", count: 64))'?") == true)
+        #expect(errors(length: 65).first?.contains("did you mean") == false)
+    }
+
+    /// The banded distance with a limit agrees with the full table wherever the result is within the limit.
+    @Test func bandedDistanceAgreesWithTheFullTable() {
+        var rng = SystemRandomNumberGenerator()
+        let alphabet = Array("abc".unicodeScalars)
+        for _ in 0..<2000 {
+            let a = (0..<Int.random(in: 0...9, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! }
+            let b = (0..<Int.random(in: 0...9, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! }
+            let full = Suggestions.distance(a, b)
+            for limit in 1...3 {
+                let banded = Suggestions.distance(a, b, limit: limit)
+                #expect(full <= limit ? banded == full : banded > limit, "\(a) \(b) limit \(limit)")
+            }
+        }
+    }
+
+    /// Stages downstream of a cycle, and groups with many cycles, are reported once per group (this used to search
+    /// from every such stage: quadratic).
+    @Test func cyclesAreReportedOncePerGroup() {
+        var yaml = "name: demo\nstages:\n  a: {kind: sample, data: b}\n  b: {kind: sample, data: a}\n"
+        yaml += "  c0: {kind: sample, data: a}\n" + (1..<2000).map { "  c\($0): {kind: sample, data: c\($0 - 1)}\n" }.joined()
+        yaml += "  hub: {kind: noop, after: [" + (0..<500).map { "p\($0)" }.joined(separator: ", ") + "]}\n"
+        yaml += (0..<500).map { "  p\($0): {kind: sample, data: hub}\n" }.joined()
+        #expect(SpecFixtures.errors(yaml) == [
+            "spec.yaml:3:3: error: dependency cycle: a → b → a",
+            "spec.yaml:2005:3: error: dependency cycle: hub → p0 → hub"])
+    }
+}
