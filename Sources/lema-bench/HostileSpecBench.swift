@@ -125,10 +125,28 @@ enum HostileSpecBench {
                 "name: hostile\nparams: {a: 1, b: 1}\nsweep:\n  grid:\n    a: \(Array(0..<100_000))\n    b: \(Array(0..<100_000))\n" + head.dropFirst(14)
             }),
             ("sweep-at-budget", {
-                // 1,000 variants × 3,990 stages that read the swept value: just under the expansion limit.
+                // 1,000 variants × 3,990 stages that read the swept value: over the expansion limit.
                 var text = "name: hostile\nparams: {p: 0}\nsweep:\n  grid:\n    p: \(Array(0..<1000))\nstages:\n"
                 for k in 0..<3990 { text += "  s\(k): {kind: command, argv: [\"echo\", \"${params.p}\"]}\n" }
                 return text
+            }),
+            ("sweep-pairs", {
+                // Many (variant, stage) pairs, few nodes: the stages do not read the swept value.
+                var text = "name: hostile\nparams: {p: 0}\nsweep:\n  grid:\n    p: \(Array(0..<1000))\nstages:\n"
+                for k in 0..<min(SpecLimits.maxStages, SpecLimits.maxExpansionSteps / 1000 - 30) { text += "  s\(k): {kind: noop}\n" }
+                return text
+            }),
+            ("sweep-nodes", {
+                // One node per (variant, stage) pair, up to the graph's node limit.
+                let stages = 50
+                var text = "name: hostile\nparams: {p: 0}\nsweep:\n  grid:\n    p: \(Array(0..<(SpecLimits.maxGraphNodes / stages)))\nstages:\n"
+                for k in 0..<stages { text += "  s\(k): {kind: command, argv: [\"echo\", \"${params.p}\"]}\n" }
+                return text
+            }),
+            ("many-references", {
+                var text = "name: hostile\nstages:\n  s: {kind: noop}\n  t: {kind: noop, inputs: ["
+                text += String(repeating: "s, ", count: SpecLimits.maxNodes - 100)
+                return text + "s]}\n"
             }),
             ("sweep-big-values", {
                 let big = "[" + Array(repeating: "1", count: 200_000).joined(separator: ",") + "]"

@@ -26,13 +26,12 @@ let specsOverLimits: [BrokenSpec] = [
                 + "x-a: &a [1, 1, 1, 1, 1, 1, 1, 1, 1, 1]\n"
                 + (1...6).map { "x-\($0): &a\($0) [" + Array(repeating: $0 == 1 ? "*a" : "*a\($0 - 1)", count: 10).joined(separator: ", ") + "]\n" }.joined(),
                expected: [
-        "spec.yaml:9:6: error: document too large after expanding aliases (more than 1000000 nodes, the limit)"]),
-    // Each merge list stays under the node limit; together they copy 1,200,000 entries.
+        "spec.yaml:9:16: error: document too large: more than 250000 nodes (the limit), counting what aliases stand for"]),
+    // Merged mappings keep each key once, but every source counts in full.
     BrokenSpec(label: "merge keys repeating one source", yaml: validBase
                 + "x-a: &a {" + (0..<1000).map { "k\($0): 1" }.joined(separator: ", ") + "}\n"
-                + "x-m:\n" + String(repeating: "  - {<<: [" + Array(repeating: "*a", count: 400).joined(separator: ", ") + "]}\n", count: 3),
-               expected: [
-        "spec.yaml:8:5: error: merge keys ('<<') copy more than 1000000 entries in all (the limit)"]),
+                + "x-m: {<<: [" + Array(repeating: "*a", count: 300).joined(separator: ", ") + "]}\n", expected: [
+        "spec.yaml:5:504: error: document too large: more than 250000 nodes (the limit), counting what aliases stand for"]),
     BrokenSpec(label: "long scalar", yaml: validBase + "x-long: " + String(repeating: "x", count: SpecLimits.maxScalarBytes + 1) + "\n",
                expected: [
         "spec.yaml:4:9: error: a value of 1048577 bytes is longer than the limit of 1048576 bytes"]),
@@ -43,6 +42,9 @@ let specsOverLimits: [BrokenSpec] = [
     BrokenSpec(label: "pipeline name length", yaml: "name: " + String(repeating: "p", count: 101) + "\nstages:\n  g: {kind: gen}\n",
                expected: [
         "spec.yaml:1:7: error: pipeline name 'pppppppppppppppppppp… (101 bytes)' is 101 characters long, more than the limit of 100 (it names the directory runs/<name>/)"]),
+    BrokenSpec(label: "pipeline name length in --set", yaml: validBase, overrides: ["name=" + String(repeating: "p", count: 300)],
+               expected: [
+        "--set:1:6: error: pipeline name 'pppppppppppppppppppp… (300 bytes)' is 300 characters long, more than the limit of 100 (it names the directory runs/<name>/)"]),
     BrokenSpec(label: "stage name length", yaml: "name: demo\nstages:\n  " + String(repeating: "s", count: 101) + ": {kind: gen}\n",
                expected: [
         "spec.yaml:3:3: error: stage name 'ssssssssssssssssssss… (101 bytes)' is 101 characters long, more than the limit of 100 (it names the directory nodes/<stage>-<fingerprint>/)"]),
@@ -72,12 +74,12 @@ let specsOverLimits: [BrokenSpec] = [
                yaml: "name: demo\nparams: {" + (0..<70).map { "p\($0): 0" }.joined(separator: ", ") + "}\nsweep:\n  grid: {"
                 + (0..<70).map { "p\($0): \($0 < 16 ? "[0, 1]" : "[0]")" }.joined(separator: ", ") + "}\nstages:\n  g: {kind: gen}\n",
                expected: [
-        "spec.yaml:4:3: error: the sweep grid makes 65536 variants of 70 values each, more than the limit of 4000000 values in all"]),
+        "spec.yaml:4:3: error: the sweep grid makes 65536 variants of 70 values each, more than the limit of 1000000 values in all"]),
     BrokenSpec(label: "variants × stages",
                yaml: "name: demo\nparams: {a: 1, b: 1}\nsweep:\n  grid:\n    a: \(Array(0..<400))\n    b: \(Array(0..<250))\nstages:\n"
                 + (0..<41).map { "  s\($0): {kind: gen}\n" }.joined(),
                expected: [
-        "spec.yaml:3:1: error: expanding the spec into nodes takes more than 4000000 steps (the limit): 100000 variants × 41 stages, with the parameter values each copies and reads and the inputs each node gathers; sweep fewer variants, or keep large values out of swept stages"]),
+        "spec.yaml:3:1: error: expanding the spec into nodes takes more than 1000000 steps (the limit): 100000 variants × 41 stages, with the parameter values each copies and reads and the inputs each node gathers; sweep fewer variants, or keep large values out of swept stages"]),
 ]
 
 @Suite("Spec limits")

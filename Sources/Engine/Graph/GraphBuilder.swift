@@ -33,7 +33,8 @@ enum GraphBuilder {
             for stage in spec.stages {
                 budget.spend(stage.usedParams.reduce(0) { $0 &+ (weights[$1] ?? defaultWeights[$1] ?? 1) })
             }
-            guard budget.check(plus: resolver.resolvedWeight, &diagnostics) else { return nil }
+            guard budget.check(plus: resolver.resolvedWeight, &diagnostics),
+                  budget.checkNodes(resolver.resolutions.count, &diagnostics) else { return nil }
             variantValues.append(values)
             resolved.append(spec.stages.map { resolver.resolve($0, values: values) })
         }
@@ -47,6 +48,10 @@ enum GraphBuilder {
             for v in spec.variants.indices {
                 guard let id = resolved[v][s] else { return nil }
                 assembler.add(stage: s, variant: v, resolution: id)
+                if assembler.nodes.count > SpecLimits.maxGraphNodes {
+                    _ = budget.checkNodes(assembler.nodes.count, &diagnostics)
+                    return nil
+                }
             }
             guard budget.check(plus: resolver.resolvedWeight &+ assembler.edgeCount, &diagnostics) else { return nil }
         }
@@ -82,6 +87,15 @@ private struct ExpansionBudget {
                           + "\(variants) variant\(variants == 1 ? "" : "s") × \(stages) stage\(stages == 1 ? "" : "s"), "
                           + "with the parameter values each copies and reads and the inputs each node gathers; "
                           + "sweep fewer variants, or keep large values out of swept stages")
+        return false
+    }
+
+    /// False (after reporting) once the graph has more than `SpecLimits.maxGraphNodes` nodes (or resolutions).
+    func checkNodes(_ count: Int, _ diagnostics: inout DiagnosticCollector) -> Bool {
+        guard count > SpecLimits.maxGraphNodes else { return true }
+        diagnostics.error(location, "the graph has more than \(SpecLimits.maxGraphNodes) nodes (the limit): "
+                          + "\(variants) variant\(variants == 1 ? "" : "s") × \(stages) stage\(stages == 1 ? "" : "s"); "
+                          + "sweep fewer variants, or let fewer stages read the swept parameters")
         return false
     }
 }

@@ -41,7 +41,7 @@ public struct SpecErrors: Error, Sendable, CustomStringConvertible {
 struct DiagnosticCollector {
     private(set) var items: [SpecDiagnostic] = []
     private var seen: Set<SpecDiagnostic> = []
-    /// Problems found after the collector was full.
+    /// A problem was found after the collector was full (callers may also just stop looking once it is).
     private(set) var overflowed = false
     var limit = SpecLimits.maxErrors
 
@@ -81,10 +81,10 @@ struct DiagnosticCollector {
         }
     }
 
-    /// The sorted diagnostics, then (if problems were left out) one line saying so.
+    /// The sorted diagnostics, then (if the collector filled up, so problems may be left out) one line saying so.
     func errors() -> SpecErrors {
         var all = sorted()
-        if overflowed {
+        if overflowed || isFull {
             all.append(SpecDiagnostic(location: nil, message:
                 "too many errors: stopped after the first \(limit) (the limit); fix these and compile again"))
         }

@@ -18,6 +18,7 @@ extension SpecReader {
         let defined = Set(names)
         var stages: [StageSpec] = []
         for (index, entry) in entries.enumerated() {
+            if diagnostics.isFull { break }  // refused anyway; reading on would only cost time
             if let stage = readStage(entry, index: index, defined: defined, names: names, paramIndex: paramIndex) {
                 stages.append(stage)
             }
@@ -143,6 +144,7 @@ extension SpecReader {
         }
         var out: [StageReference] = []
         for item in items {
+            if diagnostics.isFull { break }
             guard let scalar = item.scalar, !scalar.isNull else {
                 diagnostics.error(item.location, "expected a stage reference (STAGE or STAGE.ARTIFACT) for '\(parameter)', got \(item.shortDescription)")
                 continue

@@ -39,6 +39,7 @@ struct SpecReader {
         var sweepPair: YAMLPair?
         var stagesPair: YAMLPair?
         for pair in pairs {
+            if diagnostics.isFull { break }  // refused anyway; reading on would only cost time
             switch pair.key {
             case "name": name = readName(pair)
             case "description":
@@ -129,6 +130,7 @@ struct SpecReader {
         }
         var out: [ParamDeclaration] = []
         for entry in entries {
+            if diagnostics.isFull { break }
             guard Interpolation.isParamName(Substring(entry.key)) else {
                 diagnostics.error(entry.keyLocation,
                                   "invalid parameter name '\(SpecLimits.shown(entry.key))': use letters, digits, '_' and '-', starting with a letter or '_'")

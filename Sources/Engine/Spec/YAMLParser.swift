@@ -69,9 +69,9 @@ private struct TreeBuilder {
     var root: YAMLNode?
     var documents = 0
     var failed = false
-    /// Entries of merge sources examined so far: `<<: [*a, *a, …]` repeats work that the merged mapping's
-    /// weight does not show (repeated keys are skipped), so it has its own bound.
-    var mergeWork = 0
+    /// Nodes made so far, an alias counting as the nodes it stands for. This also bounds the work of merge keys:
+    /// `<<: [*a, *a, …]` counts every source in full although the merged mapping keeps each key once.
+    var total = 0
 
     init(locate: @escaping @Sendable (Int, Int) -> SourceLocation, maxWeight: Int) {
         self.locate = locate
@@ -151,7 +151,7 @@ private struct TreeBuilder {
                 failed = true
                 return true
             }
-            return complete(node, diagnostics: &diagnostics)
+            return complete(node, aliasAt: mark, diagnostics: &diagnostics)
         case YAML_SCALAR_EVENT:
             let s = event.data.scalar
             if s.length > SpecLimits.maxScalarBytes {
@@ -187,12 +187,6 @@ private struct TreeBuilder {
             return complete(node, diagnostics: &diagnostics)
         case YAML_MAPPING_END_EVENT:
             guard case .mapping(let frame)? = stack.popLast() else { return fail(mark, &diagnostics) }
-            mergeWork = frame.merges.reduce(mergeWork) { $0 &+ ($1.mapping?.count ?? 0) }
-            if mergeWork > maxWeight {
-                diagnostics.error(frame.location, "merge keys ('<<') copy more than \(maxWeight) entries in all (the limit)")
-                failed = true
-                return true
-            }
             let node = YAMLNode(.mapping(applyMerges(frame)), at: frame.location)
             if let anchor = frame.anchor { anchors[anchor] = node }
             return complete(node, diagnostics: &diagnostics)
@@ -209,10 +203,14 @@ private struct TreeBuilder {
     }
 
     /// Adds a finished node to its parent (or makes it the root).
-    private mutating func complete(_ node: YAMLNode, diagnostics: inout DiagnosticCollector) -> Bool {
-        if node.weight > maxWeight {
-            diagnostics.error(node.location,
-                              "document too large after expanding aliases (more than \(maxWeight) nodes, the limit)")
+    /// `aliasAt`: where the alias was written when `node` is what an alias stands for.
+    private mutating func complete(_ node: YAMLNode, aliasAt: SourceLocation? = nil,
+                                   diagnostics: inout DiagnosticCollector) -> Bool {
+        // A collection's children (keys included) were counted as they completed.
+        total &+= aliasAt != nil ? node.weight : 1
+        if total > maxWeight || node.weight > maxWeight {
+            diagnostics.error(aliasAt ?? node.location,
+                              "document too large: more than \(maxWeight) nodes (the limit), counting what aliases stand for")
             failed = true
             return true
         }
