@@ -11,7 +11,7 @@ private func nested(_ depth: Int, _ inner: String = "") -> String {
 }
 
 /// Specs over one limit each (inputs only as large as needed to cross it), with the exact diagnostics: every one
-/// names file:line:col and the limit.
+/// names file:line:col and the limit. Checked with the other broken specs (SpecErrorTests).
 let specsOverLimits: [BrokenSpec] = [
     // 256 lists inside the root mapping: the 256th `[` (column 9 + 255) is the 257th level.
     BrokenSpec(label: "nesting", yaml: validBase + "x-deep: " + nested(300), expected: [
@@ -84,11 +84,6 @@ let specsOverLimits: [BrokenSpec] = [
 
 @Suite("Spec limits")
 struct SpecLimitsTests {
-    @Test("a spec over a limit is refused, naming the place and the limit", arguments: specsOverLimits)
-    func overLimit(_ case_: BrokenSpec) {
-        #expect(SpecFixtures.errors(case_.yaml, overrides: case_.overrides) == case_.expected)
-    }
-
     @Test func specsAtTheLimitsCompile() throws {
         let atLimits = "name: " + String(repeating: "p", count: 100) + "\nparams:\n  " + String(repeating: "q", count: 100)
             + ": 1\nstages:\n  " + String(repeating: "s", count: 100) + ": {kind: gen}\n"
@@ -96,6 +91,26 @@ struct SpecLimitsTests {
         let graph = try SpecFixtures.compile(atLimits)
         #expect(graph.pipelineName.count == 100)
         #expect(graph.nodes.map(\.stage) == [String(repeating: "s", count: 100)])
+    }
+
+    /// The node limit, lowered so the test stays small: 20 variants × a chain of 6 stages whose head reads the
+    /// swept value make 120 nodes (from 25 resolutions).
+    @Test(arguments: [(100, false), (120, true)])
+    func graphNodesAreBounded(maxNodes: Int, accepted: Bool) throws {
+        var yaml = "name: demo\nparams: {p: 0}\nsweep:\n  grid: {p: \(Array(0..<20))}\nstages:\n  s0: {kind: gen, count: \"${params.p}\"}\n"
+        yaml += (1..<6).map { "  s\($0): {kind: noop, after: [s\($0 - 1)]}\n" }.joined()
+        var diagnostics = DiagnosticCollector()
+        let parsed = YAMLParser(fileName: "spec.yaml").parse(yaml, diagnostics: &diagnostics)
+        let root = try #require(parsed)
+        var reader = SpecReader(fileName: "spec.yaml", registry: SpecFixtures.registry, diagnostics: diagnostics)
+        let read = reader.read(root, overriddenParams: [:])
+        let spec = try #require(read)
+        diagnostics = reader.diagnostics
+        let graph = GraphBuilder.build(spec, specDirectory: URL(fileURLWithPath: "/tmp"), diagnostics: &diagnostics,
+                                       maxNodes: maxNodes)
+        #expect((graph?.nodes.count == 120) == accepted)
+        #expect(diagnostics.items.map(\.description) == (accepted ? [] : [
+            "spec.yaml:3:1: error: the graph has more than 100 nodes (the limit): 20 variants × 6 stages; sweep fewer variants, or let fewer stages read the swept parameters"]))
     }
 
     @Test func tooManyErrorsAreCutAtTheLimitWithOneLineSayingSo() {

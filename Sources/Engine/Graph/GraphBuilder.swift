@@ -7,11 +7,13 @@ import StageAPI
 enum GraphBuilder {
     /// The graph, or nil when a problem was found (reported in `diagnostics`). Type and validation problems of every
     /// variant are collected even when the stage graph has a cycle.
-    static func build(_ spec: PipelineSpec, specDirectory: URL, diagnostics: inout DiagnosticCollector) -> Graph? {
+    /// `maxNodes` is `SpecLimits.maxGraphNodes` except in tests.
+    static func build(_ spec: PipelineSpec, specDirectory: URL, diagnostics: inout DiagnosticCollector,
+                      maxNodes: Int = SpecLimits.maxGraphNodes) -> Graph? {
         let order = StageOrder.topological(spec.stages, diagnostics: &diagnostics)
         let defaults = Dictionary(spec.params.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
         let defaultWeights = defaults.mapValues(\.nodeCount)
-        var budget = ExpansionBudget(spec: spec)
+        var budget = ExpansionBudget(spec: spec, maxNodes: maxNodes)
         // One step per (variant, stage) pair at least: refuse a huge product before resolving anything.
         let pairs = spec.variants.count.multipliedReportingOverflow(by: spec.stages.count)
         budget.spend(pairs.overflow ? Int.max : pairs.partialValue)
@@ -48,7 +50,7 @@ enum GraphBuilder {
             for v in spec.variants.indices {
                 guard let id = resolved[v][s] else { return nil }
                 assembler.add(stage: s, variant: v, resolution: id)
-                if assembler.nodes.count > SpecLimits.maxGraphNodes {
+                if assembler.nodes.count > maxNodes {
                     _ = budget.checkNodes(assembler.nodes.count, &diagnostics)
                     return nil
                 }
@@ -65,12 +67,14 @@ private struct ExpansionBudget {
     let variants: Int
     let stages: Int
     let location: SourceLocation?
+    let maxNodes: Int
     private(set) var spent = 0
 
-    init(spec: PipelineSpec) {
+    init(spec: PipelineSpec, maxNodes: Int) {
         variants = spec.variants.count
         stages = spec.stages.count
         location = spec.sweepLocation
+        self.maxNodes = maxNodes
     }
 
     /// Saturating: a product that overflows counts as the largest number.
@@ -90,10 +94,10 @@ private struct ExpansionBudget {
         return false
     }
 
-    /// False (after reporting) once the graph has more than `SpecLimits.maxGraphNodes` nodes (or resolutions).
+    /// False (after reporting) once the graph has more than `maxNodes` nodes (or resolutions).
     func checkNodes(_ count: Int, _ diagnostics: inout DiagnosticCollector) -> Bool {
-        guard count > SpecLimits.maxGraphNodes else { return true }
-        diagnostics.error(location, "the graph has more than \(SpecLimits.maxGraphNodes) nodes (the limit): "
+        guard count > maxNodes else { return true }
+        diagnostics.error(location, "the graph has more than \(maxNodes) nodes (the limit): "
                           + "\(variants) variant\(variants == 1 ? "" : "s") × \(stages) stage\(stages == 1 ? "" : "s"); "
                           + "sweep fewer variants, or let fewer stages read the swept parameters")
         return false
