@@ -55,7 +55,9 @@ let specsOverLimits: [BrokenSpec] = [
                expected: [
         "spec.yaml:4:27: error: artifact name 'aaaaaaaaaaaaaaaaaaaa… (101 bytes)' is 101 characters long, more than the limit of 100 (it names one of the stage's outputs)"]),
     BrokenSpec(label: "artifact name with a slash", yaml: validBase + "  s: {kind: sample, data: g.../x}\n", expected: [
-        "spec.yaml:4:27: error: invalid artifact name '../x': it may not contain '/' or control characters"]),
+        "spec.yaml:4:27: error: invalid artifact name '../x': it may not be '.' or '..', nor contain '/' or control characters"]),
+    BrokenSpec(label: "artifact name '..'", yaml: validBase + "  s: {kind: sample, data: g...}\n", expected: [
+        "spec.yaml:4:27: error: invalid artifact name '..': it may not be '.' or '..', nor contain '/' or control characters"]),
     BrokenSpec(label: "variant name with a control character",
                yaml: "name: demo\nparams: {r: 1}\nsweep:\n  variants:\n    - {name: \"a\\u0000b\", r: 2}\nstages:\n  g: {kind: gen}\n",
                expected: [

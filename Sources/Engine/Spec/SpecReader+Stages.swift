@@ -191,8 +191,9 @@ extension SpecReader {
     /// characters. Nil when the name is fine.
     static func artifactNameProblem(_ artifact: String) -> String? {
         if let message = nameTooLong("artifact name", artifact, use: "it names one of the stage's outputs") { return message }
-        if artifact.unicodeScalars.contains(where: { $0 == "/" || $0.value < 0x20 || $0.value == 0x7F }) {
-            return "invalid artifact name '\(SpecLimits.shown(artifact))': it may not contain '/' or control characters"
+        if artifact == "." || artifact == ".."
+            || artifact.unicodeScalars.contains(where: { $0 == "/" || $0.value < 0x20 || $0.value == 0x7F }) {
+            return "invalid artifact name '\(SpecLimits.shown(artifact))': it may not be '.' or '..', nor contain '/' or control characters"
         }
         return nil
     }
