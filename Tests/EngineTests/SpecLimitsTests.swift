@@ -115,6 +115,25 @@ struct SpecLimitsTests {
             "spec.yaml:3:1: error: the graph has more than 100 nodes (the limit): 20 variants × 6 stages; sweep fewer variants, or let fewer stages read the swept parameters"]))
     }
 
+    /// A file is read only up to one byte over the limit (a pipe that never ends is refused as well).
+    @Test func oversizedFilesAreRefusedBeforeTheyAreRead() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lema-limits-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("big.yaml")
+        try Data(count: SpecLimits.maxSpecBytes + 5).write(to: file)
+        let errors = #expect(throws: SpecErrors.self) {
+            try PipelineCompiler.compile(file: file, overrides: [], registry: SpecFixtures.registry)
+        }
+        #expect(errors?.diagnostics.map(\.description) == [
+            "\(file.relativePath):1:1: error: the spec is 10485765 bytes, more than the limit of 10485760 bytes (10 MiB)"])
+        let pipe = #expect(throws: SpecErrors.self) {
+            try PipelineCompiler.compile(file: URL(fileURLWithPath: "/dev/zero"), overrides: [], registry: SpecFixtures.registry)
+        }
+        #expect(pipe?.diagnostics.map(\.message) == [
+            "the spec is longer than the limit of 10485760 bytes (10 MiB)"])
+    }
+
     @Test func tooManyErrorsAreCutAtTheLimitWithOneLineSayingSo() {
         let keys = (0..<150).map { "bad\($0): 1\n" }.joined()
         let errors = SpecFixtures.errors(validBase + keys)

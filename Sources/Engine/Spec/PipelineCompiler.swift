@@ -12,12 +12,21 @@ public enum PipelineCompiler {
     public static func compile(file: URL, overrides: [String], registry: KindRegistry) throws -> Graph {
         let text: String
         do {
-            // Refuse an oversized file before reading it into memory.
-            let size = (try? FileManager.default.attributesOfItem(atPath: file.path)[.size] as? Int) ?? 0
-            if size > SpecLimits.maxSpecBytes {
-                throw SpecErrors(diagnostics: [tooLarge(bytes: size, fileName: file.relativePath)])
+            // At most one byte over the limit is read, so an oversized file (or a pipe that never ends) is refused
+            // without being held in memory.
+            let handle = try FileHandle(forReadingFrom: file)
+            defer { try? handle.close() }
+            let data = try handle.read(upToCount: SpecLimits.maxSpecBytes + 1) ?? Data()
+            if data.count > SpecLimits.maxSpecBytes {
+                let size = (try? FileManager.default.attributesOfItem(atPath: file.path)[.size] as? Int) ?? 0
+                throw SpecErrors(diagnostics: [tooLarge(bytes: size > SpecLimits.maxSpecBytes ? size : nil,
+                                                        fileName: file.relativePath)])
             }
-            text = try String(contentsOf: file, encoding: .utf8)
+            guard let decoded = String(data: data, encoding: .utf8) else {
+                throw SpecErrors(diagnostics: [SpecDiagnostic(
+                    location: nil, message: "cannot read spec '\(file.relativePath)': it is not UTF-8 text")])
+            }
+            text = decoded
         } catch let errors as SpecErrors {
             throw errors
         } catch {
@@ -53,8 +62,10 @@ public enum PipelineCompiler {
         return graph
     }
 
-    private static func tooLarge(bytes: Int, fileName: String) -> SpecDiagnostic {
+    /// `bytes`: the size when known (not for a pipe).
+    private static func tooLarge(bytes: Int?, fileName: String) -> SpecDiagnostic {
         SpecDiagnostic(location: SourceLocation(file: fileName, line: 1, column: 1),
-                       message: "the spec is \(bytes) bytes, more than the limit of \(SpecLimits.maxSpecBytes) bytes (10 MiB)")
+                       message: bytes.map { "the spec is \($0) bytes, more than the limit of \(SpecLimits.maxSpecBytes) bytes (10 MiB)" }
+                           ?? "the spec is longer than the limit of \(SpecLimits.maxSpecBytes) bytes (10 MiB)")
     }
 }
