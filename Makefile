@@ -3,8 +3,9 @@ SHELL := /bin/bash
 export OPENBLAS_CORETYPE ?= Haswell
 SPEC ?= pipelines/lema.yaml
 JOBS ?= 2
+FUZZ_SECONDS ?= 60
 
-.PHONY: deps build release run test test-release bench-engine bench-kernels clean
+.PHONY: deps build release run test test-release bench-engine bench-kernels fuzz-spec clean
 
 deps:
 	@scripts/ensure-deps.sh
@@ -35,6 +36,10 @@ bench-engine: release
 # ~/venv-bench/bin/python has torch; extra options: make bench-kernels KERNELS_ARGS="--configs M --no-gemm".
 bench-kernels: release
 	.build/release/lema-bench kernels $(KERNELS_ARGS)
+
+# libFuzzer on the spec front end for FUZZ_SECONDS (default 60); not part of `test`. See docs/operations.md.
+fuzz-spec: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz-spec.sh
 
 clean:
 	rm -rf .build runs/*/

@@ -4,13 +4,15 @@ import Foundation
 //   lema-bench engine [...]   orchestration overhead (fan-out, chain, rerun, command nodes vs xargs) and the ledger
 //   lema-bench ledger [...]   1,000,000 ledger items through the store
 //   lema-bench kernels [...]  tiny-GPT training/sampling tokens/s (configs S, M, L) and GEMM GFLOP/s
+//   lema-bench spec [...]     hostile specs of about 10 MB: accepted or refused, and how fast
 let arguments = Array(CommandLine.arguments.dropFirst())
-let usage = "usage: lema-bench engine|ledger|kernels [options]   (see docs/operations.md#benchmarks)"
+let usage = "usage: lema-bench engine|ledger|kernels|spec [options]   (see docs/operations.md#benchmarks)"
 do {
     switch arguments.first {
     case "engine": try EngineBench.main(Array(arguments.dropFirst()))
     case "ledger": try LedgerBench.main(Array(arguments.dropFirst()))
     case "kernels": try KernelsBench.main(Array(arguments.dropFirst()))
+    case "spec": try HostileSpecBench.main(Array(arguments.dropFirst()))
     default:
         FileHandle.standardError.write(Data((usage + "\n").utf8))
         exit(2)

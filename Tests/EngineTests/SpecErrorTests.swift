@@ -196,7 +196,7 @@ let brokenSpecs: [BrokenSpec] = [
 
 @Suite("Spec errors")
 struct SpecErrorTests {
-    @Test("broken spec is rejected with exact locations and messages", arguments: brokenSpecs)
+    @Test("broken spec is rejected with exact locations and messages", arguments: brokenSpecs + specsOverLimits)
     func brokenSpec(_ case_: BrokenSpec) {
         #expect(SpecFixtures.errors(case_.yaml, overrides: case_.overrides) == case_.expected)
     }

@@ -58,16 +58,28 @@ import Testing
     @Test func validationNamesUnknownPlaceholdersAndBadOutputs() {
         let problems = CommandKind().validate([
             "argv": .array([.string("run"), .string("{outt}")]),
-            "outputs": .object(["model": .string("../escape.bin"), "stdout": .string("x")]),
+            "outputs": .object(["model": .string("../escape.bin"), "stdout": .string("x"), "nul": .string("a\u{0}/../b"),
+                                "long": .string("d/" + String(repeating: "n", count: 256))]),
         ])
         let messages = problems.map { "\($0.parameter): \($0.message)" }.sorted()
         #expect(messages == [
             "argv: unknown placeholder '{outt}' (known: {inputs}, {out}, {seed}, {input.STAGE}, {input.STAGE.ARTIFACT}; write '{{' for a literal brace)",
             "outputs: 'stdout' is reserved (standard output/error are always captured as artifacts)",
+            "outputs: output 'long' must be a path without control characters and with names of at most 255 bytes",
             "outputs: output 'model' must be a path inside the node's directory (relative, no '..'), got '../escape.bin'",
+            "outputs: output 'nul' must be a path inside the node's directory (relative, no '..'), got 'a\u{0}/../b'",
+            "outputs: output 'nul' must be a path without control characters and with names of at most 255 bytes",
         ])
         #expect(MapKind().validate(["argv": .array([.string("echo"), .string("{item}"), .string("{index}")])]).isEmpty)
         #expect(MapKind().validate(["argv": .array([])]).map(\.message) == ["argv must name a program to run"])
+    }
+
+    /// Many "{" without a "}" once searched to the end of the text for each "{" (quadratic: this took minutes).
+    @Test func parseIsLinearInUnclosedBraces() throws {
+        let text = String(repeating: "{a", count: 100_000) + "{out}"
+        let segments = try ArgvTemplate.parse(text)
+        #expect(segments.count == 2)
+        #expect(ArgvTemplate.unknownPlaceholders(in: [text], allowed: ["out"]).isEmpty)
     }
 
     @Test func primaryFileSkipsCapturedStreams() throws {

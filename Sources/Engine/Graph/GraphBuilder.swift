@@ -7,9 +7,17 @@ import StageAPI
 enum GraphBuilder {
     /// The graph, or nil when a problem was found (reported in `diagnostics`). Type and validation problems of every
     /// variant are collected even when the stage graph has a cycle.
-    static func build(_ spec: PipelineSpec, specDirectory: URL, diagnostics: inout DiagnosticCollector) -> Graph? {
+    /// `maxNodes` is `SpecLimits.maxGraphNodes` except in tests.
+    static func build(_ spec: PipelineSpec, specDirectory: URL, diagnostics: inout DiagnosticCollector,
+                      maxNodes: Int = SpecLimits.maxGraphNodes) -> Graph? {
         let order = StageOrder.topological(spec.stages, diagnostics: &diagnostics)
         let defaults = Dictionary(spec.params.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
+        let defaultWeights = defaults.mapValues(\.nodeCount)
+        var budget = ExpansionBudget(spec: spec, maxNodes: maxNodes)
+        // One step per (variant, stage) pair at least: refuse a huge product before resolving anything.
+        let pairs = spec.variants.count.multipliedReportingOverflow(by: spec.stages.count)
+        budget.spend(pairs.overflow ? Int.max : pairs.partialValue)
+        guard budget.check(plus: 0, &diagnostics) else { return nil }
         var resolver = StageResolver(stageCount: spec.stages.count)
         var resolved: [[Int?]] = []  // [variant][stage] → resolution id
         resolved.reserveCapacity(spec.variants.count)
@@ -17,11 +25,23 @@ enum GraphBuilder {
         variantValues.reserveCapacity(spec.variants.count)
         for variant in spec.variants {
             var values = defaults
-            for (name, value) in variant.values { values[name] = value }
+            var weights: [String: Int] = [:]
+            for (name, value) in variant.values {
+                values[name] = value
+                weights[name] = value.nodeCount
+            }
+            // Setting a value copies the defaults; each stage's cache key writes the values it reads.
+            budget.spend(variant.values.isEmpty ? 0 : defaults.count + weights.values.reduce(0, &+))
+            for stage in spec.stages {
+                budget.spend(stage.usedParams.reduce(0) { $0 &+ (weights[$1] ?? defaultWeights[$1] ?? 1) })
+            }
+            guard budget.check(plus: resolver.resolvedWeight, &diagnostics),
+                  budget.checkNodes(resolver.resolutions.count, &diagnostics) else { return nil }
             variantValues.append(values)
             resolved.append(spec.stages.map { resolver.resolve($0, values: values) })
         }
-        for d in resolver.diagnostics.items { diagnostics.error(d.location, d.message) }
+        guard budget.check(plus: resolver.resolvedWeight, &diagnostics) else { return nil }
+        diagnostics.merge(resolver.diagnostics)
         guard let order, diagnostics.isEmpty, !spec.variants.isEmpty else { return nil }
 
         var assembler = NodeAssembler(spec: spec, resolutions: resolver.resolutions)
@@ -30,9 +50,57 @@ enum GraphBuilder {
             for v in spec.variants.indices {
                 guard let id = resolved[v][s] else { return nil }
                 assembler.add(stage: s, variant: v, resolution: id)
+                if assembler.nodes.count > maxNodes {
+                    _ = budget.checkNodes(assembler.nodes.count, &diagnostics)
+                    return nil
+                }
             }
+            guard budget.check(plus: resolver.resolvedWeight &+ assembler.edgeCount, &diagnostics) else { return nil }
         }
         return assembler.graph(order: order, variantValues: variantValues, specDirectory: specDirectory)
+    }
+}
+
+/// Counts the steps of expanding a spec (every variant of its sweep) into nodes (`SpecLimits.maxExpansionSteps`), so a spec whose parts are
+/// each within their limits but whose product is not is refused with a message instead of compiled for minutes.
+private struct ExpansionBudget {
+    let variants: Int
+    let stages: Int
+    let location: SourceLocation?
+    let maxNodes: Int
+    private(set) var spent = 0
+
+    init(spec: PipelineSpec, maxNodes: Int) {
+        variants = spec.variants.count
+        stages = spec.stages.count
+        location = spec.sweepLocation
+        self.maxNodes = maxNodes
+    }
+
+    /// Saturating: a product that overflows counts as the largest number.
+    mutating func spend(_ steps: Int) {
+        let sum = spent.addingReportingOverflow(steps)
+        spent = sum.overflow ? Int.max : sum.partialValue
+    }
+
+    /// False (after reporting) once the steps spent here and `plus` (counted elsewhere) exceed the limit.
+    func check(plus other: Int, _ diagnostics: inout DiagnosticCollector) -> Bool {
+        let total = spent.addingReportingOverflow(other)
+        guard total.overflow || total.partialValue > SpecLimits.maxExpansionSteps else { return true }
+        diagnostics.error(location, "expanding the spec into nodes takes more than \(SpecLimits.maxExpansionSteps) steps (the limit): "
+                          + "\(variants) variant\(variants == 1 ? "" : "s") × \(stages) stage\(stages == 1 ? "" : "s"), "
+                          + "with the parameter values each copies and reads and the inputs each node gathers; "
+                          + "sweep fewer variants, or keep large values out of swept stages")
+        return false
+    }
+
+    /// False (after reporting) once the graph has more than `maxNodes` nodes (or resolutions).
+    func checkNodes(_ count: Int, _ diagnostics: inout DiagnosticCollector) -> Bool {
+        guard count > maxNodes else { return true }
+        diagnostics.error(location, "the graph has more than \(maxNodes) nodes (the limit): "
+                          + "\(variants) variant\(variants == 1 ? "" : "s") × \(stages) stage\(stages == 1 ? "" : "s"); "
+                          + "sweep fewer variants, or let fewer stages read the swept parameters")
+        return false
     }
 }
 
@@ -51,6 +119,8 @@ private struct NodeAssembler {
     private var memo: [[MemoKey: Int]]
     private var byFingerprint: [String: Int] = [:]
     private var gatherCache: [Int: [Int]] = [:]
+    /// Parent links examined so far (counted against `SpecLimits.maxExpansionSteps`).
+    private(set) var edgeCount = 0
 
     struct MemoKey: Hashable {
         var resolution: Int
@@ -86,6 +156,7 @@ private struct NodeAssembler {
         for ref in stage.after {
             if let target = spec.stageIndex[ref.stage] { parents.append(nodeOf[v][target]) }
         }
+        edgeCount &+= parents.count
         let key = MemoKey(resolution: resolution, parents: parents)
         if let known = memo[s][key] {
             record(node: known, stage: s, variant: v)
@@ -148,5 +219,16 @@ private struct NodeAssembler {
         ordered.reserveCapacity(nodes.count)
         for s in order { for n in nodesByStage[s] { ordered.append(nodes[n]) } }
         return Graph(pipelineName: spec.name, seed: spec.seed, specDirectory: specDirectory, nodes: ordered, variants: variants)
+    }
+}
+
+extension JSONValue {
+    /// Values in this value (1 for a scalar): what copying or writing it costs, for `ExpansionBudget`.
+    var nodeCount: Int {
+        switch self {
+        case .array(let items): items.reduce(1) { $0 &+ $1.nodeCount }
+        case .object(let object): object.values.reduce(1) { $0 &+ $1.nodeCount }
+        default: 1
+        }
     }
 }

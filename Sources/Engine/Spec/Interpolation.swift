@@ -23,36 +23,41 @@ enum Interpolation {
     }
 
     /// Splits a string into literal text and parameter uses. Throws for a malformed or unsupported `${…}`.
+    /// Works on UTF-8 bytes (`$`, `{` and `}` are ASCII), in one pass: values may be a megabyte long.
     static func segments(_ text: String) throws(Failure) -> [Segment] {
+        let bytes = Array(text.utf8)
+        let dollar = UInt8(ascii: "$"), open = UInt8(ascii: "{"), close = UInt8(ascii: "}")
         var out: [Segment] = []
-        var literal = ""
-        var rest = Substring(text)
-        while let dollar = rest.firstIndex(of: "$") {
-            literal += rest[..<dollar]
-            let after = rest[dollar...].dropFirst()
-            if after.hasPrefix("${") {  // `$${` → literal `${`
-                literal += "${"
-                rest = after.dropFirst(2)
+        var literal: [UInt8] = []
+        var i = 0
+        while i < bytes.count {
+            guard bytes[i] == dollar else {
+                literal.append(bytes[i])
+                i += 1
                 continue
             }
-            guard after.hasPrefix("{") else {
-                literal += "$"
-                rest = after
+            if i + 2 < bytes.count, bytes[i + 1] == dollar, bytes[i + 2] == open {  // `$${` → literal `${`
+                literal += [dollar, open]
+                i += 3
                 continue
             }
-            guard let close = after.firstIndex(of: "}") else {
-                throw Failure(message: "unterminated '${' in '\(text)': write ${params.NAME} (or $${ for a literal '${')")
+            guard i + 1 < bytes.count, bytes[i + 1] == open else {
+                literal.append(dollar)
+                i += 1
+                continue
             }
-            let inner = String(after[after.index(after: after.startIndex)..<close])
+            guard let end = bytes[(i + 2)...].firstIndex(of: close) else {
+                throw Failure(message: "unterminated '${' in '\(SpecLimits.shown(text))': write ${params.NAME} (or $${ for a literal '${')")
+            }
+            let inner = String(decoding: bytes[(i + 2)..<end], as: UTF8.self)
             guard inner.hasPrefix("params."), isParamName(inner.dropFirst(7)) else {
-                throw Failure(message: "unsupported interpolation '${\(inner)}': only ${params.NAME} is supported (write $${ for a literal '${')")
+                throw Failure(message: "unsupported interpolation '${\(SpecLimits.shown(inner))}': only ${params.NAME} is supported (write $${ for a literal '${')")
             }
-            if !literal.isEmpty { out.append(.literal(literal)); literal = "" }
+            if !literal.isEmpty { out.append(.literal(String(decoding: literal, as: UTF8.self))); literal = [] }
             out.append(.param(String(inner.dropFirst(7))))
-            rest = after[after.index(after: close)...]
+            i = end + 1
         }
-        literal += rest
-        if !literal.isEmpty || out.isEmpty { out.append(.literal(literal)) }
+        if !literal.isEmpty || out.isEmpty { out.append(.literal(String(decoding: literal, as: UTF8.self))) }
         return out
     }
 

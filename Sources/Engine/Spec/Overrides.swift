@@ -19,7 +19,7 @@ enum Overrides {
             let line = index + 1
             let at = SourceLocation(file: fileName, line: line, column: 1)
             guard let equals = argument.firstIndex(of: "="), equals != argument.startIndex else {
-                diagnostics.error(at, "bad --set '\(argument)': expected key=value (for example ratio=0.5)")
+                diagnostics.error(at, "bad --set '\(SpecLimits.shown(argument))': expected key=value (for example ratio=0.5)")
                 continue
             }
             let key = String(argument[..<equals])
@@ -42,20 +42,20 @@ enum Overrides {
                 overridden[name] = at
             case _ where path.count == 1 || (path.count == 2 && path[0] == "params"):
                 let name = path[path.count - 1]
-                let hint = Suggestions.hint(for: name, in: declared)
                 let list = declared.isEmpty ? "the spec declares no parameters" : "declared: " + declared.joined(separator: ", ")
-                diagnostics.error(at, "unknown parameter '\(name)' in --set '\(argument)'\(hint.isEmpty ? " (\(list))" : hint)")
+                diagnostics.error(at, "unknown parameter '\(SpecLimits.shown(name))' in --set '\(SpecLimits.shown(argument))'"
+                                  + Suggestions.hint(for: name, in: declared, orElse: " (\(SpecLimits.shown(list, limit: 400)))"))
             case 3 where path[0] == "stages":
                 let stages = root["stages"]?.value.mapping?.map(\.key) ?? []
                 guard stages.contains(path[1]) else {
-                    diagnostics.error(at, "unknown stage '\(path[1])' in --set '\(argument)'" + Suggestions.hint(for: path[1], in: stages))
+                    diagnostics.error(at, "unknown stage '\(SpecLimits.shown(path[1]))' in --set '\(SpecLimits.shown(argument))'" + Suggestions.hint(for: path[1], in: stages))
                     continue
                 }
                 root = root.updating("stages") { stagesNode in
                     stagesNode.updating(path[1]) { $0.setting(path[2], to: value, keyLocation: at) }
                 }
             default:
-                diagnostics.error(at, "unknown key '\(key)' in --set '\(argument)': use PARAM=VALUE, seed=N, name=NAME or stages.STAGE.KEY=VALUE")
+                diagnostics.error(at, "unknown key '\(SpecLimits.shown(key))' in --set '\(SpecLimits.shown(argument))': use PARAM=VALUE, seed=N, name=NAME or stages.STAGE.KEY=VALUE")
             }
         }
         return (root, overridden)

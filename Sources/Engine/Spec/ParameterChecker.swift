@@ -34,8 +34,8 @@ struct ParameterChecker {
         case .choice(let choices):
             guard let text = stringText(node) else { break }
             if choices.contains(text) { return .string(text) }
-            let hint = Suggestions.hint(for: text, in: choices)
-            diagnostics.error(node.location, "expected \(type) for '\(path)', got '\(text)'\(hint)")
+            diagnostics.error(node.location, "expected \(type) for '\(path)', got '\(SpecLimits.shown(text))'"
+                              + Suggestions.hint(for: text, in: choices))
             return nil
         case .references, .gather:
             if let text = stringText(node) { return .array([.string(text)]) }
@@ -68,7 +68,7 @@ struct ParameterChecker {
     }
 
     private mutating func fail(_ node: YAMLNode, _ type: ParameterType, _ path: String) -> JSONValue? {
-        diagnostics.error(node.location, "expected \(type) for '\(path)', got \(node.shortDescription)")
+        diagnostics.error(node.location, "expected \(type) for '\(SpecLimits.shown(path))', got \(node.shortDescription)")
         return nil
     }
 

@@ -15,6 +15,8 @@ struct PipelineSpec {
     /// Stages in the order written.
     var stages: [StageSpec]
     var stageIndex: [String: Int]
+    /// The `sweep:` key (or the document's start without one): where expansion limits are reported.
+    var sweepLocation: SourceLocation?
 }
 
 /// One `params:` entry: the default value of a pipeline parameter.
@@ -59,6 +61,8 @@ struct StageSpec {
     var unresolvable = false
     /// Stage indices this stage reads (references and `after`), deduplicated.
     var dependencies: [Int]
+    /// Nodes in the stage's values (aliases expanded): the work of resolving it once.
+    var weight = 1
 }
 
 /// A kind parameter written in a stage.

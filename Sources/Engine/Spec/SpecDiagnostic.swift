@@ -35,17 +35,34 @@ public struct SpecErrors: Error, Sendable, CustomStringConvertible {
 }
 
 /// Collects diagnostics while compiling: deduplicates (per-variant checks can find the same problem many times)
-/// and sorts by location so the output is stable.
+/// and sorts by location so the output is stable. After `SpecLimits.maxErrors` distinct problems the rest are
+/// only counted as "more": a hostile spec with a million mistakes is refused as fast as one with a hundred, and
+/// messages (with their did-you-mean searches) are not even built once the collector is full.
 struct DiagnosticCollector {
     private(set) var items: [SpecDiagnostic] = []
     private var seen: Set<SpecDiagnostic> = []
+    /// A problem was found after the collector was full (callers may also just stop looking once it is).
+    private(set) var overflowed = false
+    var limit = SpecLimits.maxErrors
 
     var isEmpty: Bool { items.isEmpty }
     var count: Int { items.count }
+    /// True once `limit` problems are collected: callers may stop looking for more.
+    var isFull: Bool { items.count >= limit }
 
-    mutating func error(_ location: SourceLocation?, _ message: String) {
-        let diagnostic = SpecDiagnostic(location: location, message: message)
+    mutating func error(_ location: SourceLocation?, _ message: @autoclosure () -> String) {
+        guard !isFull else {
+            overflowed = true
+            return
+        }
+        let diagnostic = SpecDiagnostic(location: location, message: message())
         if seen.insert(diagnostic).inserted { items.append(diagnostic) }
+    }
+
+    /// Adds another collector's problems (and its overflow).
+    mutating func merge(_ other: DiagnosticCollector) {
+        for d in other.items { error(d.location, d.message) }
+        if other.overflowed { overflowed = true }
     }
 
     /// Diagnostics ordered by file, line, column, then message; location-less ones first.
@@ -64,5 +81,13 @@ struct DiagnosticCollector {
         }
     }
 
-    func errors() -> SpecErrors { SpecErrors(diagnostics: sorted()) }
+    /// The sorted diagnostics, then (if the collector filled up, so problems may be left out) one line saying so.
+    func errors() -> SpecErrors {
+        var all = sorted()
+        if overflowed || isFull {
+            all.append(SpecDiagnostic(location: nil, message:
+                "too many errors: stopped after the first \(limit) (the limit); fix these and compile again"))
+        }
+        return SpecErrors(diagnostics: all)
+    }
 }

@@ -10,10 +10,15 @@ extension SpecReader {
                               "expected a non-empty mapping from stage name to definition for 'stages', got \(pair.value.shortDescription)")
             return ([], [:])
         }
+        guard entries.count <= SpecLimits.maxStages else {
+            diagnostics.error(pair.keyLocation, "\(entries.count) stages, more than the limit of \(SpecLimits.maxStages)")
+            return ([], [:])
+        }
         let names = entries.map(\.key)
         let defined = Set(names)
         var stages: [StageSpec] = []
         for (index, entry) in entries.enumerated() {
+            if diagnostics.isFull { break }  // refused anyway; reading on would only cost time
             if let stage = readStage(entry, index: index, defined: defined, names: names, paramIndex: paramIndex) {
                 stages.append(stage)
             }
@@ -49,15 +54,18 @@ extension SpecReader {
         var valid = true
         if !Self.isStageName(name) {
             diagnostics.error(entry.keyLocation,
-                              "invalid stage name '\(name)': use letters, digits, '_' and '-', starting with a letter or '_' (a dot separates STAGE.ARTIFACT in references)")
+                              "invalid stage name '\(SpecLimits.shown(name))': use letters, digits, '_' and '-', starting with a letter or '_' (a dot separates STAGE.ARTIFACT in references)")
+            valid = false
+        } else if let message = Self.nameTooLong("stage name", name, use: "it names the directory nodes/<stage>-<fingerprint>/") {
+            diagnostics.error(entry.keyLocation, message)
             valid = false
         }
         guard let pairs = entry.value.mapping else {
-            diagnostics.error(entry.value.location, "stage '\(name)' must be a mapping with at least 'kind', got \(entry.value.shortDescription)")
+            diagnostics.error(entry.value.location, "stage '\(SpecLimits.shown(name))' must be a mapping with at least 'kind', got \(entry.value.shortDescription)")
             return nil
         }
         guard let kindPair = pairs.first(where: { $0.key == EngineKeys.kind }) else {
-            diagnostics.error(entry.keyLocation, "stage '\(name)' has no 'kind' (known kinds: \(registry.names.joined(separator: ", ")))")
+            diagnostics.error(entry.keyLocation, "stage '\(SpecLimits.shown(name))' has no 'kind' (known kinds: \(registry.names.joined(separator: ", ")))")
             return nil
         }
         guard let kindText = kindPair.value.scalar?.text, kindPair.value.scalar?.isNull == false else {
@@ -65,9 +73,7 @@ extension SpecReader {
             return nil
         }
         guard let kind = registry[kindText] else {
-            let hint = Suggestions.hint(for: kindText, in: registry.names)
-            diagnostics.error(kindPair.value.location, "unknown stage kind '\(kindText)'"
-                              + (hint.isEmpty ? " (known kinds: \(registry.names.joined(separator: ", ")))" : hint))
+            diagnostics.error(kindPair.value.location, Self.unknownKind(kindText, registry: registry))
             return nil
         }
         var stage = StageSpec(name: name, index: index, location: entry.keyLocation, kind: kind, entries: [],
@@ -89,11 +95,7 @@ extension SpecReader {
                 continue
             default:
                 guard let parameter = parameters[pair.key] else {
-                    let candidates = info.parameters.map(\.name) + EngineKeys.all
-                    let hint = Suggestions.hint(for: pair.key, in: candidates)
-                    let accepted = info.parameters.map(\.name).sorted().joined(separator: ", ")
-                    diagnostics.error(pair.keyLocation, "unknown key '\(pair.key)' in stage '\(name)' (kind '\(kind.name)')"
-                                      + (hint.isEmpty ? " — kind '\(kind.name)' accepts: \(accepted.isEmpty ? "no parameters" : accepted); every stage also accepts: after, retries, threads, timeout" : hint))
+                    diagnostics.error(pair.keyLocation, Self.unknownKey(pair.key, stage: name, kind: kind.name, info: info))
                     continue
                 }
                 switch parameter.type {
@@ -112,17 +114,17 @@ extension SpecReader {
         }
         for parameter in info.parameters where parameter.isRequired && !pairs.contains(where: { $0.key == parameter.name }) {
             diagnostics.error(entry.keyLocation,
-                              "stage '\(name)' (kind '\(kind.name)') is missing required parameter '\(parameter.name)' (\(parameter.type))")
+                              "stage '\(SpecLimits.shown(name))' (kind '\(kind.name)') is missing required parameter '\(parameter.name)' (\(parameter.type))")
         }
         var used = Set<String>()
         for (param, location) in uses {
             if paramIndex[param] != nil { used.insert(param); continue }
             stage.unresolvable = true
-            let hint = Suggestions.hint(for: param, in: paramIndex.keys.sorted())
-            diagnostics.error(location, "undefined parameter '\(param)' in ${params.\(param)}"
-                              + (hint.isEmpty ? ": declare it under 'params'" : hint))
+            diagnostics.error(location, "undefined parameter '\(SpecLimits.shown(param))' in ${params.\(SpecLimits.shown(param))}"
+                              + Suggestions.hint(for: param, in: paramIndex.keys.sorted(), orElse: ": declare it under 'params'"))
         }
         stage.usedParams = used.sorted()
+        stage.weight = pairs.reduce(1) { $0 &+ $1.value.weight }
         return valid ? stage : nil
     }
 
@@ -142,6 +144,7 @@ extension SpecReader {
         }
         var out: [StageReference] = []
         for item in items {
+            if diagnostics.isFull { break }
             guard let scalar = item.scalar, !scalar.isNull else {
                 diagnostics.error(item.location, "expected a stage reference (STAGE or STAGE.ARTIFACT) for '\(parameter)', got \(item.shortDescription)")
                 continue
@@ -155,15 +158,43 @@ extension SpecReader {
             let target = allowArtifact ? parts[0] : scalar.text
             let artifact = allowArtifact && parts.count == 2 ? parts[1] : nil
             if let artifact, artifact.isEmpty {
-                diagnostics.error(item.location, "empty artifact name in reference '\(scalar.text)': write STAGE or STAGE.ARTIFACT")
+                diagnostics.error(item.location, "empty artifact name in reference '\(SpecLimits.shown(scalar.text))': write STAGE or STAGE.ARTIFACT")
+                continue
+            }
+            if let artifact, let problem = Self.artifactNameProblem(artifact) {
+                diagnostics.error(item.location, problem)
                 continue
             }
             guard defined.contains(target) else {
-                diagnostics.error(item.location, "reference to unknown stage '\(target)'" + Suggestions.hint(for: target, in: names))
+                diagnostics.error(item.location, "reference to unknown stage '\(SpecLimits.shown(target))'" + Suggestions.hint(for: target, in: names))
                 continue
             }
             out.append(StageReference(parameter: parameter, stage: target, artifact: artifact, location: item.location))
         }
         return out
+    }
+
+    private static func unknownKind(_ text: String, registry: KindRegistry) -> String {
+        "unknown stage kind '\(SpecLimits.shown(text))'"
+            + Suggestions.hint(for: text, in: registry.names, orElse: " (known kinds: \(registry.names.joined(separator: ", ")))")
+    }
+
+    private static func unknownKey(_ key: String, stage: String, kind: String, info: KindInfo) -> String {
+        let accepted = info.parameters.map(\.name).sorted().joined(separator: ", ")
+        return "unknown key '\(SpecLimits.shown(key))' in stage '\(SpecLimits.shown(stage))' (kind '\(kind)')"
+            + Suggestions.hint(for: key, in: info.parameters.map(\.name) + EngineKeys.all, orElse:
+                " — kind '\(kind)' accepts: \(accepted.isEmpty ? "no parameters" : accepted); every stage also accepts: after, retries, threads, timeout")
+    }
+
+    /// Artifact names select among a stage's outputs (files it wrote); they are stored in the run's database and
+    /// shown in listings, so they are bounded like stage names and may not hold path separators or control
+    /// characters. Nil when the name is fine.
+    static func artifactNameProblem(_ artifact: String) -> String? {
+        if let message = nameTooLong("artifact name", artifact, use: "it names one of the stage's outputs") { return message }
+        if artifact == "." || artifact == ".."
+            || artifact.unicodeScalars.contains(where: { $0 == "/" || $0.value < 0x20 || $0.value == 0x7F }) {
+            return "invalid artifact name '\(SpecLimits.shown(artifact))': it may not be '.' or '..', nor contain '/' or control characters"
+        }
+        return nil
     }
 }

@@ -2,8 +2,6 @@ import LemaCore
 
 extension SpecReader {
     static let sweepKeys = ["grid", "variants"]
-    /// Refuses grids that would make an unusable number of variants.
-    static let maxVariants = 100_000
 
     /// Reads `sweep:` into variants: grid points (cartesian product, first key varying slowest), then the explicit
     /// `variants:` list. Without a sweep there is one variant, `default`.
@@ -20,15 +18,23 @@ extension SpecReader {
             case "grid": variants += readGrid(entry, paramIndex: paramIndex, overridden: overridden)
             case "variants": variants += readExplicitVariants(entry, paramIndex: paramIndex, overridden: overridden)
             default:
-                diagnostics.error(entry.keyLocation, "unknown key '\(entry.key)' in 'sweep'"
+                diagnostics.error(entry.keyLocation, "unknown key '\(SpecLimits.shown(entry.key))' in 'sweep'"
                                   + Suggestions.hint(for: entry.key, in: Self.sweepKeys, orList: true))
             }
         }
+        guard variants.count <= SpecLimits.maxVariants else {
+            diagnostics.error(pair.keyLocation, "the sweep makes \(variants.count) variants, more than the limit of \(SpecLimits.maxVariants)")
+            return []
+        }
         var names: [String: SourceLocation] = [:]
         for variant in variants {
+            if variant.name.unicodeScalars.count > SpecLimits.maxVariantNameLength {
+                diagnostics.error(variant.location, "variant name '\(SpecLimits.shown(variant.name, limit: 40))' is \(variant.name.unicodeScalars.count) characters long, more than the limit of \(SpecLimits.maxVariantNameLength): sweep shorter values, or list the variant under 'variants:' with a short 'name:'")
+                continue
+            }
             if let first = names[variant.name] {
                 diagnostics.error(variant.location,
-                                  "duplicate variant '\(variant.name)' (same as the variant at line \(first.line), column \(first.column))")
+                                  "duplicate variant '\(SpecLimits.shown(variant.name))' (same as the variant at line \(first.line), column \(first.column))")
             } else {
                 names[variant.name] = variant.location
             }
@@ -40,9 +46,8 @@ extension SpecReader {
     private mutating func checkSweptParam(_ key: String, at location: SourceLocation, paramIndex: [String: Int],
                                           overridden: [String: SourceLocation], where context: String) -> Bool {
         guard paramIndex[key] != nil else {
-            let hint = Suggestions.hint(for: key, in: paramIndex.keys.sorted())
-            diagnostics.error(location, "\(context) sets '\(key)', which is not declared under 'params'"
-                              + (hint.isEmpty ? " (sweeps may only set declared parameters)" : hint))
+            diagnostics.error(location, "\(context) sets '\(SpecLimits.shown(key))', which is not declared under 'params'"
+                              + Suggestions.hint(for: key, in: paramIndex.keys.sorted(), orElse: " (sweeps may only set declared parameters)"))
             return false
         }
         if let setAt = overridden[key] {
@@ -65,7 +70,7 @@ extension SpecReader {
             guard checkSweptParam(axis.key, at: axis.keyLocation, paramIndex: paramIndex, overridden: overridden,
                                   where: "sweep grid") else { ok = false; continue }
             guard let items = axis.value.sequence else {
-                diagnostics.error(axis.value.location, "expected a list of values for '\(axis.key)' in the sweep grid, got \(axis.value.shortDescription) (write [\(axis.value.scalar?.text ?? "…")] for one value)")
+                diagnostics.error(axis.value.location, "expected a list of values for '\(axis.key)' in the sweep grid, got \(axis.value.shortDescription) (write [\(SpecLimits.shown(axis.value.scalar?.text ?? "…"))] for one value)")
                 ok = false
                 continue
             }
@@ -85,8 +90,15 @@ extension SpecReader {
             columns.append((axis.key, values))
         }
         guard ok else { return [] }
-        guard total <= Self.maxVariants else {
-            diagnostics.error(pair.keyLocation, "the sweep grid makes \(total) variants (more than \(Self.maxVariants))")
+        guard total <= SpecLimits.maxVariants else {
+            let shown = total == .max ? "more than \(Int.max)" : "\(total)"
+            diagnostics.error(pair.keyLocation, "the sweep grid makes \(shown) variants, more than the limit of \(SpecLimits.maxVariants)")
+            return []
+        }
+        // Every grid point lists every axis: bounded like the rest of the sweep's expansion.
+        guard total.multipliedReportingOverflow(by: columns.count).partialValue <= SpecLimits.maxExpansionSteps,
+              !total.multipliedReportingOverflow(by: columns.count).overflow else {
+            diagnostics.error(pair.keyLocation, "the sweep grid makes \(total) variants of \(columns.count) values each, more than the limit of \(SpecLimits.maxExpansionSteps) values in all")
             return []
         }
         var variants: [VariantSpec] = []
@@ -128,6 +140,11 @@ extension SpecReader {
                         ok = false
                         continue
                     }
+                    if s.text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+                        diagnostics.error(entry.value.location, "invalid variant name \(entry.value.shortDescription): it may not contain control characters (it is shown in tables and logs)")
+                        ok = false
+                        continue
+                    }
                     name = s.text
                     continue
                 }
@@ -157,8 +174,12 @@ extension SpecReader {
 extension Suggestions {
     /// A did-you-mean hint, or (with `orList`) the list of allowed words when nothing is close.
     static func hint(for word: String, in candidates: [String], orList: Bool) -> String {
+        hint(for: word, in: candidates, orElse: orList ? " (allowed: \(candidates.joined(separator: ", ")))" : "")
+    }
+
+    /// A did-you-mean hint, or `fallback` when nothing is close.
+    static func hint(for word: String, in candidates: some Sequence<String>, orElse fallback: String) -> String {
         let h = hint(for: word, in: candidates)
-        if !h.isEmpty || !orList { return h }
-        return " (allowed: \(candidates.joined(separator: ", ")))"
+        return h.isEmpty ? fallback : h
     }
 }

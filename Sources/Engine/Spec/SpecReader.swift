@@ -15,6 +15,8 @@ struct SpecReader {
     var diagnostics: DiagnosticCollector
     /// Parameters by kind name, filled as kinds are met.
     var kinds: [String: KindInfo] = [:]
+    /// Where a sweep-expansion problem is reported: the `sweep:` key, or the start of the document.
+    var sweepLocation: SourceLocation?
 
     static let topLevelKeys = ["name", "description", "seed", "params", "sweep", "stages"]
 
@@ -37,6 +39,7 @@ struct SpecReader {
         var sweepPair: YAMLPair?
         var stagesPair: YAMLPair?
         for pair in pairs {
+            if diagnostics.isFull { break }  // refused anyway; reading on would only cost time
             switch pair.key {
             case "name": name = readName(pair)
             case "description":
@@ -50,12 +53,11 @@ struct SpecReader {
             default:
                 // `x-…` keys are ignored: a place to define YAML anchors (as in docker-compose).
                 if pair.key.hasPrefix("x-") { continue }
-                let hint = Suggestions.hint(for: pair.key, in: Self.topLevelKeys)
-                diagnostics.error(pair.keyLocation, "unknown top-level key '\(pair.key)'"
-                                  + (hint.isEmpty ? " (allowed: \(Self.topLevelKeys.joined(separator: ", ")), or x-… for anchors)" : hint))
+                diagnostics.error(pair.keyLocation, Self.unknownTopLevelKey(pair.key))
             }
         }
         let start = SourceLocation(file: fileName, line: root.location.line, column: root.location.column)
+        sweepLocation = sweepPair?.keyLocation ?? start
         if name == nil, !pairs.contains(where: { $0.key == "name" }) {
             diagnostics.error(start, "missing required key 'name' (the pipeline's name, e.g. name: lema-mini)")
         }
@@ -72,7 +74,22 @@ struct SpecReader {
         let variants = readSweep(sweepPair, params: params, paramIndex: paramIndex, overridden: overriddenParams)
         guard let name, stagesPair != nil else { return nil }
         return PipelineSpec(name: name, seed: seed, params: params, paramIndex: paramIndex, variants: variants,
-                            stages: stages, stageIndex: stageIndex)
+                            stages: stages, stageIndex: stageIndex, sweepLocation: sweepLocation)
+    }
+
+    static func unknownTopLevelKey(_ key: String) -> String {
+        let hint = Suggestions.hint(for: key, in: topLevelKeys)
+        return "unknown top-level key '\(SpecLimits.shown(key))'"
+            + (hint.isEmpty ? " (allowed: \(topLevelKeys.joined(separator: ", ")), or x-… for anchors)" : hint)
+    }
+
+    /// The message for a name longer than `SpecLimits.maxNameLength`, or nil. `what` is e.g. "stage name",
+    /// `use` says what the name becomes (why it is bounded).
+    static func nameTooLong(_ what: String, _ name: String, use: String) -> String? {
+        let length = name.unicodeScalars.count
+        guard length > SpecLimits.maxNameLength else { return nil }
+        return "\(what) '\(SpecLimits.shown(name, limit: 20))' is \(length) characters long, more than the limit of "
+            + "\(SpecLimits.maxNameLength) (\(use))"
     }
 
     private mutating func readName(_ pair: YAMLPair) -> String? {
@@ -86,7 +103,11 @@ struct SpecReader {
         }
         guard ok, s.text != ".", s.text != ".." else {
             diagnostics.error(pair.value.location,
-                              "invalid pipeline name '\(s.text)': use letters, digits, '.', '_' and '-' (it names the runs/ directory)")
+                              "invalid pipeline name '\(SpecLimits.shown(s.text))': use letters, digits, '.', '_' and '-' (it names the runs/ directory)")
+            return nil
+        }
+        if let message = Self.nameTooLong("pipeline name", s.text, use: "it names the directory runs/<name>/") {
+            diagnostics.error(pair.value.location, message)
             return nil
         }
         return s.text
@@ -109,15 +130,20 @@ struct SpecReader {
         }
         var out: [ParamDeclaration] = []
         for entry in entries {
+            if diagnostics.isFull { break }
             guard Interpolation.isParamName(Substring(entry.key)) else {
                 diagnostics.error(entry.keyLocation,
-                                  "invalid parameter name '\(entry.key)': use letters, digits, '_' and '-', starting with a letter or '_'")
+                                  "invalid parameter name '\(SpecLimits.shown(entry.key))': use letters, digits, '_' and '-', starting with a letter or '_'")
+                continue
+            }
+            if let message = Self.nameTooLong("parameter name", entry.key, use: "it is part of variant names") {
+                diagnostics.error(entry.keyLocation, message)
                 continue
             }
             var uses: [(String, SourceLocation)] = []
             _ = Interpolation.collectUses(entry.value, into: &uses, diagnostics: &diagnostics)
             if let use = uses.first {
-                diagnostics.error(use.1, "parameter defaults cannot use ${params.…} interpolation (in '\(entry.key)')")
+                diagnostics.error(use.1, "parameter defaults cannot use ${params.…} interpolation (in '\(SpecLimits.shown(entry.key))')")
                 continue
             }
             switch entry.value.jsonValue() {

@@ -20,6 +20,8 @@ struct StageResolver {
     private(set) var resolutions: [ResolvedStage] = []
     /// Per stage: cache key → resolution id (nil: the stage does not resolve for those values).
     private var cache: [[String: Int?]]
+    /// Nodes of stage values resolved so far (counted against `SpecLimits.maxExpansionSteps`).
+    private(set) var resolvedWeight = 0
 
     init(stageCount: Int) {
         cache = Array(repeating: [:], count: stageCount)
@@ -44,6 +46,7 @@ struct StageResolver {
         let key = Self.cacheKey(stage, values: values)
         if let cached = cache[stage.index][key] { return cached }
         var id: Int?
+        resolvedWeight &+= stage.weight
         if let resolved = compute(stage, values: values) {
             id = resolutions.count
             resolutions.append(resolved)
@@ -87,7 +90,7 @@ struct StageResolver {
         guard ok else { return nil }
         for problem in stage.kind.validate(params) {
             let at = stage.entries.first { $0.parameter.name == problem.parameter }?.pair.value.location ?? stage.location
-            checker.diagnostics.error(at, "invalid '\(problem.parameter)' in stage '\(stage.name)': \(problem.message)")
+            checker.diagnostics.error(at, "invalid '\(problem.parameter)' in stage '\(stage.name)': \(SpecLimits.shown(problem.message, limit: 400))")
             ok = false
         }
         guard ok else { return nil }

@@ -14,14 +14,23 @@ struct YAMLNode: Sendable {
     var location: SourceLocation
     /// Nodes in this subtree counting every alias expansion; guards against alias bombs.
     var weight: Int
+    /// Lists and mappings nested in this subtree (0 for a scalar) counting alias expansions: aliases inside
+    /// anchored collections would otherwise compound nesting past `SpecLimits.maxDepth`.
+    var depth: Int
 
     init(_ content: Content, at location: SourceLocation) {
         self.content = content
         self.location = location
         switch content {
-        case .scalar: weight = 1
-        case .sequence(let items): weight = items.reduce(1) { $0 &+ $1.weight }
-        case .mapping(let pairs): weight = pairs.reduce(1) { $0 &+ $1.value.weight &+ 1 }
+        case .scalar:
+            weight = 1
+            depth = 0
+        case .sequence(let items):
+            weight = items.reduce(1) { $0 &+ $1.weight }
+            depth = 1 + items.reduce(0) { max($0, $1.depth) }
+        case .mapping(let pairs):
+            weight = pairs.reduce(1) { $0 &+ $1.value.weight &+ 1 }
+            depth = 1 + pairs.reduce(0) { max($0, $1.value.depth) }
         }
     }
 
@@ -32,10 +41,10 @@ struct YAMLNode: Sendable {
     /// The value of a key in a mapping node (linear; mappings read by the compiler are small or walked once).
     subscript(key: String) -> YAMLPair? { mapping?.first { $0.key == key } }
 
-    /// "a list", "a mapping" or the scalar quoted as written — for "expected X, got Y" messages.
+    /// "a list", "a mapping" or the scalar quoted as written (long ones shortened) — for "expected X, got Y" messages.
     var shortDescription: String {
         switch content {
-        case .scalar(let s): s.isNull ? "null" : "'\(s.text)'"
+        case .scalar(let s): s.isNull ? "null" : "'\(SpecLimits.shown(s.text))'"
         case .sequence(let items): items.isEmpty ? "an empty list" : "a list"
         case .mapping(let pairs): pairs.isEmpty ? "an empty mapping" : "a mapping"
         }

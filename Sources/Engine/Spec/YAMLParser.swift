@@ -7,7 +7,7 @@ struct YAMLParser {
     /// Maps libyaml's 0-based (line, column) to a location; lets `--set` values report positions in the argument.
     var locate: @Sendable (Int, Int) -> SourceLocation
     /// Alias expansion beyond this many nodes is refused (protects against "billion laughs" documents).
-    var maxWeight = 5_000_000
+    var maxWeight = SpecLimits.maxNodes
 
     init(fileName: String) {
         locate = { line, column in SourceLocation(file: fileName, line: line + 1, column: column + 1) }
@@ -69,6 +69,9 @@ private struct TreeBuilder {
     var root: YAMLNode?
     var documents = 0
     var failed = false
+    /// Nodes made so far, an alias counting as the nodes it stands for. This also bounds the work of merge keys:
+    /// `<<: [*a, *a, …]` counts every source in full although the merged mapping keeps each key once.
+    var total = 0
 
     init(locate: @escaping @Sendable (Int, Int) -> SourceLocation, maxWeight: Int) {
         self.locate = locate
@@ -139,13 +142,23 @@ private struct TreeBuilder {
         case YAML_ALIAS_EVENT:
             let name = string(event.data.alias.anchor)
             guard let node = anchors[name] else {
-                diagnostics.error(mark, "unknown alias '*\(name)': define the anchor '&\(name)' before using it")
+                diagnostics.error(mark, "unknown alias '*\(SpecLimits.shown(name))': define the anchor '&\(SpecLimits.shown(name))' before using it")
                 failed = true
                 return true
             }
-            return complete(node, diagnostics: &diagnostics)
+            if stack.count + node.depth > SpecLimits.maxDepth {
+                diagnostics.error(mark, "lists and mappings nested more than \(SpecLimits.maxDepth) levels deep (the limit), counting what '*\(SpecLimits.shown(name))' stands for")
+                failed = true
+                return true
+            }
+            return complete(node, aliasAt: mark, diagnostics: &diagnostics)
         case YAML_SCALAR_EVENT:
             let s = event.data.scalar
+            if s.length > SpecLimits.maxScalarBytes {
+                diagnostics.error(mark, "a value of \(s.length) bytes is longer than the limit of \(SpecLimits.maxScalarBytes) bytes")
+                failed = true
+                return true
+            }
             let text = String(decoding: UnsafeBufferPointer(start: s.value, count: Int(s.length)), as: UTF8.self)
             let style: YAMLScalar.Style = switch s.style {
             case YAML_SINGLE_QUOTED_SCALAR_STYLE: .singleQuoted
@@ -157,6 +170,12 @@ private struct TreeBuilder {
             let node = YAMLNode(.scalar(YAMLScalar(text, style: style, tag: optionalString(s.tag))), at: mark)
             if let anchor = optionalString(s.anchor) { anchors[anchor] = node }
             return complete(node, diagnostics: &diagnostics)
+        case YAML_SEQUENCE_START_EVENT where stack.count >= SpecLimits.maxDepth,
+             YAML_MAPPING_START_EVENT where stack.count >= SpecLimits.maxDepth:
+            // Stopping here also stops libyaml, whose scanner slows down with every level (see SpecLimits).
+            diagnostics.error(mark, "lists and mappings nested more than \(SpecLimits.maxDepth) levels deep (the limit)")
+            failed = true
+            return true
         case YAML_SEQUENCE_START_EVENT:
             stack.append(.sequence(SequenceFrame(location: mark, anchor: optionalString(event.data.sequence_start.anchor))))
         case YAML_MAPPING_START_EVENT:
@@ -184,9 +203,14 @@ private struct TreeBuilder {
     }
 
     /// Adds a finished node to its parent (or makes it the root).
-    private mutating func complete(_ node: YAMLNode, diagnostics: inout DiagnosticCollector) -> Bool {
-        if node.weight > maxWeight {
-            diagnostics.error(node.location, "document too large after expanding aliases (more than \(maxWeight) nodes)")
+    /// `aliasAt`: where the alias was written when `node` is what an alias stands for.
+    private mutating func complete(_ node: YAMLNode, aliasAt: SourceLocation? = nil,
+                                   diagnostics: inout DiagnosticCollector) -> Bool {
+        // A collection's children (keys included) were counted as they completed.
+        total &+= aliasAt != nil ? node.weight : 1
+        if total > maxWeight || node.weight > maxWeight {
+            diagnostics.error(aliasAt ?? node.location,
+                              "document too large: more than \(maxWeight) nodes (the limit), counting what aliases stand for")
             failed = true
             return true
         }
@@ -206,7 +230,7 @@ private struct TreeBuilder {
                     mergeSources(node, into: frame, diagnostics: &diagnostics)
                 } else if let first = frame.location(of: key.text) {
                     diagnostics.error(key.location,
-                                      "duplicate key '\(key.text)' (first defined at line \(first.line), column \(first.column))")
+                                      "duplicate key '\(SpecLimits.shown(key.text))' (first defined at line \(first.line), column \(first.column))")
                 } else {
                     frame.append(YAMLPair(key: key.text, keyLocation: key.location, value: node))
                 }

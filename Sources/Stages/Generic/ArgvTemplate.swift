@@ -24,6 +24,16 @@ enum ArgvTemplate {
         var literal = ""
         let chars = Array(text)
         var i = 0
+        // The first "}" after i only moves forward: found once, not searched again for every "{" (a value of
+        // many "{" and no "}" would otherwise take time quadratic in its length).
+        var searchedFrom = -1  // the last search covered everything after this position
+        var nextClose: Int?    // its result: the first "}" after searchedFrom, or nil for none
+        func closeAfter(_ i: Int) -> Int? {
+            if searchedFrom >= 0, i >= searchedFrom, nextClose.map({ $0 > i }) ?? true { return nextClose }
+            searchedFrom = i
+            nextClose = chars[(i + 1)...].firstIndex(of: "}")
+            return nextClose
+        }
         while i < chars.count {
             let c = chars[i]
             if c == "{", i + 1 < chars.count, chars[i + 1] == "{" {
@@ -33,7 +43,7 @@ enum ArgvTemplate {
                 literal.append("}")
                 i += 2
             } else if c == "{", i == 0 || chars[i - 1] != "$",
-                      let close = chars[(i + 1)...].firstIndex(of: "}"), isPlaceholderName(chars[(i + 1)..<close]) {
+                      let close = closeAfter(i), isPlaceholderName(chars[(i + 1)..<close]) {
                 if !literal.isEmpty { segments.append(.literal(literal)); literal = "" }
                 segments.append(.placeholder(String(chars[(i + 1)..<close])))
                 i = close + 1

@@ -35,6 +35,12 @@ public struct CommandKind: StageKind {
                 problems.append(ParameterProblem(parameter: "outputs", message:
                     "output '\(name)' must be a path inside the node's directory (relative, no '..'), got '\(path)'"))
             }
+            // A NUL would cut the path short where the file system sees it; a component over 255 bytes cannot exist.
+            if path.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F })
+                || path.split(separator: "/").contains(where: { $0.utf8.count > 255 }) {
+                problems.append(ParameterProblem(parameter: "outputs", message:
+                    "output '\(name)' must be a path without control characters and with names of at most 255 bytes"))
+            }
             if name == "stdout" || name == "stderr" {
                 problems.append(ParameterProblem(parameter: "outputs", message:
                     "'\(name)' is reserved (standard output/error are always captured as artifacts)"))
