@@ -121,7 +121,8 @@ ReturnToService=2
 KillWait=5
 GresTypes=gpu
 $topology$gres_line State=UNKNOWN
-PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
+# Each core may be shared by up to 4 jobs: tests and sweeps of tiny jobs run side by side on a small machine.
+PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP OverSubscribe=FORCE:4
 EOF
   # Slurm reads gres.conf next to slurm.conf.
   if [[ ! -e $ETC_CONF || -L $ETC_CONF && $(readlink "$ETC_CONF") == "$CONF" ]]; then
