@@ -59,9 +59,10 @@ let package = Package(
 
         // The contract between the engine and stage kinds.
         .target(name: "StageAPI", dependencies: ["LemaCore"]),
-        // Spec (YAML) → Graph → Store (SQLite) → Scheduler (Dispatch). Knows nothing of math or models.
+        // Spec (YAML) → Graph → Store (SQLite) → Scheduler (Dispatch). Knows nothing of math or models. Nodes carry
+        // their executor and Slurm resources (operational data, never fingerprinted).
         .target(name: "Engine", dependencies: [
-            "CSQLite", "CYAML", "StageAPI", "LemaCore",
+            "CSQLite", "CYAML", "StageAPI", "LemaCore", "Slurm",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // JSON bodies of the OpenAI-compatible HTTP API, shared by the client and the server. Foundation only.

@@ -15,6 +15,8 @@ struct PipelineSpec {
     /// Stages in the order written.
     var stages: [StageSpec]
     var stageIndex: [String: Int]
+    /// The top-level `executor:` (local when absent).
+    var executor = ExecutorSpec()
 }
 
 /// One `params:` entry: the default value of a pipeline parameter.
@@ -48,6 +50,9 @@ struct StageSpec {
     var retries: YAMLPair?
     var timeout: YAMLPair?
     var threads: YAMLPair?
+    /// Operational keys (see `ExecutorReader`): where the stage runs and what its jobs ask for.
+    var executor: YAMLPair?
+    var resources: YAMLPair?
     /// `after:` stage names (ordering-only inputs).
     var after: [StageReference]
     /// Reference parameters, in the order written.
@@ -85,5 +90,7 @@ enum EngineKeys {
     static let threads = "threads"
     /// Also the reserved input name under which `after:` edges enter the fingerprint.
     static let after = "after"
-    static let all = [kind, retries, timeout, threads, after]
+    static let executor = "executor"
+    static let resources = "resources"
+    static let all = [kind, retries, timeout, threads, after, executor, resources]
 }

@@ -71,8 +71,8 @@ extension SpecReader {
             return nil
         }
         var stage = StageSpec(name: name, index: index, location: entry.keyLocation, kind: kind, entries: [],
-                              retries: nil, timeout: nil, threads: nil, after: [], references: [], usedParams: [],
-                              dependencies: [])
+                              retries: nil, timeout: nil, threads: nil, executor: nil, resources: nil, after: [],
+                              references: [], usedParams: [], dependencies: [])
         let info = kindInfo(kind)
         let parameters = info.byName
         stage.parameters = info.parameters
@@ -83,6 +83,8 @@ extension SpecReader {
             case EngineKeys.retries: stage.retries = pair
             case EngineKeys.timeout: stage.timeout = pair
             case EngineKeys.threads: stage.threads = pair
+            case EngineKeys.executor: stage.executor = pair
+            case EngineKeys.resources: stage.resources = pair
             case EngineKeys.after:
                 stage.after = readReferences(pair, parameter: EngineKeys.after, single: false, stage: name,
                                              defined: defined, names: names, allowArtifact: false)
@@ -93,7 +95,7 @@ extension SpecReader {
                     let hint = Suggestions.hint(for: pair.key, in: candidates)
                     let accepted = info.parameters.map(\.name).sorted().joined(separator: ", ")
                     diagnostics.error(pair.keyLocation, "unknown key '\(pair.key)' in stage '\(name)' (kind '\(kind.name)')"
-                                      + (hint.isEmpty ? " — kind '\(kind.name)' accepts: \(accepted.isEmpty ? "no parameters" : accepted); every stage also accepts: after, retries, threads, timeout" : hint))
+                                      + (hint.isEmpty ? " — kind '\(kind.name)' accepts: \(accepted.isEmpty ? "no parameters" : accepted); every stage also accepts: after, executor, resources, retries, threads, timeout" : hint))
                     continue
                 }
                 switch parameter.type {

@@ -16,7 +16,7 @@ struct SpecReader {
     /// Parameters by kind name, filled as kinds are met.
     var kinds: [String: KindInfo] = [:]
 
-    static let topLevelKeys = ["name", "description", "seed", "params", "sweep", "stages"]
+    static let topLevelKeys = ["name", "description", "seed", "params", "sweep", "stages", "executor"]
 
     init(fileName: String, registry: KindRegistry, diagnostics: DiagnosticCollector) {
         self.fileName = fileName
@@ -36,6 +36,7 @@ struct SpecReader {
         var params: [ParamDeclaration] = []
         var sweepPair: YAMLPair?
         var stagesPair: YAMLPair?
+        var executor = ExecutorSpec()
         for pair in pairs {
             switch pair.key {
             case "name": name = readName(pair)
@@ -47,6 +48,7 @@ struct SpecReader {
             case "params": params = readParams(pair)
             case "sweep": sweepPair = pair
             case "stages": stagesPair = pair
+            case "executor": executor = ExecutorReader.executor(pair.value, stage: nil, diagnostics: &diagnostics) ?? executor
             default:
                 // `x-…` keys are ignored: a place to define YAML anchors (as in docker-compose).
                 if pair.key.hasPrefix("x-") { continue }
@@ -72,7 +74,7 @@ struct SpecReader {
         let variants = readSweep(sweepPair, params: params, paramIndex: paramIndex, overridden: overriddenParams)
         guard let name, stagesPair != nil else { return nil }
         return PipelineSpec(name: name, seed: seed, params: params, paramIndex: paramIndex, variants: variants,
-                            stages: stages, stageIndex: stageIndex)
+                            stages: stages, stageIndex: stageIndex, executor: executor)
     }
 
     private mutating func readName(_ pair: YAMLPair) -> String? {
