@@ -13,22 +13,18 @@ public struct ExitMarker: Sendable, Equatable {
         self.finishedAt = finishedAt
     }
 
-    /// The marker's file name in the job's directory.
-    public static let fileName = "exit-marker.json"
-
-    /// Reads the marker in `directory`: nil when there is none (or a torn one, which the writer's rename rules out).
-    public static func read(in directory: URL) -> ExitMarker? {
-        guard let data = try? Data(contentsOf: directory.appendingPathComponent(fileName)),
+    /// Reads the marker at `url`: nil when there is none (or a torn one, which the writer's rename rules out).
+    public static func read(at url: URL) -> ExitMarker? {
+        guard let data = try? Data(contentsOf: url),
               let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
               let code = object["exit_code"] as? Int, let finished = object["finished_at"] as? Int else { return nil }
         return ExitMarker(exitCode: code, finishedAt: finished)
     }
 
-    /// Shell lines that write the marker atomically (temp file, then rename) from `$code`.
-    static func shellWriter(directory: String) -> String {
-        let target = ShellQuote.quote(directory + "/" + fileName)
-        let temp = ShellQuote.quote(directory + "/." + fileName + ".tmp")
-        return "printf '{\"exit_code\":%d,\"finished_at\":%d}\\n' \"$code\" \"$(date +%s)\" > \(temp) && mv -f \(temp) \(target)"
+    /// Shell lines that write the marker at `path` atomically (temp file, then rename) from `$code`.
+    static func shellWriter(path: String) -> String {
+        let temp = ShellQuote.quote(path + ".tmp")
+        return "printf '{\"exit_code\":%d,\"finished_at\":%d}\\n' \"$code\" \"$(date +%s)\" > \(temp) && mv -f \(temp) \(ShellQuote.quote(path))"
     }
 }
 

@@ -91,6 +91,8 @@ public struct JobRequest: Sendable {
     public var scriptURL: URL { directory.appendingPathComponent("job.\(name.attempt).sh") }
     public var stdoutURL: URL { directory.appendingPathComponent("job.\(name.attempt).out") }
     public var stderrURL: URL { directory.appendingPathComponent("job.\(name.attempt).err") }
+    /// The attempt's exit marker (per attempt: a marker of an earlier attempt must never answer for this one).
+    public var markerURL: URL { directory.appendingPathComponent("job.\(name.attempt).exit.json") }
 
     /// sbatch's arguments, script path last.
     public var sbatchArguments: [String] {
@@ -106,7 +108,9 @@ public struct JobRequest: Sendable {
     public var batchScript: String {
         let command = argv.map(ShellQuote.quote).joined(separator: " ")
         var lines = ["#!/bin/sh", "# \(name): written by lema; runs the node's payload and records its exit code.",
-                     "cd \(ShellQuote.quote(directory.path)) || exit 1"]
+                     "cd \(ShellQuote.quote(directory.path)) || exit 1",
+                     // A requeued job runs this script again: the marker of its previous run is not its outcome.
+                     "rm -f \(ShellQuote.quote(markerURL.path))"]
         if let warning {
             // `wait` returns early when the trap runs; wait again until the payload has really ended.
             lines += ["warned=0", "trap 'warned=1; kill -\(warning.name) $child 2>/dev/null' \(warning.name)",
@@ -116,7 +120,7 @@ public struct JobRequest: Sendable {
         } else {
             lines += [command, "code=$?"]
         }
-        lines += [ExitMarker.shellWriter(directory: directory.path), "exit $code"]
+        lines += [ExitMarker.shellWriter(path: markerURL.path), "exit $code"]
         return lines.joined(separator: "\n") + "\n"
     }
 }

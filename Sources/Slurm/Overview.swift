@@ -14,7 +14,8 @@
 //   SacctParser,
 //   JobCompLog
 //   SlurmTime             Slurm's time and memory notations (`1-02:03:04`, `4G`) both ways.
-//   ExitMarker            the file a job writes when its payload ends: the truth about success.
+//   ExitMarker            the file a job writes (per attempt) when its payload ends: the truth about success.
+//   JobTracker            one poll for many jobs → alive / succeeded / failed / ended by Slurm / LOST.
 //   SlurmError            every failure, with Slurm's own reason where it gave one.
 //
 // Slurm's answers are advisory: a job is a success only when its exit marker says so. A job that vanished from

@@ -151,3 +151,45 @@ struct SlurmClientTests {
         #expect(JobName(parsing: "lema.a.b.c.1") == nil)
     }
 }
+
+@Suite("Job tracker (recorded commands)")
+struct JobTrackerTests {
+    @Test("markers decide success; squeue says alive or how Slurm ended it; vanished jobs use final records or are LOST")
+    func outcomes() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lema-tracker-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func job(_ id: String, _ marker: String?) throws -> TrackedJob {
+            let url = dir.appendingPathComponent("job.\(id).exit.json")
+            if let marker { try marker.write(to: url, atomically: true, encoding: .utf8) }
+            return TrackedJob(id: id, name: JobName(run: "r", node: "n\(id)", attempt: 1), marker: url)
+        }
+        let log = dir.appendingPathComponent("jobcomp.log")
+        try Recorded.jobcomp.write(to: log, atomically: true, encoding: .utf8)
+        // squeue knows 12 (running), 11 (TIMEOUT) and 14; 15 left the queue (the log has it), 77 is unknown.
+        let squeue = """
+        12|RUNNING|None|vm|0:03|lema.r.n12.1
+        11|TIMEOUT|TimeLimit|vm|1:06|lema.r.n11.1
+        14|COMPLETED|None|vm|0:05|lema.r.n14.1
+        """
+        let runner = RecordedRunner(["squeue": .success(CommandOutput(status: 0, stdout: squeue)),
+                                     "scontrol": .success(CommandOutput(status: 0, stdout: """
+                                     AccountingStorageType   = accounting_storage/none
+                                     JobCompLoc              = \(log.path)
+                                     JobCompType             = jobcomp/filetxt
+                                     """))])
+        var tracker = JobTracker(client: SlurmClient(runner: runner))
+        let jobs = [try job("12", nil), try job("11", nil), try job("14", #"{"exit_code":0,"finished_at":1796667000}"#),
+                    try job("15", #"{"exit_code":7,"finished_at":1796667001}"#), try job("16", nil), try job("77", nil)]
+        let outcomes = try tracker.poll(jobs)
+        #expect(outcomes["12"] == .alive(.running(node: "vm")))
+        #expect(outcomes["11"] == .ended(.timeout))
+        #expect(outcomes["14"] == .succeeded(ExitMarker(exitCode: 0, finishedAt: 1_796_667_000)))
+        #expect(outcomes["15"] == .failed(ExitMarker(exitCode: 7, finishedAt: 1_796_667_001)))
+        #expect(outcomes["77"] == .lost)
+        #expect(outcomes["16"] == .lost)
+        #expect(runner.recorded.map(\.tool) == ["squeue", "scontrol"])
+        _ = try tracker.poll(jobs)
+        #expect(runner.recorded.map(\.tool) == ["squeue", "scontrol", "squeue"])  // configuration read once
+    }
+}

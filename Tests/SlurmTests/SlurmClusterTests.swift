@@ -79,7 +79,7 @@ struct SlurmClusterTests {
         let id = try client.submit(job)
         let states = try LiveCluster.waitUntilDone(client, [id], within: 60)
         #expect(states[id]?.state == .completed)
-        #expect(ExitMarker.read(in: job.directory)?.exitCode == 0)
+        #expect(ExitMarker.read(at: job.markerURL)?.exitCode == 0)
         let out = try String(contentsOf: job.stdoutURL, encoding: .utf8)
         #expect(out == "out\ngpu=0\n")
         #expect(try String(contentsOf: job.stderrURL, encoding: .utf8) == "err\n")
@@ -91,7 +91,7 @@ struct SlurmClusterTests {
         let id = try client.submit(job)
         let states = try LiveCluster.waitUntilDone(client, [id], within: 60)
         #expect(states[id]?.state == .failed(exitCode: nil, signal: nil, reason: "NonZeroExitCode"))
-        #expect(ExitMarker.read(in: job.directory)?.exitCode == 3)
+        #expect(ExitMarker.read(at: job.markerURL)?.exitCode == 3)
         let final = try client.finalRecords(of: [id], configuration: client.configuration())
         #expect(final[id]?.state == .failed(exitCode: 3, signal: nil, reason: ""))
     }
@@ -103,7 +103,7 @@ struct SlurmClusterTests {
         try client.cancel([id])
         let states = try LiveCluster.waitUntilDone(client, [id], within: 60)
         #expect(states[id]?.state == .cancelled(by: nil))
-        #expect(ExitMarker.read(in: job.directory) == nil)
+        #expect(ExitMarker.read(at: job.markerURL) == nil)
         try client.cancel([id])  // cancelling an ended job is not an error
     }
 
@@ -114,7 +114,7 @@ struct SlurmClusterTests {
         let id = try client.submit(job)
         let states = try LiveCluster.waitUntilDone(client, [id], within: 180)
         #expect(states[id]?.state == .timeout)
-        #expect(ExitMarker.read(in: job.directory) == nil)
+        #expect(ExitMarker.read(at: job.markerURL) == nil)
     }
 
     @Test("the warning signal reaches the payload before the time limit, which can then end cleanly")
@@ -124,7 +124,7 @@ struct SlurmClusterTests {
         let id = try client.submit(job)
         let states = try LiveCluster.waitUntilDone(client, [id], within: 180)
         #expect(states[id]?.state == .completed)
-        #expect(ExitMarker.read(in: job.directory)?.exitCode == 0)
+        #expect(ExitMarker.read(at: job.markerURL)?.exitCode == 0)
         #expect(try String(contentsOf: job.stdoutURL, encoding: .utf8) == "warned\n")
     }
 
@@ -141,6 +141,30 @@ struct SlurmClusterTests {
         }
         #expect(name == job.name.description)
         #expect(text.contains(reason))
+    }
+
+    @Test("the tracker: success, failure, cancel and a job Slurm never knew, in one poll each")
+    func tracker() throws {
+        let ok = try LiveCluster.request("track-ok", "true")
+        let bad = try LiveCluster.request("track-bad", "exit 5")
+        let cancelled = try LiveCluster.request("track-cancel", "sleep 300")
+        var jobs = try [ok, bad, cancelled].map { TrackedJob(id: try client.submit($0), name: $0.name, marker: $0.markerURL) }
+        try client.cancel([jobs[2].id])
+        let ghost = try LiveCluster.directory("track-ghost")
+        jobs.append(TrackedJob(id: "987654321", name: JobName(run: "slurmtests", node: "ghost", attempt: 1),
+                               marker: ghost.appendingPathComponent("job.1.exit.json")))
+        var tracker = JobTracker(client: client)
+        var outcomes: [String: JobOutcome] = [:]
+        let deadline = Date().addingTimeInterval(60)
+        repeat {
+            outcomes = try tracker.poll(jobs)
+            if !outcomes.values.contains(where: { if case .alive = $0 { true } else { false } }) { break }
+            Thread.sleep(forTimeInterval: 0.2)
+        } while Date() < deadline
+        #expect(outcomes[jobs[0].id].map { if case .succeeded = $0 { true } else { false } } == true)
+        #expect(outcomes[jobs[1].id].map { if case .failed(let m) = $0 { m.exitCode == 5 } else { false } } == true)
+        #expect(outcomes[jobs[2].id] == .ended(.cancelled(by: nil)))
+        #expect(outcomes["987654321"] == .lost)
     }
 
     @Test("one squeue call per poll follows many jobs; a job is found again by its name")
@@ -166,7 +190,7 @@ struct SlurmClusterTests {
         }
         #expect(counting.count("squeue") - squeueBefore == polls)
         for (i, (job, _)) in jobs.enumerated() {
-            #expect(ExitMarker.read(in: job.directory)?.exitCode == 0)
+            #expect(ExitMarker.read(at: job.markerURL)?.exitCode == 0)
             #expect(try String(contentsOf: job.stdoutURL, encoding: .utf8) == "\(i)\n")
         }
     }
