@@ -20,19 +20,24 @@ public enum SqueueParser {
     /// `--format` for squeue: id, state, reason, node list, elapsed, name.
     public static let format = "%i|%T|%r|%N|%M|%j"
 
-    /// Jobs in the listing. A line with too few fields is an error (the format above was not honoured).
-    public static func parse(_ text: String) throws -> [JobSnapshot] {
-        var jobs: [JobSnapshot] = []
-        for line in text.split(whereSeparator: \.isNewline) where !line.allSatisfy(\.isWhitespace) {
+    /// The six `|`-separated fields of each non-blank line; the last field takes the rest of the line (a job name
+    /// may contain `|`). A line with fewer fields is an error: the format asked for was not honoured.
+    static func rows(_ text: String, tool: String) throws -> [[String]] {
+        try text.split(whereSeparator: \.isNewline).filter { !$0.allSatisfy(\.isWhitespace) }.map { line in
             let fields = line.split(separator: "|", maxSplits: 5, omittingEmptySubsequences: false).map(String.init)
             guard fields.count == 6, !fields[0].isEmpty else {
-                throw SlurmError.unexpectedOutput(tool: "squeue", detail: "expected 6 '|'-separated fields in '\(line)'")
+                throw SlurmError.unexpectedOutput(tool: tool, detail: "expected 6 '|'-separated fields in '\(line)'")
             }
-            let state = JobState.from(slurmState: fields[1], reason: fields[2], node: fields[3])
-            jobs.append(JobSnapshot(id: fields[0], name: fields[5], state: state,
-                                    elapsedSeconds: SlurmTime.seconds(fields[4])))
+            return fields
         }
-        return jobs
+    }
+
+    /// Jobs in the listing. A line with too few fields is an error (the format above was not honoured).
+    public static func parse(_ text: String) throws -> [JobSnapshot] {
+        try rows(text, tool: "squeue").map { fields in
+            let state = JobState.from(slurmState: fields[1], reason: fields[2], node: fields[3])
+            return JobSnapshot(id: fields[0], name: fields[5], state: state, elapsedSeconds: SlurmTime.seconds(fields[4]))
+        }
     }
 }
 
@@ -42,17 +47,10 @@ public enum SacctParser {
     public static let fields = "JobIDRaw,State,ExitCode,NodeList,Elapsed,JobName"
 
     public static func parse(_ text: String) throws -> [JobSnapshot] {
-        var jobs: [JobSnapshot] = []
-        for line in text.split(whereSeparator: \.isNewline) where !line.allSatisfy(\.isWhitespace) {
-            let fields = line.split(separator: "|", maxSplits: 5, omittingEmptySubsequences: false).map(String.init)
-            guard fields.count == 6, !fields[0].isEmpty else {
-                throw SlurmError.unexpectedOutput(tool: "sacct", detail: "expected 6 '|'-separated fields in '\(line)'")
-            }
+        try SqueueParser.rows(text, tool: "sacct").map { fields in
             let node = fields[3] == "None assigned" ? "" : fields[3]
             let state = JobState.from(slurmState: fields[1], node: node, exitCode: JobState.exitCode(fields[2]))
-            jobs.append(JobSnapshot(id: fields[0], name: fields[5], state: state,
-                                    elapsedSeconds: SlurmTime.seconds(fields[4])))
+            return JobSnapshot(id: fields[0], name: fields[5], state: state, elapsedSeconds: SlurmTime.seconds(fields[4]))
         }
-        return jobs
     }
 }
