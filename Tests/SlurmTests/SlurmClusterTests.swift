@@ -17,10 +17,11 @@ enum LiveCluster {
         return nil
     }()
 
-    static var isUp: Bool {
+    /// Evaluated once (the reason is printed once, however many tests are skipped).
+    static let isUp: Bool = {
         if let reason = skipReason { print("SlurmClusterTests skipped: \(reason)") }
         return skipReason == nil
-    }
+    }()
 
     /// A fresh job directory (the run directory must be visible to the compute node: on this one-node cluster
     /// any local path is).
