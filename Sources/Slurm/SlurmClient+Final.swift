@@ -49,9 +49,30 @@ extension SlurmClient {
             guard out.status == 0 else { throw failure("sacct", args, out) }
             return Dictionary(try SacctParser.parse(out.stdout).map { ($0.id, $0) }, uniquingKeysWith: { _, b in b })
         }
+        let wanted = Set(ids)
+        return completionLog(configuration).filter { wanted.contains($0.key) }
+    }
+
+    /// Finished jobs with this exact name, oldest first, from sacct or the completion log: a job that ended longer
+    /// ago than `MinJobAge` is no longer in squeue, but it still ran and must not be submitted again.
+    public func finishedJobs(named name: JobName, configuration: SlurmConfiguration) throws -> [JobSnapshot] {
+        var found: [JobSnapshot]
+        if configuration.hasAccounting {
+            let args = ["--noheader", "--allocations", "--parsable2", "--delimiter=|", "--name=\(name)",
+                        "--starttime=1970-01-01", "--format=\(SacctParser.fields)"]
+            let out = try run("sacct", args)
+            guard out.status == 0 else { throw failure("sacct", args, out) }
+            found = try SacctParser.parse(out.stdout)
+        } else {
+            found = Array(completionLog(configuration).values)
+        }
+        return found.filter { $0.name == name.description }.sorted { (Int($0.id) ?? 0) < (Int($1.id) ?? 0) }
+    }
+
+    /// The completion log's last record per job, when the cluster writes one lema can read.
+    private func completionLog(_ configuration: SlurmConfiguration) -> [String: JobSnapshot] {
         guard let path = configuration.jobCompletionLog,
               let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [:] }
-        let wanted = Set(ids)
-        return JobCompLog.parse(text).filter { wanted.contains($0.key) }
+        return JobCompLog.parse(text)
     }
 }
