@@ -16,6 +16,8 @@ struct NodeJournalTests {
         .event(kind: "note", message: "line one\nline two"),
         .checkpoint(step: 10, file: "step-10.safetensors"),
         .progress(done: 2, total: 3, note: "chunk 1"),
+        .response(key: "k", endpoint: "http://127.0.0.1:9/v1/completions", model: "m",
+                  response: CachedResponse(body: Data("{}".utf8), promptTokens: 3, completionTokens: 4)),
         .outcome(StageOutcome(artifacts: ["default": "out.jsonl"], summary: ["count": .int(2)])),
         .failure(message: "bad input", retryable: false),
     ]

@@ -13,6 +13,8 @@ public enum JournalRecord: Sendable, Hashable {
     /// A checkpoint file (relative to the node's checkpoint directory) is durable.
     case checkpoint(step: Int, file: String)
     case progress(done: Int, total: Int?, note: String?)
+    /// A model-endpoint response the node fetched (the controller adds it to the run's request cache).
+    case response(key: String, endpoint: String, model: String, response: CachedResponse)
     /// The node's result; the last record of a successful run.
     case outcome(StageOutcome)
     /// The stage failed with this message (retryable or not).
@@ -32,6 +34,10 @@ public enum JournalRecord: Sendable, Hashable {
         case .progress(let done, let total, let note):
             return .object(["t": .string("progress"), "done": .int(Int64(done)), "total": total.map { .int(Int64($0)) } ?? .null,
                             "note": note.map(JSONValue.string) ?? .null])
+        case .response(let key, let endpoint, let model, let r):
+            return .object(["t": .string("response"), "key": .string(key), "endpoint": .string(endpoint),
+                            "model": .string(model), "body": .string(r.body.base64EncodedString()),
+                            "prompt_tokens": .int(Int64(r.promptTokens)), "completion_tokens": .int(Int64(r.completionTokens))])
         case .outcome(let outcome):
             return .object(["t": .string("outcome"), "artifacts": .object(outcome.artifacts.mapValues(JSONValue.string)),
                             "summary": .object(outcome.summary)])
@@ -60,6 +66,12 @@ public enum JournalRecord: Sendable, Hashable {
         case "progress":
             guard let done = int("done") else { return nil }
             self = .progress(done: done, total: int("total"), note: string("note"))
+        case "response":
+            guard let key = string("key"), let endpoint = string("endpoint"), let model = string("model"),
+                  let body = string("body").flatMap({ Data(base64Encoded: $0) }), let prompt = int("prompt_tokens"),
+                  let completion = int("completion_tokens") else { return nil }
+            self = .response(key: key, endpoint: endpoint, model: model,
+                             response: CachedResponse(body: body, promptTokens: prompt, completionTokens: completion))
         case "outcome":
             guard let artifacts = json["artifacts"]?.objectValue, let summary = json["summary"]?.objectValue else { return nil }
             var paths: [String: String] = [:]

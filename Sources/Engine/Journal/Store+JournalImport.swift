@@ -22,6 +22,8 @@ extension Store {
             case .event(let kind, let message): appendEvent(node: node, kind: kind, message: message)
             case .checkpoint(let step, let file): try recordCheckpoint(node, step: step, file: file)
             case .progress(let done, let total, let note): setProgress(node, done: done, total: total, note: note)
+            case .response(let key, let endpoint, let model, let response):
+                try storeResponse(response, key: key, node: node, endpoint: endpoint, model: model)
             case .outcome(let outcome): ending = .succeeded(outcome)
             case .failure(let message, let retryable): ending = .failed(message: message, retryable: retryable)
             }
