@@ -102,7 +102,7 @@ let package = Package(
         .testTarget(name: "StagesTests", dependencies: ["Stages", "StageAPI", "Math", "TinyGPT", "LemaCore"]),
         // Helpers shared by test targets: start the built `lema`, scratch directories, file trees.
         .target(name: "LemaTestSupport", dependencies: ["Engine", "LemaCore"], path: "Tests/LemaTestSupport"),
-        .testTarget(name: "CLITests", dependencies: ["LemaCLI", "Engine", "LemaCore", "LemaTestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["LemaCLI", "Engine", "LemaCore", "LemaTestSupport", "Slurm"]),
         .testTarget(name: "EndpointTests", dependencies: [
             "Endpoint", "Serve", "OpenAIWire", "Stages", "Engine", "LemaCLI", "TinyGPT", "StageAPI", "LemaCore",
             "LemaTestSupport",

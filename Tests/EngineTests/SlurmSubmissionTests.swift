@@ -160,6 +160,7 @@ struct SlurmSubmissionClusterTests {
             defer { try? store.close() }
             let jobDir = URL(fileURLWithPath: "/tmp/lema-slurm-tests/submit-\(UUID().uuidString.prefix(8))")
             try FileManager.default.createDirectory(at: jobDir, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: jobDir) }
             let name = JobName(run: "enginetests", node: jobDir.lastPathComponent, attempt: 1)
             let request = JobRequest(name: name, argv: ["sleep", "2"], directory: jobDir,
                                      environment: JobEnvironment.forJob(from: ProcessInfo.processInfo.environment))

@@ -77,6 +77,7 @@ struct SlurmClusterTests {
     func completes() throws {
         let job = try LiveCluster.request("ok", "echo out; echo err >&2; echo gpu=$CUDA_VISIBLE_DEVICES",
                                           resources: JobResources(cpus: 1, memoryMiB: 256, gpus: 1, timeLimit: 300))
+        defer { try? FileManager.default.removeItem(at: job.directory) }
         let id = try client.submit(job)
         let states = try LiveCluster.waitUntilDone(client, [id], within: 60)
         #expect(states[id]?.state == .completed)
@@ -89,6 +90,7 @@ struct SlurmClusterTests {
     @Test("a failing job: its marker has the exit code; squeue and the final record say FAILED")
     func fails() throws {
         let job = try LiveCluster.request("fail", "exit 3")
+        defer { try? FileManager.default.removeItem(at: job.directory) }
         let id = try client.submit(job)
         let states = try LiveCluster.waitUntilDone(client, [id], within: 60)
         #expect(states[id]?.state == .failed(exitCode: nil, signal: nil, reason: "NonZeroExitCode"))
@@ -100,6 +102,7 @@ struct SlurmClusterTests {
     @Test("cancel: the job ends CANCELLED without a marker")
     func cancel() throws {
         let job = try LiveCluster.request("cancel", "sleep 300")
+        defer { try? FileManager.default.removeItem(at: job.directory) }
         let id = try client.submit(job)
         try client.cancel([id])
         let states = try LiveCluster.waitUntilDone(client, [id], within: 60)
@@ -112,6 +115,7 @@ struct SlurmClusterTests {
     func timeout() throws {
         // Slurm counts limits in whole minutes and checks them about every 30 s: this takes a minute or so.
         let job = try LiveCluster.request("timeout", "sleep 600", resources: JobResources(timeLimit: 60))
+        defer { try? FileManager.default.removeItem(at: job.directory) }
         let id = try client.submit(job)
         let states = try LiveCluster.waitUntilDone(client, [id], within: 180)
         #expect(states[id]?.state == .timeout)
@@ -122,6 +126,7 @@ struct SlurmClusterTests {
     func warning() throws {
         let job = try LiveCluster.request("warn", "trap 'echo warned; exit 0' USR1; while :; do sleep 1; done",
                                           resources: JobResources(timeLimit: 60), warning: WarningSignal(secondsBefore: 50))
+        defer { try? FileManager.default.removeItem(at: job.directory) }
         let id = try client.submit(job)
         let states = try LiveCluster.waitUntilDone(client, [id], within: 180)
         #expect(states[id]?.state == .completed)
@@ -135,6 +140,7 @@ struct SlurmClusterTests {
     ])
     func refused(resources: JobResources, reason: String) throws {
         let job = try LiveCluster.request("refused", "true", resources: resources)
+        defer { try? FileManager.default.removeItem(at: job.directory) }
         let error = #expect(throws: SlurmError.self) { try client.submit(job) }
         guard case .submissionRefused(let name, let text) = error else {
             Issue.record("expected a refusal, got \(String(describing: error))")
@@ -149,9 +155,10 @@ struct SlurmClusterTests {
         let ok = try LiveCluster.request("track-ok", "true")
         let bad = try LiveCluster.request("track-bad", "exit 5")
         let cancelled = try LiveCluster.request("track-cancel", "sleep 300")
+        let ghost = try LiveCluster.directory("track-ghost")
+        defer { for dir in [ok.directory, bad.directory, cancelled.directory, ghost] { try? FileManager.default.removeItem(at: dir) } }
         var jobs = try [ok, bad, cancelled].map { TrackedJob(id: try client.submit($0), name: $0.name, marker: $0.markerURL) }
         try client.cancel([jobs[2].id])
-        let ghost = try LiveCluster.directory("track-ghost")
         jobs.append(TrackedJob(id: "987654321", name: JobName(run: "slurmtests", node: "ghost", attempt: 1),
                                marker: ghost.appendingPathComponent("job.1.exit.json")))
         var tracker = JobTracker(client: client)
@@ -179,6 +186,7 @@ struct SlurmClusterTests {
         }
         let found = try client.jobs(named: jobs[0].0.name)
         #expect(found.map(\.id) == [jobs[0].1])
+        defer { for (job, _) in jobs { try? FileManager.default.removeItem(at: job.directory) } }
         let squeueBefore = counting.count("squeue")
         var polls = 0
         let ids = jobs.map(\.1)

@@ -106,7 +106,8 @@ public final class JournalContext: StageContext, @unchecked Sendable {
         if isNew { writer.append(.item(key: key, payload: payload)) }
     }
 
-    func flush() throws { try writer.flush() }
+    /// Makes everything appended so far durable.
+    public func flush() throws { try writer.flush() }
 
     func response(_ key: String) -> CachedResponse? {
         lock.lock()
