@@ -73,6 +73,8 @@ public struct ProcessCommandRunner: CommandRunner {
             }
         }
         if let input {
+            // A command that exits without reading its input must not take this process down with SIGPIPE.
+            signal(SIGPIPE, SIG_IGN)
             inPipe.fileHandleForWriting.write(Data(input.utf8))
             try? inPipe.fileHandleForWriting.close()
         }

@@ -21,6 +21,11 @@ public struct SlurmClient: Sendable {
         return out.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    /// Whether a controller answers (`scontrol ping`), without throwing: for start-up checks and test probes.
+    public func controllerAnswers() -> Bool {
+        (try? run("scontrol", ["ping"]))?.stdout.contains("is UP") == true
+    }
+
     /// Writes the batch script into the job's directory and submits it; returns the job id. Slurm's refusal
     /// (unknown partition, impossible resources) is `SlurmError.submissionRefused` with Slurm's reason. A
     /// `commandTimedOut` means the job may or may not exist: look it up with `jobs(named:)` before submitting again.

@@ -98,8 +98,7 @@ struct NodeExecTests {
 /// Whether a Slurm controller answers (scripts/slurm-cluster.sh).
 enum SlurmProbe {
     static let isUp: Bool = {
-        let ping = try? ProcessCommandRunner().run("scontrol", ["ping"], environment: nil, input: nil, timeout: 15)
-        let up = ping?.stdout.contains("is UP") == true
+        let up = SlurmClient(timeout: 15).controllerAnswers()
         if !up { print("NodeExecTests on Slurm skipped: no Slurm controller answers (sudo scripts/slurm-cluster.sh start)") }
         return up
     }()

@@ -143,8 +143,7 @@ struct SlurmSubmissionTests {
 /// The same promise against a real cluster (scripts/slurm-cluster.sh; skipped, saying why, when none answers).
 enum SlurmClusterProbe {
     static let isUp: Bool = {
-        let ping = try? ProcessCommandRunner().run("scontrol", ["ping"], environment: nil, input: nil, timeout: 15)
-        let up = ping?.stdout.contains("is UP") == true
+        let up = SlurmClient(timeout: 15).controllerAnswers()
         if !up { print("SlurmSubmissionClusterTests skipped: no Slurm controller answers (sudo scripts/slurm-cluster.sh start)") }
         return up
     }()

@@ -193,3 +193,15 @@ struct JobTrackerTests {
         #expect(runner.recorded.map(\.tool) == ["squeue", "scontrol", "squeue"])  // configuration read once
     }
 }
+
+@Suite("Controller probe")
+struct ControllerProbeTests {
+    @Test("scontrol ping's answer decides; a missing scontrol is a plain no")
+    func ping() {
+        let up = RecordedRunner(["scontrol": .success(CommandOutput(status: 0, stdout: "Slurmctld(primary) at vm is UP\n"))])
+        #expect(SlurmClient(runner: up).controllerAnswers())
+        let down = RecordedRunner(["scontrol": .success(CommandOutput(status: 1, stdout: "Slurmctld(primary) at vm is DOWN\n"))])
+        #expect(!SlurmClient(runner: down).controllerAnswers())
+        #expect(!SlurmClient(runner: RecordedRunner([:])).controllerAnswers())
+    }
+}

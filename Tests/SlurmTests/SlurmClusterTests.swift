@@ -10,8 +10,7 @@ enum LiveCluster {
         guard runner.locate("sbatch") != nil else {
             return "Slurm is not installed: run `sudo scripts/slurm-cluster.sh start` (installs slurm-wlm and munge)"
         }
-        guard let ping = try? runner.run("scontrol", ["ping"], environment: nil, input: nil, timeout: 15),
-              ping.stdout.contains("is UP") else {
+        guard SlurmClient(runner: runner, timeout: 15).controllerAnswers() else {
             return "no Slurm controller answers: start the test cluster with `sudo scripts/slurm-cluster.sh start`"
         }
         return nil
