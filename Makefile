@@ -25,9 +25,16 @@ run: release
 # thread pool (one thread per core); CPU-bound synchronous tests running in parallel occupy that pool and the servers
 # then answer late, so those suites run afterwards on their own, one test at a time (about 20 s). `lema` itself runs
 # stages on Dispatch threads, so the pool stays free for its HTTP client.
+# As root, a one-node Slurm cluster (scripts/slurm-cluster.sh) runs for the Slurm tests, started here when none is
+# up and stopped again afterwards; a root run fails when it cannot start one (CI must run those tests).
+# LEMA_SLURM_TESTS=0 skips the cluster; without it (or not as root) the Slurm tests say why they are skipped.
 test: deps
-	swift test --skip EndpointTests
-	swift test --skip-build --filter EndpointTests --no-parallel
+	@started=; \
+	if [[ $$(id -u) -eq 0 && "$${LEMA_SLURM_TESTS:-1}" != 0 ]] && ! scripts/slurm-cluster.sh status >/dev/null; then \
+	  scripts/slurm-cluster.sh start || exit 1; started=1; \
+	fi; \
+	trap '[[ -z $$started ]] || scripts/slurm-cluster.sh stop' EXIT; \
+	swift test --skip EndpointTests && swift test --skip-build --filter EndpointTests --no-parallel
 
 bench-engine: release
 	.build/release/lema-bench engine

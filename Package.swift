@@ -53,11 +53,16 @@ let package = Package(
         // Math word problems: generator, loaders, answers, steps, oracle corrector, record formats. Pure.
         .target(name: "Math", dependencies: ["LemaCore"], swiftSettings: optimised),
 
+        // Slurm through its commands (sbatch, squeue, scancel, sacct, scontrol; never libslurm): submission, one
+        // squeue call per poll, final states from sacct or the job-completion log. Foundation only.
+        .target(name: "Slurm", dependencies: ["LemaCore"]),
+
         // The contract between the engine and stage kinds.
         .target(name: "StageAPI", dependencies: ["LemaCore"]),
-        // Spec (YAML) → Graph → Store (SQLite) → Scheduler (Dispatch). Knows nothing of math or models.
+        // Spec (YAML) → Graph → Store (SQLite) → Scheduler (Dispatch). Knows nothing of math or models. Nodes carry
+        // their executor and Slurm resources (operational data, never fingerprinted).
         .target(name: "Engine", dependencies: [
-            "CSQLite", "CYAML", "StageAPI", "LemaCore",
+            "CSQLite", "CYAML", "StageAPI", "LemaCore", "Slurm",
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // JSON bodies of the OpenAI-compatible HTTP API, shared by the client and the server. Foundation only.
@@ -92,10 +97,12 @@ let package = Package(
         .testTarget(name: "TinyGPTTests", dependencies: ["TinyGPT", "Kernels", "LemaCore"], swiftSettings: optimised),
         .testTarget(name: "MathTests", dependencies: ["Math", "LemaCore"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "StageAPI", "LemaCore"]),
+        // Parsers against recorded command output, and (when scripts/slurm-cluster.sh has a cluster up) real jobs.
+        .testTarget(name: "SlurmTests", dependencies: ["Slurm", "LemaCore"]),
         .testTarget(name: "StagesTests", dependencies: ["Stages", "StageAPI", "Math", "TinyGPT", "LemaCore"]),
         // Helpers shared by test targets: start the built `lema`, scratch directories, file trees.
         .target(name: "LemaTestSupport", dependencies: ["Engine", "LemaCore"], path: "Tests/LemaTestSupport"),
-        .testTarget(name: "CLITests", dependencies: ["LemaCLI", "Engine", "LemaCore", "LemaTestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["LemaCLI", "Engine", "LemaCore", "LemaTestSupport", "Slurm"]),
         .testTarget(name: "EndpointTests", dependencies: [
             "Endpoint", "Serve", "OpenAIWire", "Stages", "Engine", "LemaCLI", "TinyGPT", "StageAPI", "LemaCore",
             "LemaTestSupport",

@@ -28,13 +28,17 @@ public struct Graph: Sendable {
     public var nodes: [GraphNode]
     /// Variants in spec order. A spec without `sweep` has one variant named `default`.
     public var variants: [GraphVariant]
+    /// The top-level `executor:` (run-wide limits such as `max_jobs`); each node carries its own `execution`.
+    public var executor: ExecutorSettings
 
-    public init(pipelineName: String, seed: UInt64, specDirectory: URL, nodes: [GraphNode], variants: [GraphVariant]) {
+    public init(pipelineName: String, seed: UInt64, specDirectory: URL, nodes: [GraphNode], variants: [GraphVariant],
+                executor: ExecutorSettings = ExecutorSettings()) {
         self.pipelineName = pipelineName
         self.seed = seed
         self.specDirectory = specDirectory
         self.nodes = nodes
         self.variants = variants
+        self.executor = executor
     }
 
     /// The node with a fingerprint, if present.
@@ -62,7 +66,7 @@ public struct GraphVariant: Sendable, Hashable {
 
 /// A unit of work: a stage with fully resolved parameters. Its `id` is the fingerprint: SHA-256 (hex) over the
 /// kind, kind version, canonical resolved parameters, the pipeline seed and the fingerprints of its inputs —
-/// nothing else (not the stage name, retries, timeout or threads, which do not change the result).
+/// nothing else (not the stage name, retries, timeout, threads, executor or resources, which do not change the result).
 public struct GraphNode: Sendable, Hashable {
     public var id: String
     public var stage: String
@@ -84,10 +88,13 @@ public struct GraphNode: Sendable, Hashable {
     public var location: SourceLocation
     /// The pipeline's `seed:`; part of the fingerprint, since every random choice of the node derives from it.
     public var seed: UInt64
+    /// Where the node runs and what it asks for (`executor:`, `resources:`). Not in the fingerprint. When variants
+    /// share a node, it keeps the execution of the first variant that has it.
+    public var execution: NodeExecution
 
     public init(id: String, stage: String, kind: String, kindVersion: Int, params: [String: JSONValue],
                 inputs: [String: [InputEdge]], retries: Int, timeout: Double?, threads: Int, variants: [String],
-                location: SourceLocation, seed: UInt64 = 0) {
+                location: SourceLocation, seed: UInt64 = 0, execution: NodeExecution = NodeExecution()) {
         self.id = id
         self.stage = stage
         self.kind = kind
@@ -100,6 +107,7 @@ public struct GraphNode: Sendable, Hashable {
         self.variants = variants
         self.location = location
         self.seed = seed
+        self.execution = execution
     }
 
     /// Distinct parent node ids, in first-reference order.

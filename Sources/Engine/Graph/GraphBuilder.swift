@@ -19,6 +19,7 @@ enum GraphBuilder {
         budget.spend(pairs.overflow ? Int.max : pairs.partialValue)
         guard budget.check(plus: 0, &diagnostics) else { return nil }
         var resolver = StageResolver(stageCount: spec.stages.count)
+        resolver.runExecutor = spec.executor
         var resolved: [[Int?]] = []  // [variant][stage] → resolution id
         resolved.reserveCapacity(spec.variants.count)
         var variantValues: [[String: JSONValue]] = []
@@ -204,7 +205,7 @@ private struct NodeAssembler {
         nodes.append(GraphNode(
             id: id, stage: stage.name, kind: stage.kind.name, kindVersion: stage.kind.version, params: resolution.params,
             inputs: inputs, retries: resolution.retries, timeout: resolution.timeout, threads: resolution.threads,
-            variants: [], location: stage.location, seed: spec.seed))
+            variants: [], location: stage.location, seed: spec.seed, execution: resolution.execution))
         return n
     }
 
@@ -218,7 +219,8 @@ private struct NodeAssembler {
         var ordered: [GraphNode] = []
         ordered.reserveCapacity(nodes.count)
         for s in order { for n in nodesByStage[s] { ordered.append(nodes[n]) } }
-        return Graph(pipelineName: spec.name, seed: spec.seed, specDirectory: specDirectory, nodes: ordered, variants: variants)
+        return Graph(pipelineName: spec.name, seed: spec.seed, specDirectory: specDirectory, nodes: ordered, variants: variants,
+                     executor: spec.executor.settings)
     }
 }
 

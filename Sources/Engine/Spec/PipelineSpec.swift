@@ -17,6 +17,8 @@ struct PipelineSpec {
     var stageIndex: [String: Int]
     /// The `sweep:` key (or the document's start without one): where expansion limits are reported.
     var sweepLocation: SourceLocation?
+    /// The top-level `executor:` (local when absent).
+    var executor = ExecutorSpec()
 }
 
 /// One `params:` entry: the default value of a pipeline parameter.
@@ -50,6 +52,9 @@ struct StageSpec {
     var retries: YAMLPair?
     var timeout: YAMLPair?
     var threads: YAMLPair?
+    /// Operational keys (see `ExecutorReader`): where the stage runs and what its jobs ask for.
+    var executor: YAMLPair?
+    var resources: YAMLPair?
     /// `after:` stage names (ordering-only inputs).
     var after: [StageReference]
     /// Reference parameters, in the order written.
@@ -89,5 +94,7 @@ enum EngineKeys {
     static let threads = "threads"
     /// Also the reserved input name under which `after:` edges enter the fingerprint.
     static let after = "after"
-    static let all = [kind, retries, timeout, threads, after]
+    static let executor = "executor"
+    static let resources = "resources"
+    static let all = [kind, retries, timeout, threads, after, executor, resources]
 }

@@ -77,8 +77,8 @@ extension SpecReader {
             return nil
         }
         var stage = StageSpec(name: name, index: index, location: entry.keyLocation, kind: kind, entries: [],
-                              retries: nil, timeout: nil, threads: nil, after: [], references: [], usedParams: [],
-                              dependencies: [])
+                              retries: nil, timeout: nil, threads: nil, executor: nil, resources: nil, after: [],
+                              references: [], usedParams: [], dependencies: [])
         let info = kindInfo(kind)
         let parameters = info.byName
         stage.parameters = info.parameters
@@ -89,6 +89,8 @@ extension SpecReader {
             case EngineKeys.retries: stage.retries = pair
             case EngineKeys.timeout: stage.timeout = pair
             case EngineKeys.threads: stage.threads = pair
+            case EngineKeys.executor: stage.executor = pair
+            case EngineKeys.resources: stage.resources = pair
             case EngineKeys.after:
                 stage.after = readReferences(pair, parameter: EngineKeys.after, single: false, stage: name,
                                              defined: defined, names: names, allowArtifact: false)
@@ -183,7 +185,7 @@ extension SpecReader {
         let accepted = info.parameters.map(\.name).sorted().joined(separator: ", ")
         return "unknown key '\(SpecLimits.shown(key))' in stage '\(SpecLimits.shown(stage))' (kind '\(kind)')"
             + Suggestions.hint(for: key, in: info.parameters.map(\.name) + EngineKeys.all, orElse:
-                " — kind '\(kind)' accepts: \(accepted.isEmpty ? "no parameters" : accepted); every stage also accepts: after, retries, threads, timeout")
+                " — kind '\(kind)' accepts: \(accepted.isEmpty ? "no parameters" : accepted); every stage also accepts: after, executor, resources, retries, threads, timeout")
     }
 
     /// Artifact names select among a stage's outputs (files it wrote); they are stored in the run's database and

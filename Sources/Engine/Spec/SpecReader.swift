@@ -18,7 +18,7 @@ struct SpecReader {
     /// Where a sweep-expansion problem is reported: the `sweep:` key, or the start of the document.
     var sweepLocation: SourceLocation?
 
-    static let topLevelKeys = ["name", "description", "seed", "params", "sweep", "stages"]
+    static let topLevelKeys = ["name", "description", "seed", "params", "sweep", "stages", "executor"]
 
     init(fileName: String, registry: KindRegistry, diagnostics: DiagnosticCollector) {
         self.fileName = fileName
@@ -38,6 +38,7 @@ struct SpecReader {
         var params: [ParamDeclaration] = []
         var sweepPair: YAMLPair?
         var stagesPair: YAMLPair?
+        var executor = ExecutorSpec()
         for pair in pairs {
             if diagnostics.isFull { break }  // refused anyway; reading on would only cost time
             switch pair.key {
@@ -50,6 +51,7 @@ struct SpecReader {
             case "params": params = readParams(pair)
             case "sweep": sweepPair = pair
             case "stages": stagesPair = pair
+            case "executor": executor = ExecutorReader.executor(pair.value, stage: nil, diagnostics: &diagnostics) ?? executor
             default:
                 // `x-…` keys are ignored: a place to define YAML anchors (as in docker-compose).
                 if pair.key.hasPrefix("x-") { continue }
@@ -74,7 +76,7 @@ struct SpecReader {
         let variants = readSweep(sweepPair, params: params, paramIndex: paramIndex, overridden: overriddenParams)
         guard let name, stagesPair != nil else { return nil }
         return PipelineSpec(name: name, seed: seed, params: params, paramIndex: paramIndex, variants: variants,
-                            stages: stages, stageIndex: stageIndex, sweepLocation: sweepLocation)
+                            stages: stages, stageIndex: stageIndex, sweepLocation: sweepLocation, executor: executor)
     }
 
     static func unknownTopLevelKey(_ key: String) -> String {

@@ -10,12 +10,16 @@ struct ResolvedStage {
     var retries: Int
     var timeout: Double?
     var threads: Int
+    /// Executor and resources: operational, not in `paramsText`.
+    var execution = NodeExecution()
 }
 
 /// Resolves stages for variants, caching by the values of the parameters each stage actually reads: a sweep over
 /// a parameter only one stage uses re-resolves only that stage.
 struct StageResolver {
     var checker = ParameterChecker(diagnostics: DiagnosticCollector())
+    /// The top-level `executor:`, which stages inherit.
+    var runExecutor = ExecutorSpec()
     /// Every distinct resolution, addressed by the id `resolve` returns.
     private(set) var resolutions: [ResolvedStage] = []
     /// Per stage: cache key → resolution id (nil: the stage does not resolve for those values).
@@ -87,7 +91,8 @@ struct StageResolver {
         if let pair = stage.timeout {
             if let t = duration(value(pair)) { timeout = t } else { ok = false }
         }
-        guard ok else { return nil }
+        let execution = self.execution(of: stage, threads: threads, value: value)
+        guard ok, let execution else { return nil }
         for problem in stage.kind.validate(params) {
             let at = stage.entries.first { $0.parameter.name == problem.parameter }?.pair.value.location ?? stage.location
             checker.diagnostics.error(at, "invalid '\(problem.parameter)' in stage '\(stage.name)': \(SpecLimits.shown(problem.message, limit: 400))")
@@ -95,7 +100,7 @@ struct StageResolver {
         }
         guard ok else { return nil }
         return ResolvedStage(params: params, paramsText: CanonicalJSON.text(.object(stage.kind.fingerprinted(params))),
-                             retries: retries, timeout: timeout, threads: threads)
+                             retries: retries, timeout: timeout, threads: threads, execution: execution)
     }
 
     private mutating func engineInt(_ node: YAMLNode, key: String, minimum: Int) -> Int? {

@@ -9,6 +9,7 @@ enum StoreMigrations {
         ("0001-initial", initial),
         ("0002-indexes", indexes),
         ("0003-responses", responses),
+        ("0004-jobs", jobs),
     ]
 
     /// Tables. The high-volume tables (ledger, metrics, events, checkpoints) carry no foreign keys: they are
@@ -127,6 +128,24 @@ enum StoreMigrations {
             recorded_at REAL NOT NULL
         );
         CREATE INDEX responses_by_node ON responses(node);
+        """
+
+    /// Cluster jobs (slurm executor): one row per (node, attempt), written before sbatch runs (the intent, with no
+    /// job id yet) and again the moment it answers, so a controller that died in between looks the job up by name
+    /// instead of submitting the node twice.
+    private static let jobs = """
+        CREATE TABLE jobs (
+            node TEXT NOT NULL,                     -- node fingerprint
+            attempt INTEGER NOT NULL,               -- 1-based
+            job_name TEXT NOT NULL,                 -- lema.<run>.<node>.<attempt>
+            job_id TEXT,                            -- NULL until sbatch answered
+            submitted_at REAL NOT NULL,
+            state TEXT NOT NULL DEFAULT 'SUBMITTING', -- last state seen: PENDING, RUNNING, TIMEOUT, …, LOST
+            reason TEXT,                            -- last message shown for it
+            ended_at REAL,                          -- NULL while the job may still run
+            PRIMARY KEY (node, attempt)
+        ) WITHOUT ROWID;
+        CREATE INDEX jobs_live ON jobs(ended_at, node);
         """
 
     /// Applies missing migrations in one IMMEDIATE transaction (concurrent openers serialise on it).

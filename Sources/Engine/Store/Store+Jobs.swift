@@ -1,0 +1,108 @@
+import Foundation
+
+/// One cluster job of a node, as the store remembers it.
+public struct JobRecord: Sendable, Hashable {
+    public var node: String
+    public var attempt: Int
+    public var jobName: String
+    /// Nil while the submission's answer is unknown (sbatch still running, or the controller died before it
+    /// answered): look the job up by `jobName` before submitting again.
+    public var jobID: String?
+    public var submittedAt: Date
+    /// Last state seen (`JobState.name`), `SUBMITTING` before sbatch answered.
+    public var state: String
+    public var reason: String?
+    /// Nil while the job may still run.
+    public var endedAt: Date?
+
+    public init(node: String, attempt: Int, jobName: String, jobID: String?, submittedAt: Date, state: String,
+                reason: String?, endedAt: Date?) {
+        self.node = node
+        self.attempt = attempt
+        self.jobName = jobName
+        self.jobID = jobID
+        self.submittedAt = submittedAt
+        self.state = state
+        self.reason = reason
+        self.endedAt = endedAt
+    }
+}
+
+/// A new state for a job.
+public struct JobUpdate: Sendable, Hashable {
+    public var node: String
+    public var attempt: Int
+    public var state: String
+    public var reason: String?
+    /// Set when the job has ended (for good: a requeued job is not ended).
+    public var endedAt: Date?
+
+    public init(node: String, attempt: Int, state: String, reason: String?, endedAt: Date?) {
+        self.node = node
+        self.attempt = attempt
+        self.state = state
+        self.reason = reason
+        self.endedAt = endedAt
+    }
+}
+
+/// The `jobs` table. Every write here is synchronous (committed on return): a job id that is lost in a crash is a
+/// job the next controller cannot reattach to, and might submit again.
+extension Store {
+    /// Records the intent to submit `attempt` of `node` as `jobName`, before sbatch runs. Returns false (writing
+    /// nothing) when that attempt already has a row: it was submitted, or may have been — never submit it again.
+    @discardableResult
+    public func recordJobIntent(node: String, attempt: Int, jobName: String, at date: Date = Date()) throws -> Bool {
+        try write { db in
+            try db.run("""
+                INSERT OR IGNORE INTO jobs(node, attempt, job_name, submitted_at) VALUES (?, ?, ?, ?)
+                """, [.text(node), .int(attempt), .text(jobName), .date(date)])
+            return db.changes == 1
+        }
+    }
+
+    /// Records the job id sbatch returned (or that a lookup by name found) for an attempt.
+    public func recordJobID(node: String, attempt: Int, jobID: String) throws {
+        try write { db in
+            try db.run("UPDATE jobs SET job_id = ?, state = CASE state WHEN 'SUBMITTING' THEN 'PENDING' ELSE state END "
+                       + "WHERE node = ? AND attempt = ?", [.text(jobID), .text(node), .int(attempt)])
+        }
+    }
+
+    /// Applies the states one poll found, in one transaction.
+    public func updateJobs(_ updates: [JobUpdate]) throws {
+        guard !updates.isEmpty else { return }
+        try write { db in
+            for u in updates {
+                try db.run("UPDATE jobs SET state = ?, reason = ?, ended_at = ? WHERE node = ? AND attempt = ?",
+                           [.text(u.state), u.reason.map { .text($0) }, u.endedAt.map { .date($0) }, .text(u.node),
+                            .int(u.attempt)])
+            }
+        }
+    }
+
+    /// Jobs that have not ended (to reattach to after a restart, or to cancel), oldest first.
+    public func liveJobs() throws -> [JobRecord] {
+        try jobs(where: "ended_at IS NULL")
+    }
+
+    /// Every attempt's job of one node, first attempt first.
+    public func jobs(ofNode node: String) throws -> [JobRecord] {
+        try jobs(where: "node = ?", [.text(node)])
+    }
+
+    private func jobs(where condition: String, _ values: [SQLiteValue?] = []) throws -> [JobRecord] {
+        try read { db in
+            var out: [JobRecord] = []
+            try db.query("""
+                SELECT node, attempt, job_name, job_id, submitted_at, state, reason, ended_at FROM jobs
+                WHERE \(condition) ORDER BY submitted_at, node, attempt
+                """, values) { row in
+                out.append(JobRecord(node: row.text(0), attempt: row.int(1), jobName: row.text(2),
+                                     jobID: row.optionalText(3), submittedAt: Date(timeIntervalSince1970: row.double(4)),
+                                     state: row.text(5), reason: row.optionalText(6), endedAt: row.optionalDate(7)))
+            }
+            return out
+        }
+    }
+}

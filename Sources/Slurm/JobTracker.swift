@@ -1,0 +1,75 @@
+import Foundation
+
+/// A submitted job the controller follows.
+public struct TrackedJob: Sendable, Hashable {
+    public var id: String
+    public var name: JobName
+    /// The attempt's exit marker (`JobRequest.markerURL`).
+    public var marker: URL
+
+    public init(id: String, name: JobName, marker: URL) {
+        self.id = id
+        self.name = name
+        self.marker = marker
+    }
+}
+
+/// What one poll learned about a job. The exit marker decides success; Slurm only says whether a job is alive and,
+/// when it was killed, why.
+public enum JobOutcome: Sendable, Equatable {
+    /// Queued, running or requeued: keep waiting (never submit its node again).
+    case alive(JobState)
+    /// The payload ended by itself with exit code 0.
+    case succeeded(ExitMarker)
+    /// The payload ended by itself with another exit code.
+    case failed(ExitMarker)
+    /// Slurm ended the job before its payload finished (TIMEOUT, OUT_OF_MEMORY, NODE_FAIL, PREEMPTED, CANCELLED, or
+    /// FAILED before the payload could start). A COMPLETED state without a marker lands here too: on a network
+    /// filesystem the marker may show up a poll later, so the caller may look again before deciding.
+    case ended(JobState)
+    /// Gone from squeue with no marker and no final record: retried, never counted as success.
+    case lost
+}
+
+/// Follows many jobs with one squeue call per poll (plus, only for jobs that left the queue without a marker, one
+/// look at sacct or the completion log).
+public struct JobTracker: Sendable {
+    public var client: SlurmClient
+    /// Where final records are kept; read from `scontrol show config` on first need when nil.
+    public var configuration: SlurmConfiguration?
+
+    public init(client: SlurmClient, configuration: SlurmConfiguration? = nil) {
+        self.client = client
+        self.configuration = configuration
+    }
+
+    /// The outcome of every job, by job id.
+    public mutating func poll(_ jobs: [TrackedJob]) throws -> [String: JobOutcome] {
+        guard !jobs.isEmpty else { return [:] }
+        let queue = try client.snapshots(of: jobs.map(\.id))
+        var outcomes: [String: JobOutcome] = [:]
+        var vanished: [TrackedJob] = []
+        for job in jobs {
+            if let marker = ExitMarker.read(at: job.marker) {
+                outcomes[job.id] = marker.exitCode == 0 ? .succeeded(marker) : .failed(marker)
+            } else if let snapshot = queue[job.id] {
+                outcomes[job.id] = snapshot.state.isAlive ? .alive(snapshot.state) : .ended(snapshot.state)
+            } else {
+                vanished.append(job)
+            }
+        }
+        guard !vanished.isEmpty else { return outcomes }
+        if configuration == nil { configuration = try client.configuration() }
+        let records = try client.finalRecords(of: vanished.map(\.id), configuration: configuration ?? SlurmConfiguration(parsing: ""))
+        for job in vanished {
+            // A record from the completion log may still call a requeued job alive on its last line (it was
+            // requeued after it): only a finished state counts.
+            if let state = records[job.id]?.state, !state.isAlive {
+                outcomes[job.id] = .ended(state)
+            } else {
+                outcomes[job.id] = .lost
+            }
+        }
+        return outcomes
+    }
+}
