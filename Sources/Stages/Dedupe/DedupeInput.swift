@@ -13,7 +13,7 @@ enum DedupeInput {
         let failures = SharedSlots<String?>(repeating: nil, count: n)
         let present = SharedSlots<UInt8>(repeating: 0, count: n * fields.count)  // (N, F) 1 where the key exists
 
-        Parallel.forEachChunk(count: n, threads: threads) { range in
+        ChunkedWork.forEachChunk(count: n, threads: threads) { range in
             for j in range {
                 do {
                     let object = try lines[j].object()

@@ -16,7 +16,7 @@ enum NearDuplicates {
         // previous[band * n + j] = the latest earlier eligible record with j's key in that band, or -1. Bands are
         // independent, so they are chained in parallel.
         let previous = SharedSlots<Int32>(repeating: -1, count: bands * n)
-        Parallel.forEachChunk(count: bands, threads: threads) { bandRange in
+        ChunkedWork.forEachChunk(count: bands, threads: threads) { bandRange in
             for band in bandRange {
                 var last: [UInt64: Int32] = [:]
                 last.reserveCapacity(eligible.count)

@@ -25,7 +25,7 @@ struct RecordFeatures: Sendable {
         let shingleSeed = SeededRNG.derive(seed, "dedupe-shingles")
         let separator = String(Shingles.fieldSeparator)
 
-        Parallel.forEachChunk(count: n, threads: threads) { range in
+        ChunkedWork.forEachChunk(count: n, threads: threads) { range in
             let allKeys = bandKeys.unsafeBuffer
             let allSignatures = signatures.unsafeBuffer
             for j in range {

@@ -1,10 +1,12 @@
 import Dispatch
 
-/// Data-parallel loops for per-item work whose result does not depend on how items are split across threads.
-public enum Parallel {
+/// Dedupe's data-parallel loop over long per-record work, on `concurrentPerform`. Kept apart from Kernels'
+/// `Parallel` on purpose: that one hands thousands of sub-millisecond pieces to polling helper threads, which would
+/// spin needlessly through dedupe's few long chunks. Results must not depend on how items are split across threads.
+enum ChunkedWork {
     /// Calls `body(range)` for contiguous chunks covering `0..<count`, on up to `threads` threads. Chunk boundaries
     /// depend on `threads`, so `body` must compute each item independently of which chunk it lands in.
-    public static func forEachChunk(count: Int, threads: Int, _ body: @Sendable (Range<Int>) -> Void) {
+    static func forEachChunk(count: Int, threads: Int, _ body: @Sendable (Range<Int>) -> Void) {
         guard count > 0 else { return }
         let workers = max(1, min(threads, count))
         if workers == 1 { body(0..<count); return }
@@ -22,10 +24,10 @@ public enum Parallel {
 /// and nobody reads until `concurrentPerform` has returned (which orders the writes before the reads). Backed by
 /// manually allocated memory rather than an Array property so concurrent writers do not trip Swift's dynamic
 /// exclusivity checks (they touch different elements, which the checker cannot see).
-public final class SharedSlots<Element>: @unchecked Sendable {
+final class SharedSlots<Element>: @unchecked Sendable {
     private let buffer: UnsafeMutableBufferPointer<Element>
 
-    public init(repeating value: Element, count: Int) {
+    init(repeating value: Element, count: Int) {
         buffer = UnsafeMutableBufferPointer.allocate(capacity: count)
         buffer.initialize(repeating: value)
     }
@@ -35,17 +37,17 @@ public final class SharedSlots<Element>: @unchecked Sendable {
         buffer.deallocate()
     }
 
-    public var count: Int { buffer.count }
+    var count: Int { buffer.count }
 
     /// Reads or writes one slot; callers guarantee no two threads touch the same index concurrently.
-    public subscript(index: Int) -> Element {
+    subscript(index: Int) -> Element {
         get { buffer[index] }
         set { buffer[index] = newValue }
     }
 
     /// Direct access for a worker's inner loop; it must only touch its own indices.
-    public var unsafeBuffer: UnsafeMutableBufferPointer<Element> { buffer }
+    var unsafeBuffer: UnsafeMutableBufferPointer<Element> { buffer }
 
     /// A copy of the contents (after the parallel phase).
-    public func toArray() -> [Element] { Array(buffer) }
+    func toArray() -> [Element] { Array(buffer) }
 }
