@@ -19,9 +19,9 @@ extension BLAS {
     }
 
     /// The fastest kernel family checked on this CPU family, for benchmarks: "SkylakeX" (AVX-512) on Intel CPUs
-    /// with AVX-512 F/BW/DQ/VL — on the Intel Xeon of the 2026-11-30 sessions the Kernels and TinyGPT suites
-    /// (fast kernels against the naive oracles, whole-model gradients, bit-identity checks) pass with it and model
-    /// training runs ≈1.35× faster than with Haswell — else `suitableCoreType()` (AMD keeps Haswell: see above).
+    /// with AVX-512 F/BW/DQ/VL — on Intel Xeons the Kernels and TinyGPT suites (fast kernels against the naive
+    /// oracles, whole-model gradients, bit-identity checks) pass with it, and it trains faster than Haswell (figures
+    /// in docs/operations.md) — else `suitableCoreType()` (AMD keeps Haswell: see above).
     /// Tests and the CLI keep the environment's choice.
     public static func fastestCheckedCoreType() -> String? {
         #if os(Linux)

@@ -14,10 +14,9 @@ public enum AVX512GEMM {
     /// which each element of C is summed.
     public static let depthBlock = 128
 
-    /// Rows of C per block: 192 rows of A at depth 128 (96 KiB) stay in L2 while they pass over every panel of B
-    /// (measured: 48–192 all within noise of each other, no blocking up to 25% slower on 2048-row products), and so
-    /// do the block's ≤ 192 × 1024 floats of C between depth passes. Single-threaded, the kernel then runs at
-    /// 140–160 GFLOP/s at the model's shapes (≈ 90% of one core's 162 GFLOP/s AVX-512 FMA peak, Xeon 2026-11-30).
+    /// Rows of C per block: 192 rows of A at depth 128 (96 KiB) stay in L2 while they pass over every panel of B,
+    /// and so do the block's ≤ 192 × 1024 floats of C between depth passes (block sizes from 48 to 192 measured
+    /// alike; no blocking is much slower on long products — figures in docs/operations.md, kernel benchmarks).
     static let rowBlock = 192
 
     /// Packed B larger than this (64 KiB: any attention head's keys or values at T ≤ 256, hd ≤ 64) is taken to
