@@ -19,12 +19,12 @@ public struct JSONLine: Sendable {
     /// True when the line holds nothing but spaces and tabs.
     public var isBlank: Bool { bytes.allSatisfy { $0 == 0x20 || $0 == 0x09 } }
 
-    /// The line parsed as a JSON object, or a `JSONLinesError` naming `file:line` and what is wrong.
-    public func object() throws(JSONLinesError) -> [String: JSONValue] {
+    /// The line parsed as a JSON object, or a `DataFileError` naming `file:line` and what is wrong.
+    public func object() throws(DataFileError) -> [String: JSONValue] {
         do {
             return try JSONLines.object(bytes).get()
         } catch {
-            throw JSONLinesError(file: file.path, line: lineNumber, message: error.message)
+            throw DataFileError(file: file.path, line: lineNumber, message: error.message)
         }
     }
 }
@@ -41,13 +41,13 @@ public enum JSONLines {
         case keep
     }
 
-    /// Reads the lines of a JSONL file (see `split`). Throws a `JSONLinesError` (line 0) when it cannot be read.
-    public static func read(_ url: URL, blankLines: BlankLines = .skip) throws(JSONLinesError) -> [JSONLine] {
+    /// Reads the lines of a JSONL file (see `split`). Throws a `DataFileError` (line 0) when it cannot be read.
+    public static func read(_ url: URL, blankLines: BlankLines = .skip) throws(DataFileError) -> [JSONLine] {
         let data: Data
         do {
             data = try Data(contentsOf: url)
         } catch {
-            throw JSONLinesError(file: url.path, line: 0, message: "cannot read the file: \(error.localizedDescription)")
+            throw DataFileError(file: url.path, line: 0, message: "cannot read the file: \(error.localizedDescription)")
         }
         return split(data, file: url, blankLines: blankLines)
     }
@@ -157,10 +157,11 @@ public struct JSONLineProblem: Error, Sendable, CustomStringConvertible {
     public var description: String { message }
 }
 
-/// A JSONL line (or file, line 0) that cannot be used: `file:line: message`. Bad input that retrying cannot fix
-/// (`PermanentError`).
-public struct JSONLinesError: PermanentError, CustomStringConvertible {
+/// A problem with one line of a data file (or the whole file: line 0), named by file and 1-based line:
+/// `gold.jsonl:12: missing field "prompt"`. Bad input that retrying cannot fix (`PermanentError`).
+public struct DataFileError: PermanentError, CustomStringConvertible, Hashable {
     public var file: String
+    /// 1-based line number; 0 when the problem concerns the whole file.
     public var line: Int
     public var message: String
 

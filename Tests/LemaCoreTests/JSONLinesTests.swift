@@ -30,7 +30,7 @@ import Testing
     ])
     func lineProblemsNameWhatIsWrong(text: String, message: String) {
         let line = JSONLine(bytes: Data(text.utf8), lineNumber: 7, file: Self.file)
-        #expect(throws: JSONLinesError.self) { try line.object() }
+        #expect(throws: DataFileError.self) { try line.object() }
         do {
             _ = try line.object()
         } catch {

@@ -1,4 +1,5 @@
 import Foundation
+import LemaCore
 import Testing
 @testable import Math
 
