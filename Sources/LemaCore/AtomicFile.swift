@@ -67,8 +67,12 @@ public enum AtomicFile {
 
 /// A failed step of an atomic write, with the OS error.
 public struct AtomicFileError: Error, CustomStringConvertible, Sendable {
+    /// The file or directory the step failed on.
     public let path: String
+    /// The step ("open", "write", "fsync", "rename", …).
     public let operation: String
+    /// The OS error number.
     public let code: Int32
+    /// `cannot OPERATION PATH: reason`.
     public var description: String { "cannot \(operation) \(path): \(String(cString: strerror(code)))" }
 }

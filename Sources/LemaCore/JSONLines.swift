@@ -10,6 +10,7 @@ public struct JSONLine: Sendable {
     /// The file the line was read from, for error messages.
     public var file: URL
 
+    /// A line read from `file`.
     public init(bytes: Data, lineNumber: Int, file: URL) {
         self.bytes = bytes
         self.lineNumber = lineNumber
@@ -152,25 +153,32 @@ public enum JSONLines {
 
 /// What is wrong with one line, in words; the reader attaches the file and line.
 public struct JSONLineProblem: Error, Sendable, CustomStringConvertible {
+    /// What is wrong.
     public var message: String
+    /// A problem described by `message`.
     public init(_ message: String) { self.message = message }
+    /// The message.
     public var description: String { message }
 }
 
 /// A problem with one line of a data file (or the whole file: line 0), named by file and 1-based line:
 /// `gold.jsonl:12: missing field "prompt"`. Bad input that retrying cannot fix (`PermanentError`).
 public struct DataFileError: PermanentError, CustomStringConvertible, Hashable {
+    /// The file, as given to the reader.
     public var file: String
     /// 1-based line number; 0 when the problem concerns the whole file.
     public var line: Int
+    /// What is wrong.
     public var message: String
 
+    /// A problem of `file` at `line` (0: the whole file).
     public init(file: String, line: Int, message: String) {
         self.file = file
         self.line = line
         self.message = message
     }
 
+    /// `file:line: message` (or `file: message` for the whole file).
     public var description: String { line > 0 ? "\(file):\(line): \(message)" : "\(file): \(message)" }
 }
 

@@ -203,7 +203,10 @@ public enum JSONParser {
 
 /// Malformed JSON: what was wrong and at which byte offset.
 public struct JSONParseError: Error, CustomStringConvertible, Sendable {
+    /// Byte offset of the problem in the parsed data.
     public var offset: Int
+    /// What is wrong.
     public var message: String
+    /// `message at byte N`.
     public var description: String { "\(message) at byte \(offset)" }
 }

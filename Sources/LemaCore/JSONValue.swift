@@ -14,10 +14,15 @@ public enum JSONValue: Sendable, Hashable, Codable, CustomStringConvertible {
 
     // MARK: Accessors
 
+    /// The string, or nil for any other case.
     public var stringValue: String? { if case .string(let s) = self { s } else { nil } }
+    /// The boolean, or nil for any other case.
     public var boolValue: Bool? { if case .bool(let b) = self { b } else { nil } }
+    /// The elements, or nil for any other case.
     public var arrayValue: [JSONValue]? { if case .array(let a) = self { a } else { nil } }
+    /// The members, or nil for any other case.
     public var objectValue: [String: JSONValue]? { if case .object(let o) = self { o } else { nil } }
+    /// True for `null`.
     public var isNull: Bool { if case .null = self { true } else { false } }
 
     /// An integer value; a double with no fractional part also counts.
@@ -38,6 +43,7 @@ public enum JSONValue: Sendable, Hashable, Codable, CustomStringConvertible {
         }
     }
 
+    /// The member `key` of an object (nil for a missing key or another case).
     public subscript(key: String) -> JSONValue? {
         if case .object(let o) = self { o[key] } else { nil }
     }
@@ -51,6 +57,7 @@ public enum JSONValue: Sendable, Hashable, Codable, CustomStringConvertible {
         return out
     }
 
+    /// The canonical text.
     public var description: String { canonicalText }
 
     private func write(into out: inout String) {
@@ -115,6 +122,7 @@ public enum JSONValue: Sendable, Hashable, Codable, CustomStringConvertible {
 
     // MARK: Codable
 
+    /// Decodes any JSON value (through `Codable`; `JSONValue.parse` is the fast path).
     public init(from decoder: any Decoder) throws {
         let c = try decoder.singleValueContainer()
         if c.decodeNil() { self = .null }
@@ -126,6 +134,7 @@ public enum JSONValue: Sendable, Hashable, Codable, CustomStringConvertible {
         else { self = .object(try c.decode([String: JSONValue].self)) }
     }
 
+    /// Encodes the value as the JSON it is.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.singleValueContainer()
         switch self {

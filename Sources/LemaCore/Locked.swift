@@ -5,6 +5,7 @@ import Synchronization
 public final class Locked<Value>: Sendable {
     private let mutex: Mutex<Value>
 
+    /// A lock around `value`.
     public init(_ value: sending Value) {
         mutex = Mutex(value)
     }

@@ -31,6 +31,7 @@ public struct SeededRNG: RandomNumberGenerator, Sendable, Hashable, Codable {
     private static func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 &- k)) }
 
     @inline(__always)
+    /// The next 64 random bits (xoshiro256**).
     public mutating func next() -> UInt64 {
         let result = Self.rotl(state.1 &* 5, 7) &* 9
         let t = state.1 << 17
@@ -93,14 +94,18 @@ public struct SeededRNG: RandomNumberGenerator, Sendable, Hashable, Codable {
         return z ^ (z >> 31)
     }
 
+    /// Equal when the states are.
     public static func == (a: SeededRNG, b: SeededRNG) -> Bool { a.stateWords == b.stateWords }
+    /// Hashes the state.
     public func hash(into hasher: inout Hasher) { hasher.combine(stateWords) }
 
+    /// Decodes the four state words (rejecting an all-zero state).
     public init(from decoder: any Decoder) throws {
         let words = try decoder.singleValueContainer().decode([UInt64].self)
         do { try self.init(stateWords: words) } catch { throw error }
     }
 
+    /// Encodes the four state words.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.singleValueContainer()
         try c.encode(stateWords)
@@ -119,6 +124,7 @@ public struct SeededRNG: RandomNumberGenerator, Sendable, Hashable, Codable {
 
 /// A saved RNG state that is not four words or is all zero.
 public struct RNGStateError: Error, CustomStringConvertible, Sendable {
+    /// The problem in words.
     public var description: String { "invalid RNG state: expected four words, not all zero" }
 }
 

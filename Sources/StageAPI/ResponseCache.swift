@@ -4,10 +4,12 @@ import Foundation
 public struct CachedResponse: Sendable, Hashable {
     /// The response body exactly as received (the JSON the server sent).
     public var body: Data
-    /// Token usage the server reported (0 when it reported none).
+    /// Prompt tokens the server reported (0 when it reported none).
     public var promptTokens: Int
+    /// Completion tokens the server reported (0 when it reported none).
     public var completionTokens: Int
 
+    /// A response as received, with its reported usage.
     public init(body: Data, promptTokens: Int, completionTokens: Int) {
         self.body = body
         self.promptTokens = promptTokens
@@ -32,14 +34,17 @@ public final class MemoryResponseCache: ResponseCache, @unchecked Sendable {
     private var entries: [String: CachedResponse] = [:]
     private let lock = NSLock()
 
+    /// An empty cache.
     public init() {}
 
+    /// The cached response for `key`, if any.
     public func response(forKey key: String) throws -> CachedResponse? {
         lock.lock()
         defer { lock.unlock() }
         return entries[key]
     }
 
+    /// Keeps the first response stored under `key` (`endpoint` and `model` are not kept here).
     public func store(key: String, endpoint: String, model: String, response: CachedResponse) throws {
         lock.lock()
         defer { lock.unlock() }

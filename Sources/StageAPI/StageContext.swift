@@ -55,6 +55,7 @@ public struct InputArtifact: Sendable, Hashable {
     /// The producer's summary.
     public var summary: [String: JSONValue]
 
+    /// One producer's outputs as a consumer sees them.
     public init(stage: String, fingerprint: String, selected: String?, artifacts: [String: URL], summary: [String: JSONValue]) {
         self.stage = stage
         self.fingerprint = fingerprint

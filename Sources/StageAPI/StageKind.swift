@@ -24,14 +24,19 @@ public protocol StageKind: Sendable {
 }
 
 extension StageKind {
+    /// No checks beyond the declared parameter types.
     public func validate(_ params: [String: JSONValue]) -> [ParameterProblem] { [] }
+    /// Every parameter counts.
     public func fingerprinted(_ params: [String: JSONValue]) -> [String: JSONValue] { params }
 }
 
 /// A problem found by `StageKind.validate`: which parameter and what is wrong (with the fix where possible).
 public struct ParameterProblem: Sendable, Hashable {
+    /// The parameter's name.
     public var parameter: String
+    /// What is wrong, and the fix where possible.
     public var message: String
+    /// A problem of `parameter`.
     public init(parameter: String, message: String) {
         self.parameter = parameter
         self.message = message
@@ -61,6 +66,7 @@ public indirect enum ParameterType: Sendable, Hashable, CustomStringConvertible 
     /// Any JSON value (validated by the kind itself).
     case any
 
+    /// The type in words, for messages and the spec reference ("a list of integers").
     public var description: String {
         switch self {
         case .int: "an integer"
@@ -90,13 +96,16 @@ public indirect enum ParameterType: Sendable, Hashable, CustomStringConvertible 
 
 /// One accepted parameter of a stage kind.
 public struct ParameterSpec: Sendable, Hashable {
+    /// The key in the spec.
     public var name: String
+    /// What values it accepts.
     public var type: ParameterType
     /// Applied when the spec omits the key; `nil` means the key is required.
     public var defaultValue: JSONValue?
     /// One sentence for the spec reference.
     public var doc: String
 
+    /// A parameter called `name` of `type`; `defaultValue` nil makes it required.
     public init(_ name: String, _ type: ParameterType, default defaultValue: JSONValue?, doc: String) {
         self.name = name
         self.type = type
@@ -104,6 +113,7 @@ public struct ParameterSpec: Sendable, Hashable {
         self.doc = doc
     }
 
+    /// True when the spec must give it (no default).
     public var isRequired: Bool { defaultValue == nil }
 }
 
@@ -115,6 +125,7 @@ public struct StageOutcome: Sendable, Hashable {
     /// Small facts for `lema status`, reports and downstream checks (counts, accuracy, …).
     public var summary: [String: JSONValue]
 
+    /// An outcome with these artifacts and summary.
     public init(artifacts: [String: String] = [:], summary: [String: JSONValue] = [:]) {
         self.artifacts = artifacts
         self.summary = summary
@@ -123,18 +134,23 @@ public struct StageOutcome: Sendable, Hashable {
 
 /// Thrown by a stage for a failure worth retrying or reporting; the message should say what and where.
 public struct StageFailure: Error, CustomStringConvertible, Sendable {
+    /// What failed and where (shown as the node's error).
     public var message: String
     /// False for failures that retrying cannot fix (bad input data); the engine then skips remaining retries.
     public var retryable: Bool
+    /// A failure with `message`; `retryable: false` for bad input.
     public init(_ message: String, retryable: Bool = true) {
         self.message = message
         self.retryable = retryable
     }
+    /// The message.
     public var description: String { message }
 }
 
 /// Thrown by a stage that noticed `context.isCancelled` and stopped after saving its progress.
 public struct StageCancelled: Error, CustomStringConvertible, Sendable {
+    /// The cancellation.
     public init() {}
+    /// "cancelled".
     public var description: String { "cancelled" }
 }
