@@ -106,7 +106,7 @@ import Testing
         #expect(context.outputText(outcome, "report").contains("| default | 30.0% [20.0, 40.0] | 50 | 2.0% |"))
     }
 
-    @Test func severalStagesWithoutSweepAreCategories() throws {
+    @Test func severalStagesWithoutSweepAreRowsOfAForestPlot() throws {
         let inputs = [("eval_cot", 0.2), ("eval_lema", 0.3), ("eval_same_size", 0.25)].map {
             evaluationInput(stage: $0.0, accuracy: $0.1, low: $0.1 - 0.05, high: $0.1 + 0.05, n: 200, noAnswer: 0,
                             variants: [("default", [:])])
@@ -138,6 +138,38 @@ import Testing
         #expect(markdown.contains("| ratio=0,mode=lema, ratio=0,mode=corrected-as-cot | 0 | – | 20.0% [10.0, 30.0] |"),
                 "\(markdown)")
         #expect(occurrences(of: "<tr>", in: context.outputText(outcome, "index")) == 1 + 5)
+    }
+
+    /// Without a numeric x the figure is a forest plot: one labelled row per node (the shared one once, as the
+    /// dashed reference line), and the canvas grows with the rows so labels never overlap.
+    @Test func forestPlotHasOneRowPerNodeAndMarksTheSharedNode() throws {
+        let modes = ["cot-only", "lema", "cot-same-size"]
+        let base = evaluationInput(stage: "base_eval", accuracy: 0.378, low: 0.331, high: 0.426, n: 400, noAnswer: 2,
+                                   variants: modes.map { ("mode=\($0)", ["mode": .string($0)]) })
+        let tuned = modes.enumerated().map { k, mode in
+            evaluationInput(accuracy: 0.4 + 0.01 * Double(k), low: 0.35, high: 0.45, n: 400, noAnswer: 0,
+                            variants: [("mode=\(mode)", ["mode": .string(mode)])])
+        }
+        let (outcome, context) = try runReport(evaluations: [base] + tuned)
+        defer { context.cleanUp() }
+        let svg = context.outputText(outcome, "accuracy")
+        #expect(occurrences(of: "<g class=\"row\"", in: svg) == 4)
+        #expect(occurrences(of: "class=\"error-bar\"", in: svg) == 4)
+        #expect(occurrences(of: "class=\"reference\"", in: svg) == 1)
+        #expect(svg.contains("data-label=\"base_eval [all variants]\""))
+        #expect(svg.contains(">evaluate [mode=lema]</text>"))
+
+        let many = (0..<40).map { k in
+            evaluationInput(stage: "eval_\(k)", accuracy: 0.5, low: 0.4, high: 0.6, n: 10, noAnswer: 0,
+                            variants: [("default", [:])])
+        }
+        let plot = try #require({ () -> SVGForestPlot? in
+            if case .forest(let p) = ReportCharts.accuracy(ReportTable.build(many, x: "ratio", series: "mode"),
+                                                            title: "t").figure { return p }
+            return nil
+        }())
+        #expect(plot.rows.count == 40 && plot.reference == nil)
+        #expect(plot.height >= 40 * 26)
     }
 
     /// The base model's evaluation in a sweep belongs to every variant: one row, "all variants".

@@ -60,29 +60,49 @@ public struct LossCurve: Sendable, Hashable {
 
 /// The report's two figures, built from the table and the loss curves.
 public enum ReportCharts {
-    /// Accuracy (%) vs the x parameter, one line per series value, 95% intervals as error bars. When no row has a
-    /// numeric x the rows become categories (unconnected points). Rows without accuracy, or without a numeric x on
-    /// a numeric axis, are left out and listed in the returned notes.
-    public static func accuracy(_ table: ReportTable, title: String) -> (chart: SVGLineChart, notes: [String]) {
+    /// The accuracy figure: a line chart against the x parameter when rows have a numeric x (a ratio sweep), else
+    /// a forest plot with one labelled row per evaluated node (`forest`).
+    public static func accuracy(_ table: ReportTable, title: String) -> (figure: AccuracyFigure, notes: [String]) {
+        let numeric = table.rows.contains { $0.accuracy != nil && ReportTable.number($0.params[table.x]) != nil }
+        if numeric {
+            let (chart, notes) = accuracyLines(table, title: title)
+            return (.lines(chart), notes)
+        }
+        return forest(table, title: title)
+    }
+
+    /// One row per evaluated node (a node shared by variants once), pass@1 with its 95% interval; the node that
+    /// every variant shares (the base model's evaluation in a sweep), if any, is the dashed reference line.
+    public static func forest(_ table: ReportTable, title: String) -> (figure: AccuracyFigure, notes: [String]) {
+        var notes: [String] = []
+        var rows: [SVGForestPlot.Row] = []
+        var reference: Int?
+        for row in table.nodeRows {
+            guard let accuracy = row.accuracy else {
+                notes.append("\(label(row)): no accuracy in its summary.")
+                continue
+            }
+            if row.variant == "all variants", reference == nil { reference = rows.count }
+            rows.append(SVGForestPlot.Row(label: label(row), value: accuracy * 100, low: row.ciLow.map { $0 * 100 },
+                                          high: row.ciHigh.map { $0 * 100 }))
+        }
+        let plot = SVGForestPlot(title: title, axisLabel: "pass@1 accuracy (%), 95% Wilson interval", rows: rows,
+                                 reference: reference)
+        return (.forest(plot), notes)
+    }
+
+    /// Accuracy (%) vs the x parameter, one line per series value, 95% intervals as error bars. Rows without
+    /// accuracy or without a numeric x are left out and listed in the returned notes.
+    static func accuracyLines(_ table: ReportTable, title: String) -> (chart: SVGLineChart, notes: [String]) {
         var notes: [String] = []
         let plotted = table.rows.filter { $0.accuracy != nil }
         for row in table.rows where row.accuracy == nil { notes.append("\(label(row)): no accuracy in its summary.") }
-        let numeric = plotted.contains { ReportTable.number($0.params[table.x]) != nil }
-
         var order: [String] = []
         var bySeries: [String: [SVGPoint]] = [:]
-        var categories: [String] = []
         for row in plotted {
-            let x: Double
-            if numeric {
-                guard let value = ReportTable.number(row.params[table.x]) else {
-                    notes.append("\(label(row)): no numeric '\(table.x)', not plotted.")
-                    continue
-                }
-                x = value
-            } else {
-                x = Double(categories.count)
-                categories.append(label(row))
+            guard let x = ReportTable.number(row.params[table.x]) else {
+                notes.append("\(label(row)): no numeric '\(table.x)', not plotted.")
+                continue
             }
             let name = table.seriesName(row)
             if bySeries[name] == nil { order.append(name) }
@@ -92,12 +112,10 @@ public enum ReportCharts {
         let ys = series.flatMap(\.points).flatMap { [$0.y, $0.high ?? $0.y] }
         var yAxis = SVGAxis.linear(covering: ys, include: [0])
         if yAxis.upper > 100, (ys.max() ?? 0) <= 100 { yAxis = SVGAxis.linear(covering: [100], include: [0]) }
-        let xAxis = numeric ? SVGAxis.linear(covering: series.flatMap(\.points).map(\.x)) : .categories(categories)
-        var chart = SVGLineChart(title: title, xLabel: numeric ? table.x : "evaluation",
-                                 yLabel: "pass@1 accuracy (%), 95% Wilson interval", series: series,
-                                 xAxis: xAxis, yAxis: yAxis)
-        chart.connect = numeric
-        chart.dodge = numeric ? 6 : 0  // categories hold one point each; shifting would only misalign them
+        var chart = SVGLineChart(title: title, xLabel: table.x, yLabel: "pass@1 accuracy (%), 95% Wilson interval",
+                                 series: series, xAxis: SVGAxis.linear(covering: series.flatMap(\.points).map(\.x)),
+                                 yAxis: yAxis)
+        chart.dodge = 6
         return (chart, notes)
     }
 
@@ -122,6 +140,33 @@ public enum ReportCharts {
     static func label(_ row: ReportRow) -> String {
         row.variant == "default" ? row.stage : "\(row.stage) [\(row.variant)]"
     }
+}
+
+/// The report's accuracy figure, drawn the way that reads for its rows.
+public enum AccuracyFigure: Sendable, Hashable {
+    /// Accuracy against a numeric swept parameter, one line per series.
+    case lines(SVGLineChart)
+    /// One labelled row per evaluated node.
+    case forest(SVGForestPlot)
+
+    /// The SVG document.
+    public func render() -> String {
+        switch self {
+        case .lines(let chart): chart.render()
+        case .forest(let plot): plot.render()
+        }
+    }
+
+    /// Lines drawn (a forest plot counts as one).
+    public var seriesCount: Int {
+        switch self {
+        case .lines(let chart): chart.series.count
+        case .forest(let plot): plot.rows.isEmpty ? 0 : 1
+        }
+    }
+}
+
+extension ReportCharts {
 
     private static func point(_ row: ReportRow, x: Double) -> SVGPoint {
         let y = (row.accuracy ?? 0) * 100

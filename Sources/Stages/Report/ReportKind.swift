@@ -3,7 +3,8 @@ import LemaCore
 import StageAPI
 
 /// `report`: gathers `evaluate` nodes (and optionally `train` nodes) across all sweep variants and writes
-/// `report.md` (results table), `accuracy.svg` (accuracy vs `x`, one line per `series` value, 95% interval bars),
+/// `report.md` (results table), `accuracy.svg` (accuracy vs `x`, one line per `series` value, 95% interval bars;
+/// without a numeric `x`, a forest plot with one labelled row per evaluated node),
 /// `loss.svg` (training loss curves; only when some curve has points) and `index.html` (all of it on one
 /// self-contained page). Output bytes are a pure function of the inputs (no timestamps, fixed number formats).
 ///
@@ -27,7 +28,7 @@ public struct ReportKind: StageKind {
             ParameterSpec("training", .gather, default: .array([]),
                           doc: "Train stages whose `loss` artifacts (loss.jsonl) are drawn in loss.svg; gathered from every variant. Empty: no loss figure."),
             ParameterSpec("x", .string, default: .string("ratio"),
-                          doc: "Sweep parameter on the accuracy figure's numeric x axis; when no variant sets it, evaluations are shown side by side."),
+                          doc: "Sweep parameter on the accuracy figure's numeric x axis; when no variant sets it, the figure is a forest plot: one row per evaluated node, the node all variants share as the reference line."),
             ParameterSpec("series", .string, default: .string("mode"),
                           doc: "Sweep parameter whose values get separate lines (one line when no variant sets it)."),
             ParameterSpec("title", .string, default: .string("LeMa experiment"),
@@ -126,7 +127,7 @@ public struct ReportFiles: Sendable {
         }
         let summary: [String: JSONValue] = [
             "rows": .int(Int64(table.rows.count)),
-            "series": .int(Int64(accuracyChart.series.count)),
+            "series": .int(Int64(accuracyChart.seriesCount)),
             "loss_curves": .int(Int64(curves.filter { !$0.points.isEmpty }.count)),
             "results": .array(table.rows.map(ReportResults.result)),
         ]

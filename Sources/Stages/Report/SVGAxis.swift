@@ -63,12 +63,6 @@ public struct SVGAxis: Sendable, Hashable {
                        labels: ticks.map { SVGFormat.fixed($0, max(0, -Int(log10($0).rounded(.down)))) })
     }
 
-    /// Categories at positions 0, 1, …, n-1 with half a slot of margin on both sides.
-    public static func categories(_ names: [String]) -> SVGAxis {
-        let ticks = names.indices.map(Double.init)
-        return SVGAxis(scale: .linear, lower: -0.5, upper: Double(max(names.count, 1)) - 0.5, ticks: ticks, labels: names)
-    }
-
     /// The smallest of {1, 2, 2.5, 5, 10} × 10^k that is ≥ `raw`.
     static func niceStep(_ raw: Double) -> Double {
         guard raw > 0, raw.isFinite else { return 1 }
