@@ -2,28 +2,42 @@
 public struct ChatMessage: Codable, Sendable, Equatable {
     /// "system", "user" or "assistant".
     public var role: String
+    /// The message's text.
     public var content: String
 
+    /// A value with the given fields.
     public init(role: String, content: String) {
         self.role = role
         self.content = content
     }
 }
 
+/// The body of `POST /v1/chat/completions`.
 public struct ChatRequestBody: Codable, Sendable, Equatable {
+    /// The model's name as clients give it.
     public var model: String
+    /// The conversation so far, oldest first.
     public var messages: [ChatMessage]
+    /// Most tokens to generate (`max_tokens`).
     public var maxTokens: Int?
+    /// Sampling temperature; 0 (or absent with greedy defaults) picks the most likely token.
     public var temperature: Double?
+    /// Nucleus sampling: keep the most likely tokens whose probabilities add up to this (`top_p`).
     public var topP: Double?
+    /// Sample among the k most likely tokens only (`top_k`, as vLLM and llama.cpp accept it).
     public var topK: Int?
+    /// Completions per prompt.
     public var n: Int?
+    /// Strings that end a completion; the text stops before them.
     public var stop: [String]?
+    /// Seed of the sampling, so that a request answered twice gives the same text.
     public var seed: Int64?
     /// Send the answer as server-sent events while it is generated.
     public var stream: Bool?
+    /// `stream_options`, only with `stream: true`.
     public var streamOptions: StreamOptions?
 
+    /// A value with the given fields.
     public init(model: String, messages: [ChatMessage], maxTokens: Int? = nil, temperature: Double? = nil,
                 topP: Double? = nil, topK: Int? = nil, n: Int? = nil, stop: [String]? = nil, seed: Int64? = nil,
                 stream: Bool? = nil, streamOptions: StreamOptions? = nil) {
@@ -48,11 +62,16 @@ public struct ChatRequestBody: Codable, Sendable, Equatable {
 
 /// The body of a successful `/v1/chat/completions` response.
 public struct ChatResponseBody: Codable, Sendable, Equatable {
+    /// One answer.
     public struct Choice: Codable, Sendable, Equatable {
+        /// The choice's position among the answers (prompt-major for several prompts × `n`).
         public var index: Int
+        /// The generated message.
         public var message: ChatMessage
+        /// Why generation stopped: `stop` (end token or stop string) or `length` (`max_tokens` reached).
         public var finishReason: String?
 
+        /// A value with the given fields.
         public init(index: Int, message: ChatMessage, finishReason: String?) {
             self.index = index
             self.message = message
@@ -65,13 +84,20 @@ public struct ChatResponseBody: Codable, Sendable, Equatable {
         }
     }
 
+    /// A unique id of this object.
     public var id: String
+    /// The object type OpenAI names (e.g. `text_completion`, `chat.completion`, `model`, `list`).
     public var object: String
+    /// Creation time, seconds since 1970.
     public var created: Int
+    /// The model's name as clients give it.
     public var model: String
+    /// The answers, one per prompt × `n`.
     public var choices: [Choice]
+    /// Token counts of the request (nil when not reported).
     public var usage: Usage?
 
+    /// A value with the given fields.
     public init(id: String, created: Int, model: String, choices: [Choice], usage: Usage?) {
         self.id = id
         self.object = "chat.completion"
@@ -84,11 +110,16 @@ public struct ChatResponseBody: Codable, Sendable, Equatable {
 
 /// `{"error": {...}}`, the body of every error response.
 public struct ErrorResponseBody: Codable, Sendable, Equatable {
+    /// The error's description.
     public struct Detail: Codable, Sendable, Equatable {
+        /// The generated message.
         public var message: String
+        /// The error's category (e.g. `invalid_request_error`).
         public var type: String
+        /// A machine-readable code, when there is one.
         public var code: String?
 
+        /// A value with the given fields.
         public init(message: String, type: String, code: String? = nil) {
             self.message = message
             self.type = type
@@ -96,8 +127,10 @@ public struct ErrorResponseBody: Codable, Sendable, Equatable {
         }
     }
 
+    /// What went wrong.
     public var error: Detail
 
+    /// A value with the given fields.
     public init(message: String, type: String, code: String? = nil) {
         self.error = Detail(message: message, type: type, code: code)
     }
@@ -105,11 +138,16 @@ public struct ErrorResponseBody: Codable, Sendable, Equatable {
 
 /// `GET /v1/models`.
 public struct ModelListBody: Codable, Sendable, Equatable {
+    /// One entry of `GET /v1/models`.
     public struct Model: Codable, Sendable, Equatable {
+        /// A unique id of this object.
         public var id: String
+        /// The object type OpenAI names (e.g. `text_completion`, `chat.completion`, `model`, `list`).
         public var object: String
+        /// Who serves the model (`owned_by`).
         public var ownedBy: String
 
+        /// A value with the given fields.
         public init(id: String, ownedBy: String = "lema") {
             self.id = id
             self.object = "model"
@@ -122,9 +160,12 @@ public struct ModelListBody: Codable, Sendable, Equatable {
         }
     }
 
+    /// The object type OpenAI names (e.g. `text_completion`, `chat.completion`, `model`, `list`).
     public var object: String
+    /// The models.
     public var data: [Model]
 
+    /// A value with the given fields.
     public init(data: [Model]) {
         self.object = "list"
         self.data = data

@@ -2,13 +2,21 @@
 /// `lema serve`. Only the fields lema uses; servers ignore what they do not know, and `top_k` is the common extension
 /// (vLLM, llama.cpp). Property names follow Swift style; `CodingKeys` give the wire names.
 public struct CompletionRequestBody: Codable, Sendable, Equatable {
+    /// The model's name as clients give it.
     public var model: String
+    /// The text to continue.
     public var prompt: String
+    /// Most tokens to generate (`max_tokens`).
     public var maxTokens: Int?
+    /// Sampling temperature; 0 (or absent with greedy defaults) picks the most likely token.
     public var temperature: Double?
+    /// Nucleus sampling: keep the most likely tokens whose probabilities add up to this (`top_p`).
     public var topP: Double?
+    /// Sample among the k most likely tokens only (`top_k`, as vLLM and llama.cpp accept it).
     public var topK: Int?
+    /// Completions per prompt.
     public var n: Int?
+    /// Strings that end a completion; the text stops before them.
     public var stop: [String]?
     /// Per-request sampling seed (servers that support it make sampling repeatable).
     public var seed: Int64?
@@ -16,8 +24,10 @@ public struct CompletionRequestBody: Codable, Sendable, Equatable {
     public var logprobs: Int?
     /// Send the answer as server-sent events while it is generated.
     public var stream: Bool?
+    /// `stream_options`, only with `stream: true`.
     public var streamOptions: StreamOptions?
 
+    /// A value with the given fields.
     public init(model: String, prompt: String, maxTokens: Int? = nil, temperature: Double? = nil,
                 topP: Double? = nil, topK: Int? = nil, n: Int? = nil, stop: [String]? = nil, seed: Int64? = nil,
                 logprobs: Int? = nil, stream: Bool? = nil, streamOptions: StreamOptions? = nil) {
@@ -43,10 +53,14 @@ public struct CompletionRequestBody: Codable, Sendable, Equatable {
 
 /// Token counts of one call, as servers report them.
 public struct Usage: Codable, Sendable, Equatable {
+    /// Tokens in the prompt(s).
     public var promptTokens: Int
+    /// Tokens generated.
     public var completionTokens: Int
+    /// Prompt and completion tokens together.
     public var totalTokens: Int
 
+    /// A value with the given fields.
     public init(promptTokens: Int, completionTokens: Int) {
         self.promptTokens = promptTokens
         self.completionTokens = completionTokens
@@ -60,9 +74,12 @@ public struct Usage: Codable, Sendable, Equatable {
 
 /// Per-token log-probabilities of a completion choice (the legacy completions shape).
 public struct CompletionLogprobs: Codable, Sendable, Equatable {
+    /// The generated tokens as text, in order.
     public var tokens: [String]
+    /// The natural-log probability of each token when it was chosen.
     public var tokenLogprobs: [Double]
 
+    /// A value with the given fields.
     public init(tokens: [String], tokenLogprobs: [Double]) {
         self.tokens = tokens
         self.tokenLogprobs = tokenLogprobs
@@ -76,13 +93,18 @@ public struct CompletionLogprobs: Codable, Sendable, Equatable {
 
 /// The body of a successful `/v1/completions` response.
 public struct CompletionResponseBody: Codable, Sendable, Equatable {
+    /// One answer.
     public struct Choice: Codable, Sendable, Equatable {
+        /// The choice's position among the answers (prompt-major for several prompts × `n`).
         public var index: Int
+        /// The generated text.
         public var text: String
         /// "stop" (end token or stop string) or "length" (max tokens).
         public var finishReason: String?
+        /// Per-token log probabilities, when requested.
         public var logprobs: CompletionLogprobs?
 
+        /// A value with the given fields.
         public init(index: Int, text: String, finishReason: String?, logprobs: CompletionLogprobs? = nil) {
             self.index = index
             self.text = text
@@ -105,13 +127,20 @@ public struct CompletionResponseBody: Codable, Sendable, Equatable {
         }
     }
 
+    /// A unique id of this object.
     public var id: String
+    /// The object type OpenAI names (e.g. `text_completion`, `chat.completion`, `model`, `list`).
     public var object: String
+    /// Creation time, seconds since 1970.
     public var created: Int
+    /// The model's name as clients give it.
     public var model: String
+    /// The answers, one per prompt × `n`.
     public var choices: [Choice]
+    /// Token counts of the request (nil when not reported).
     public var usage: Usage?
 
+    /// A value with the given fields.
     public init(id: String, created: Int, model: String, choices: [Choice], usage: Usage?) {
         self.id = id
         self.object = "text_completion"

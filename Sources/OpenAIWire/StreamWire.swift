@@ -8,6 +8,7 @@ public struct StreamOptions: Codable, Sendable, Equatable {
     /// Send a last chunk with the call's token usage (and no choices) before `[DONE]`.
     public var includeUsage: Bool?
 
+    /// A value with the given fields.
     public init(includeUsage: Bool? = nil) { self.includeUsage = includeUsage }
 
     enum CodingKeys: String, CodingKey { case includeUsage = "include_usage" }
@@ -15,14 +16,20 @@ public struct StreamOptions: Codable, Sendable, Equatable {
 
 /// One event of a streamed response: `CompletionChunkBody` or `ChatChunkBody`.
 public struct ChunkBody<Choice: ChunkChoice>: Codable, Sendable, Equatable {
+    /// A unique id of this object.
     public var id: String
     /// `Choice.object`.
     public var object: String
+    /// Creation time, seconds since 1970.
     public var created: Int
+    /// The model's name as clients give it.
     public var model: String
+    /// The answers, one per prompt × `n`.
     public var choices: [Choice]
+    /// Token counts of the request (nil when not reported).
     public var usage: Usage?
 
+    /// A value with the given fields.
     public init(id: String, created: Int, model: String, choices: [Choice], usage: Usage? = nil) {
         self.id = id
         self.object = Choice.object
@@ -51,14 +58,18 @@ public typealias ChatChunkBody = ChunkBody<ChatChunkChoice>
 public typealias CompletionChunkChoice = CompletionResponseBody.Choice
 
 extension CompletionResponseBody.Choice: ChunkChoice {
+    /// The `object` of every chunk of this kind.
     public static let object = "text_completion"
 }
 
 /// What a chat chunk adds to a choice's message: the role (first chunk only) and more content.
 public struct ChatDelta: Codable, Sendable, Equatable {
+    /// Who speaks: `system`, `user` or `assistant`.
     public var role: String?
+    /// The message's text.
     public var content: String?
 
+    /// A value with the given fields.
     public init(role: String? = nil, content: String? = nil) {
         self.role = role
         self.content = content
@@ -67,12 +78,16 @@ public struct ChatDelta: Codable, Sendable, Equatable {
 
 /// A chat chunk's choice: what its `delta` adds to the message (`logprobs` is always null).
 public struct ChatChunkChoice: ChunkChoice {
+    /// The `object` of every chunk of this kind.
     public static let object = "chat.completion.chunk"
+    /// The choice's position among the answers (prompt-major for several prompts × `n`).
     public var index: Int
+    /// What this chunk adds to the message.
     public var delta: ChatDelta
     /// Set on the choice's last chunk only.
     public var finishReason: String?
 
+    /// A value with the given fields.
     public init(index: Int, delta: ChatDelta, finishReason: String? = nil) {
         self.index = index
         self.delta = delta
@@ -84,6 +99,7 @@ public struct ChatChunkChoice: ChunkChoice {
         case finishReason = "finish_reason"
     }
 
+    /// Decodes the JSON form.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         index = try container.decode(Int.self, forKey: .index)
@@ -91,6 +107,7 @@ public struct ChatChunkChoice: ChunkChoice {
         finishReason = try container.decodeIfPresent(String.self, forKey: .finishReason)
     }
 
+    /// Encodes the JSON form (see the type for which keys are always written).
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(index, forKey: .index)
