@@ -88,7 +88,7 @@ public struct EvaluateKind: StageKind {
         var chosen = modelInput.selected ?? "model"
         var summary: [String: JSONValue] = [:]
         if !dev.isEmpty {
-            let candidates = modelInput.artifacts.keys.filter { $0.hasPrefix("ckpt_") }.sorted() + ["model"]
+            let candidates = modelInput.artifacts.keys.filter { CheckpointName.step(ofArtifact: $0) != nil }.sorted() + ["model"]
             var selection: [Data] = []
             var best: (name: String, accuracy: Double)? = nil
             for name in candidates {
