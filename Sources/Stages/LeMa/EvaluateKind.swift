@@ -146,14 +146,13 @@ struct SplitScorer {
 
     func score(_ problems: [Problem], model: URL, keyPrefix: String) throws -> [[String: JSONValue]] {
         guard !problems.isEmpty else { return [] }
-        let source = try ModelSource(context, modelFile: model, maxTokens: maxTokens, temperature: 0, topK: nil,
-                                     topP: nil, stop: stop)
+        let source = try ModelSource(context, modelFile: model, decoding: .greedy(maxTokens: maxTokens, stop: stop))
         return try score(problems, source: source, keyPrefix: keyPrefix)
     }
 
     /// The split answered by the stage's endpoint, and the summary of the calls.
     func scoreThroughEndpoint(_ problems: [Problem]) throws -> ([[String: JSONValue]], [String: JSONValue]) {
-        let source = try ModelSource(context, maxTokens: maxTokens, temperature: 0, topK: nil, topP: nil, stop: stop)
+        let source = try ModelSource(context, decoding: .greedy(maxTokens: maxTokens, stop: stop))
         defer { source.close() }
         let records = try score(problems, source: source, keyPrefix: "test/")
         return (records, source.summary)

@@ -54,9 +54,10 @@ struct LLMCorrection {
                 let open = items.indices.filter { outcome[$0] == nil }
                 if open.isEmpty { break }
                 let calls = open.map { j in
-                    EndpointCall(prompt: prompts[j], maxTokens: maxTokens,
-                                 temperature: attempt == 0 ? temperature : max(temperature, Self.retryTemperature),
-                                 topP: nil, topK: nil, stop: prompt.stopSequences,
+                    EndpointCall(prompt: prompts[j], decoding: DecodingSettings(
+                                     maxTokens: maxTokens,
+                                     temperature: attempt == 0 ? temperature : max(temperature, Self.retryTemperature),
+                                     stop: prompt.stopSequences),
                                  seed: EndpointBackend.wireSeed(SeededRNG.derive(seed, inputs.keys[items[j]], "try\(attempt)")),
                                  sampleIndex: attempt)
                 }

@@ -59,9 +59,9 @@ public struct SampleKind: StageKind {
         guard k >= 1 else { throw StageFailure("stage '\(context.stageName)': k must be at least 1 (got \(k))", retryable: false) }
         let builder = RecordBuilder(templates: try p.string("templates") == "compact" ? .compact : .paper)
         let topK = try p.int("top_k"), topP = try p.double("top_p")
-        let source = try ModelSource(context, maxTokens: try p.int("max_tokens"),
-                                     temperature: try p.double("temperature"), topK: topK > 0 ? topK : nil,
-                                     topP: topP < 1 ? topP : nil, stop: try p.strings("stop"))
+        let source = try ModelSource(context, decoding: DecodingSettings(
+            maxTokens: try p.int("max_tokens"), temperature: try p.double("temperature"), topK: topK > 0 ? topK : nil,
+            topP: topP < 1 ? topP : nil, stop: try p.strings("stop")))
         defer { source.close() }
         let items = problems.flatMap { problem in (0..<k).map { (problem, $0) } }
         let keys = items.map { "\($0.0.id)#\($0.1)" }
