@@ -23,17 +23,3 @@ struct Generation {
         }
     }
 }
-
-/// What sampling and evaluation record per (question, sample).
-enum SampleRecord {
-    static func make(problem: Problem, sample: Int, text: String) -> [String: JSONValue] {
-        let answer = AnswerExtraction.extract(text)
-        return [
-            "problem_id": .string(problem.id), "sample": .int(Int64(sample)), "question": .string(problem.question),
-            "gold": RecordLine.number(problem.answer), "text": .string(text),
-            "answer": RecordLine.number(answer.value),
-            "correct": .bool(AnswerComparison.matches(answer, gold: problem.answer)),
-            "difficulty": .int(Int64(problem.difficulty)),
-        ]
-    }
-}

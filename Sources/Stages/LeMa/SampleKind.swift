@@ -72,15 +72,15 @@ public struct SampleKind: StageKind {
             let texts = try source.complete(prompts, seeds: chunk.map { SeededRNG.derive(seed, keys[$0]) },
                                             sampleIndexes: chunk.map { items[$0].1 })
             return zip(chunk, texts).map { i, text in
-                RecordLine.encode(SampleRecord.make(problem: items[i].0, sample: items[i].1, text: text))
+                SampleRecord(problem: items[i].0, sample: items[i].1, text: text).line
             }
         }
         try RecordLine.write(payloads, to: context.outputDirectory.appendingPathComponent("samples.jsonl"))
         var correct: Int64 = 0, noAnswer: Int64 = 0
-        for payload in payloads {
-            let o = try JSONValue.parse(payload)
-            if o["correct"]?.boolValue == true { correct += 1 }
-            if o["answer"]?.isNull ?? true { noAnswer += 1 }
+        for (key, payload) in zip(keys, payloads) {
+            let record = try SampleRecord(payload: payload, key: key)
+            if record.correct { correct += 1 }
+            if record.answer == nil { noAnswer += 1 }
         }
         return StageOutcome(artifacts: ["samples": "samples.jsonl"], summary: source.summary.merging([
             "questions": .int(Int64(problems.count)), "sampled": .int(Int64(payloads.count)),
