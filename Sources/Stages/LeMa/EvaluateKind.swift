@@ -44,17 +44,16 @@ public struct EvaluateKind: StageKind {
     }
 
     public func run(_ context: any StageContext) throws -> StageOutcome {
-        let p = ParameterValues(context.params, specs: parameters, stage: context.stageName)
+        let p = try EvaluateParameters(ParameterValues(context.params, specs: parameters, stage: context.stageName))
         guard let questionsInput = context.inputs("questions").first else {
             throw StageFailure("stage '\(context.stageName)': no input bound to 'questions'", retryable: false)
         }
-        let limit = try p.int("limit")
+        let limit = p.limit
         func limited(_ problems: [Problem]) -> [Problem] { limit > 0 ? Array(problems.prefix(limit)) : problems }
         let test = limited(try ProblemFiles.read(context, parameter: "questions", split: "test"))
         let dev = limited(try ProblemFiles.read(context, parameter: "dev", split: "dev"))
-        let builder = RecordBuilder(templates: try p.string("templates") == "compact" ? .compact : .paper)
-        let scorer = SplitScorer(context: context, builder: builder, maxTokens: try p.int("max_tokens"),
-                                 batch: try p.int("batch"), stop: try p.strings("stop"))
+        let scorer = SplitScorer(context: context, builder: RecordBuilder(templates: p.templates),
+                                 decoding: p.decoding, batch: p.batch)
         let scored: ScoredSplit
         var summary: [String: JSONValue]
         let selected: String
@@ -140,19 +139,18 @@ public struct EvaluateKind: StageKind {
 struct SplitScorer {
     var context: any StageContext
     var builder: RecordBuilder
-    var maxTokens: Int
+    var decoding: DecodingSettings
     var batch: Int
-    var stop: [String]
 
     func score(_ problems: [Problem], model: URL, keyPrefix: String) throws -> ScoredSplit {
         guard !problems.isEmpty else { return ScoredSplit() }
-        let source = try ModelSource(context, modelFile: model, decoding: .greedy(maxTokens: maxTokens, stop: stop))
+        let source = try ModelSource(context, modelFile: model, decoding: decoding)
         return try score(problems, source: source, keyPrefix: keyPrefix)
     }
 
     /// The split answered by the stage's endpoint, and the summary of the calls.
     func scoreThroughEndpoint(_ problems: [Problem]) throws -> (ScoredSplit, [String: JSONValue]) {
-        let source = try ModelSource(context, decoding: .greedy(maxTokens: maxTokens, stop: stop))
+        let source = try ModelSource(context, decoding: decoding)
         defer { source.close() }
         let records = try score(problems, source: source, keyPrefix: "test/")
         return (records, source.summary)

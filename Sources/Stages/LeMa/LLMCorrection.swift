@@ -22,7 +22,7 @@ struct LLMCorrection {
 
     init(_ p: ParameterValues, context: any StageContext) throws {
         self.context = context
-        let builder = RecordBuilder(templates: try p.string("templates") == "compact" ? .compact : .paper)
+        let builder = RecordBuilder(templates: try p.templates())
         prompt = CorrectionPrompt(builder: builder, shots: try p.int("shots"))
         guard let config = try EndpointBackend.config(context) else {
             throw StageFailure("stage '\(context.stageName)': `corrector: llm` needs an `endpoint`", retryable: false)

@@ -51,7 +51,7 @@ public struct MixKind: StageKind {
     public func run(_ context: any StageContext) throws -> StageOutcome {
         let p = ParameterValues(context.params, specs: parameters, stage: context.stageName)
         let mode = try p.string("mode")
-        let builder = RecordBuilder(templates: try p.string("templates") == "compact" ? .compact : .paper,
+        let builder = RecordBuilder(templates: try p.templates(),
                                     style: try p.string("style") == "full" ? .full : .elided)
         var components = CorrectionComponents.all
         for part in try p.strings("drop") {
