@@ -1,3 +1,5 @@
+import LemaCore
+
 /// One model call: a prompt and its sampling parameters.
 ///
 /// `sampleIndex` tells apart the k samples drawn for the same prompt: it is part of the cache key (not of the body),
@@ -7,31 +9,23 @@ public struct EndpointCall: Sendable, Hashable {
     public var prompt: String
     /// Chat only: an optional system message sent before the user message (ignored by `.completions`).
     public var system: String?
-    public var maxTokens: Int
-    /// 0 = greedy.
-    public var temperature: Double
-    public var topP: Double?
-    public var topK: Int?
-    public var stop: [String]
+    /// Max tokens, temperature (0 = greedy), top-k, top-p and stop strings, sent as the request's fields.
+    public var decoding: DecodingSettings
     public var seed: Int64?
     public var sampleIndex: Int
 
-    public init(prompt: String, system: String? = nil, maxTokens: Int, temperature: Double = 0, topP: Double? = nil,
-                topK: Int? = nil, stop: [String] = [], seed: Int64? = nil, sampleIndex: Int = 0) {
+    public init(prompt: String, system: String? = nil, decoding: DecodingSettings, seed: Int64? = nil,
+                sampleIndex: Int = 0) {
         self.prompt = prompt
         self.system = system
-        self.maxTokens = maxTokens
-        self.temperature = temperature
-        self.topP = topP
-        self.topK = topK
-        self.stop = stop
+        self.decoding = decoding
         self.seed = seed
         self.sampleIndex = sampleIndex
     }
 
     /// Tokens this call may use, estimated before sending (about 4 characters per token, plus the whole budget).
     var estimatedTokens: Int {
-        (prompt.utf8.count + (system?.utf8.count ?? 0) + 3) / 4 + max(maxTokens, 0)
+        (prompt.utf8.count + (system?.utf8.count ?? 0) + 3) / 4 + max(decoding.maxTokens, 0)
     }
 }
 

@@ -9,19 +9,21 @@ extension EndpointClient {
     public static func renderBody(_ call: EndpointCall, config: EndpointConfig) throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let stop = call.stop.isEmpty ? nil : call.stop
+        // The wire boundary: the decoding settings become the request's fields here and only here.
+        let decoding = call.decoding
+        let stop = decoding.stop.isEmpty ? nil : decoding.stop
         switch config.api {
         case .completions:
             return try encoder.encode(CompletionRequestBody(
-                model: config.model, prompt: call.prompt, maxTokens: call.maxTokens, temperature: call.temperature,
-                topP: call.topP, topK: call.topK, stop: stop, seed: call.seed))
+                model: config.model, prompt: call.prompt, maxTokens: decoding.maxTokens,
+                temperature: decoding.temperature, topP: decoding.topP, topK: decoding.topK, stop: stop, seed: call.seed))
         case .chat:
             var messages: [ChatMessage] = []
             if let system = call.system { messages.append(ChatMessage(role: "system", content: system)) }
             messages.append(ChatMessage(role: "user", content: call.prompt))
             return try encoder.encode(ChatRequestBody(
-                model: config.model, messages: messages, maxTokens: call.maxTokens, temperature: call.temperature,
-                topP: call.topP, topK: call.topK, stop: stop, seed: call.seed))
+                model: config.model, messages: messages, maxTokens: decoding.maxTokens,
+                temperature: decoding.temperature, topP: decoding.topP, topK: decoding.topK, stop: stop, seed: call.seed))
         }
     }
 

@@ -27,7 +27,7 @@ final class GenerationQueue: @unchecked Sendable {
 
     private struct Job {
         var rows: [Row]
-        var options: TextCompletionOptions
+        var options: DecodingSettings
         var delivery: Delivery
 
         var stream: GenerationStream? {
@@ -84,7 +84,7 @@ final class GenerationQueue: @unchecked Sendable {
     }
 
     /// Generates the rows (in order) and returns when they are done.
-    func submit(_ rows: [Row], options: TextCompletionOptions) async throws -> [TextCompletion] {
+    func submit(_ rows: [Row], options: DecodingSettings) async throws -> [TextCompletion] {
         if rows.isEmpty { return [] }
         return try await withCheckedThrowingContinuation { continuation in
             enqueue(Job(rows: rows, options: options, delivery: .whole(continuation)))
@@ -92,7 +92,7 @@ final class GenerationQueue: @unchecked Sendable {
     }
 
     /// Generates the rows (in order), reporting each token as it comes; the stream ends when every row has.
-    func stream(_ rows: [Row], options: TextCompletionOptions) -> GenerationStream {
+    func stream(_ rows: [Row], options: DecodingSettings) -> GenerationStream {
         let stream = GenerationStream(rows: rows.count)
         if rows.isEmpty {
             stream.close()
@@ -163,7 +163,7 @@ final class GenerationQueue: @unchecked Sendable {
         }
     }
 
-    private func rows(matching options: TextCompletionOptions) -> Int {
+    private func rows(matching options: DecodingSettings) -> Int {
         pending.reduce(0) { $0 + ($1.options == options ? $1.rows.count : 0) }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import LemaCore
 import OpenAIWire
 import TinyGPT
 
@@ -8,7 +9,7 @@ struct GenerationCall: Sendable {
     var prompts: [String]
     /// Choices per prompt.
     var n: Int
-    var options: TextCompletionOptions
+    var options: DecodingSettings
     /// Row seeds are `seed + choice index` when given (so `n = 1` with seed s samples exactly like an in-process
     /// row seeded s); else the server's counter.
     var seed: Int64?
@@ -85,7 +86,7 @@ enum RequestParsing {
                 + "this server generates at most \(limits.maxRowsPerRequest) per request — split the request",
                 type: "invalid_request_error", field: "n")
         }
-        var options = TextCompletionOptions(maxTokens: limits.contextLength)
+        var options = DecodingSettings(maxTokens: limits.contextLength)
         if let maxTokens = try fields.optional(Int.self, "max_tokens", "must be an integer") {
             guard maxTokens >= 0 else { throw .badField("max_tokens", "must be ≥ 0, got \(maxTokens)") }
             options.maxTokens = maxTokens
@@ -94,11 +95,11 @@ enum RequestParsing {
             guard temperature >= 0, temperature.isFinite else {
                 throw .badField("temperature", "must be ≥ 0 (0 = greedy), got \(temperature)")
             }
-            options.temperature = Float(temperature)
+            options.temperature = temperature
         }
         if let topP = try fields.optional(Double.self, "top_p", "must be a number") {
             guard topP > 0 && topP <= 1 else { throw .badField("top_p", "must be in (0, 1], got \(topP)") }
-            options.topP = topP == 1 ? nil : Float(topP)
+            options.topP = topP == 1 ? nil : topP
         }
         if let topK = try fields.optional(Int.self, "top_k", "must be an integer") {
             options.topK = topK > 0 ? topK : nil  // 0 (llama.cpp) and -1 (vLLM) mean "off"

@@ -1,4 +1,5 @@
 import Foundation
+import LemaCore
 import TinyGPT
 
 /// A checkpoint loaded for serving: the model, its tokenizer and the name clients address it by.
@@ -24,14 +25,9 @@ public struct ServedModel: @unchecked Sendable {
     public static func load(contentsOf url: URL, name: String? = nil) throws(ServeError) -> ServedModel {
         guard FileManager.default.fileExists(atPath: url.path) else { throw .missingCheckpoint(url.path) }
         do {
-            let weights = try ModelWeights.read(from: url)
-            let config = try JSONDecoder().decode(GPTConfig.self, from: Data(weights.configJSON.utf8))
-            let tokenizer = try TokenizerArchive.load(json: weights.tokenizerJSON)
-            let model = try GPT(config: config, seed: 0)
-            try model.setParameters(try NamedTensor.flatten(weights.weights, layout: model.namedTensors(),
-                                                            count: model.parameterCount, file: url.path))
-            return ServedModel(name: name ?? defaultName(for: url), model: model, tokenizer: tokenizer,
-                               step: weights.step)
+            let loaded = try InferenceModel.load(contentsOf: url)
+            return ServedModel(name: name ?? defaultName(for: url), model: loaded.model, tokenizer: loaded.tokenizer,
+                               step: loaded.step)
         } catch {
             throw .unreadableCheckpoint(url.path, "\(error)")
         }
@@ -43,14 +39,10 @@ public struct ServedModel: @unchecked Sendable {
     public static func defaultName(for url: URL) -> String {
         let base = url.deletingPathExtension().lastPathComponent
         var directory = url.deletingLastPathComponent().lastPathComponent
-        // Node directories are `<stage>-<first 12 hex digits of the fingerprint>`.
-        if let dash = directory.lastIndex(of: "-"), directory.distance(from: dash, to: directory.endIndex) == 13,
-           directory[directory.index(after: dash)...].allSatisfy(\.isHexDigit) {
-            directory = String(directory[..<dash])
-        }
+        if let node = NodeDirectoryName.parse(directory) { directory = node.stage }
         guard !directory.isEmpty, directory != ".", directory != "/" else { return base }
         if base == "model" { return directory }
-        if base.hasPrefix("ckpt_") { return "\(directory)/\(base)" }
+        if CheckpointName.step(ofArtifact: base) != nil { return "\(directory)/\(base)" }
         return base
     }
 }

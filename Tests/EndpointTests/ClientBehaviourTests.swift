@@ -1,4 +1,5 @@
 import Foundation
+import LemaCore
 import OpenAIWire
 import StageAPI
 import Testing
@@ -8,14 +9,15 @@ import Testing
 struct ClientBehaviourTests {
     @Test func requestBodyIsCompactWithSortedKeys() throws {
         let config = EndpointConfig(baseURL: "http://h/v1", model: "m")
-        let call = EndpointCall(prompt: "hi", maxTokens: 16, temperature: 0.5, topK: 4, stop: ["\n\n"], seed: 7)
+        let call = EndpointCall(prompt: "hi", decoding: DecodingSettings(maxTokens: 16, temperature: 0.5, topK: 4, stop: ["\n\n"]),
+                                seed: 7)
         let body = try EndpointClient.renderBody(call, config: config)
         #expect(String(decoding: body, as: UTF8.self)
             == #"{"max_tokens":16,"model":"m","prompt":"hi","seed":7,"stop":["\n\n"],"temperature":0.5,"top_k":4}"#)
 
         var chat = config
         chat.api = .chat
-        let chatBody = try EndpointClient.renderBody(EndpointCall(prompt: "hi", system: "be brief", maxTokens: 8),
+        let chatBody = try EndpointClient.renderBody(EndpointCall(prompt: "hi", system: "be brief", decoding: .greedy(maxTokens: 8)),
                                                      config: chat)
         #expect(String(decoding: chatBody, as: UTF8.self) == #"{"max_tokens":8,"messages":[{"content":"be brief","#
             + #""role":"system"},{"content":"hi","role":"user"}],"model":"m","temperature":0}"#)
@@ -188,12 +190,12 @@ struct ClientBehaviourTests {
         let (client, clock) = try makeTestClient(server, tokensPerMinute: 100)
         defer { client.shutdown() }
         let prompt = String(repeating: "a", count: 40)  // estimated 10 tokens + max_tokens 50 = 60
-        let call = EndpointCall(prompt: prompt, maxTokens: 50)
+        let call = EndpointCall(prompt: prompt, decoding: .greedy(maxTokens: 50))
         _ = try await client.complete(call)
         #expect(clock.waits(.tokenRate).isEmpty)
         // The server reports 40 + 46 = 86 tokens (its usage counts characters): the bucket holds 100 - 86 = 14,
         // so the next 60-token estimate waits for 46 tokens at 100/60 per second.
-        _ = try await client.complete(EndpointCall(prompt: prompt, maxTokens: 50, sampleIndex: 1))
+        _ = try await client.complete(EndpointCall(prompt: prompt, decoding: .greedy(maxTokens: 50), sampleIndex: 1))
         let waits = clock.waits(.tokenRate)
         #expect(waits.count == 1)
         #expect(waits.count == 1 && abs(waits[0] - 46 * 60.0 / 100) < 1e-9)
@@ -217,7 +219,7 @@ struct ClientBehaviourTests {
         let server = try await FaultServer.start(completion: { "chat says " + $0 })
         let (client, _) = try makeTestClient(server, api: .chat)
         defer { client.shutdown() }
-        let reply = try await client.complete(EndpointCall(prompt: "hello", system: "sys", maxTokens: 4))
+        let reply = try await client.complete(EndpointCall(prompt: "hello", system: "sys", decoding: .greedy(maxTokens: 4)))
         #expect(reply.text == "chat says hello" && reply.finishReason == "stop")
         let request = try #require(server.requests().first)
         #expect(request.path == "/v1/chat/completions")

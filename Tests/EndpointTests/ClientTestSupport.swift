@@ -1,4 +1,5 @@
 import Foundation
+import LemaCore
 import StageAPI
 @testable import Endpoint
 
@@ -33,7 +34,7 @@ func counter(_ name: String, of stats: EndpointStats) -> Int {
 
 /// A call with the default test sampling settings.
 func testCall(_ prompt: String, sampleIndex: Int = 0, temperature: Double = 0) -> EndpointCall {
-    EndpointCall(prompt: prompt, maxTokens: 16, temperature: temperature, sampleIndex: sampleIndex)
+    EndpointCall(prompt: prompt, decoding: DecodingSettings(maxTokens: 16, temperature: temperature), sampleIndex: sampleIndex)
 }
 
 /// Runs blocking work (like `completeAll`) on a Dispatch thread, as the stage workers do, so that a test never blocks

@@ -1,4 +1,5 @@
 import Foundation
+import LemaCore
 import OpenAIWire
 import Serve
 import Testing
@@ -66,7 +67,7 @@ struct ServeCompletionTests {
             let second = try await harness.completion(request)
             #expect(first.choices.map(\.text) == second.choices.map(\.text))
             // Row seeds are seed + choice index: the same rows in-process give the same samples.
-            let options = TextCompletionOptions(maxTokens: 24, temperature: 1.5)
+            let options = DecodingSettings(maxTokens: 24, temperature: 1.5)
             let expected = try local.complete(["the", "the", "the"], options: options, seeds: [41, 42, 43])
             #expect(first.choices.map(\.text) == expected.map(\.text))
             #expect(Set(expected.map(\.text)).count > 1, "hot sampling with different seeds should differ")
@@ -155,8 +156,8 @@ struct ServeCompletionTests {
             ("a b c", 12, 0, []), ("the cat", 30, 0, [" "]),
         ]
         let expected = try requests.enumerated().map { i, r in
-            try local.complete([r.prompt], options: TextCompletionOptions(
-                maxTokens: r.maxTokens, temperature: Float(r.temperature), stop: r.stop), seeds: [UInt64(100 + i)])[0].text
+            try local.complete([r.prompt], options: DecodingSettings(
+                maxTokens: r.maxTokens, temperature: r.temperature, stop: r.stop), seeds: [UInt64(100 + i)])[0].text
         }
         try await ServeHarness.with({ $0.batchRows = 8; $0.batchWait = 0.05 }) { harness in
             let texts = try await withThrowingTaskGroup(of: (Int, String).self) { group in
@@ -178,7 +179,7 @@ struct ServeCompletionTests {
 
     @Test func aRequestLargerThanABatchIsSplitWithoutChangingItsRows() async throws {
         let local = try ServeFixture.completer()
-        let options = TextCompletionOptions(maxTokens: 20, temperature: 1)
+        let options = DecodingSettings(maxTokens: 20, temperature: 1)
         let expected = try local.complete(["the", "the", "the", "one", "one", "one"], options: options,
                                           seeds: [7, 8, 9, 10, 11, 12])
         try await ServeHarness.with({ $0.batchRows = 2 }) { harness in

@@ -1,4 +1,5 @@
 import Foundation
+import LemaCore
 import Serve
 import Testing
 import TinyGPT
@@ -39,7 +40,7 @@ struct ServeTextCompleterTests {
 
     @Test func aRowsTextDoesNotDependOnItsBatchMates() throws {
         let local = try ServeFixture.completer()
-        let options = TextCompletionOptions(maxTokens: 16, temperature: 1, topK: 5)
+        let options = DecodingSettings(maxTokens: 16, temperature: 1, topK: 5)
         let alone = try local.complete(["the"], options: options, seeds: [9])[0]
         let batched = try local.complete(["we serve", "the", "a b"], options: options, seeds: [3, 9, 4])[1]
         #expect(alone.text == batched.text)
@@ -98,7 +99,7 @@ struct ServeTextCompleterTests {
     @Test func anObserverHearsEveryRowWithoutChangingIt() throws {
         let local = try ServeFixture.completer()
         let prompts = ["the cat", "one two", "red green", "we"]
-        let options = TextCompletionOptions(maxTokens: 30, temperature: 1.2, stop: ["e,", " t"])
+        let options = DecodingSettings(maxTokens: 30, temperature: 1.2, stop: ["e,", " t"])
         let seeds: [UInt64] = [3, 4, 5, 6]
         let plain = try local.complete(prompts, options: options, seeds: seeds)
         let recorder = Recorder(rows: prompts.count)
@@ -115,7 +116,7 @@ struct ServeTextCompleterTests {
     @Test func abandoningARowEndsItAndLeavesItsBatchMatesUnchanged() throws {
         let local = try ServeFixture.completer()
         let prompts = ["the cat", "one two", "red green"]
-        let options = TextCompletionOptions.greedy(maxTokens: 40)
+        let options = DecodingSettings.greedy(maxTokens: 40)
         let plain = try local.complete(prompts, options: options, seeds: [0, 0, 0])
         try #require(plain[1].completionTokens > 4)
         let recorder = Recorder(rows: 3, abandon: [1], after: 3)

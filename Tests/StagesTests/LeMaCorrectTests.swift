@@ -29,12 +29,12 @@ struct MistakeFixture {
             guard let mistake = MistakeInjector().inject(kinds[i % kinds.count], into: problem, rng: &rng) else { continue }
             let key = "\(problem.id)#\(i % 3)"
             injected[key] = mistake
-            lines.append(RecordLine.encode(SampleRecord.make(problem: problem, sample: i % 3, text: mistake.solution.text))
+            lines.append(SampleRecord(problem: problem, sample: i % 3, text: mistake.solution.text).line
                 .utf8String)
         }
         // A correct path slipped in: the oracle finds no mistake in it.
         if let first = train.first {
-            lines.append(RecordLine.encode(SampleRecord.make(problem: first, sample: 9, text: first.solution)).utf8String)
+            lines.append(SampleRecord(problem: first, sample: 9, text: first.solution).line.utf8String)
         }
         self.injected = injected
         lineCount = lines.count
@@ -196,7 +196,7 @@ struct LeMaCorrectTests {
         let fixture = try MistakeFixture()
         defer { fixture.data.cleanUp() }
         let problem = try #require(fixture.problems.values.min { $0.id < $1.id })
-        let line = RecordLine.encode(SampleRecord.make(problem: problem, sample: 0, text: "I think it is 5.")).utf8String
+        let line = SampleRecord(problem: problem, sample: 0, text: "I think it is 5.").line.utf8String
         let context = try fixture.context()
         defer { context.cleanUp() }
         let file = try context.writeFile("nosteps.jsonl", line + "\n")

@@ -146,7 +146,7 @@ struct LeMaMixTests {
         let (records, _, _) = try f.run(["mode": .string("corrected-as-cot"), "ratio": .double(10)])
         let extra = records.filter { $0["source"]?.stringValue == "corrected-as-cot" }
         #expect(extra.count == f.correctionRecords.count)
-        let byID = Dictionary(f.correctionRecords.map { (MixKind.id($0), $0) }, uniquingKeysWith: { a, _ in a })
+        let byID = Dictionary(f.correctionRecords.map { ("\($0["problem_id"]?.stringValue ?? "?")#\($0["sample"]?.intValue ?? 0)", $0) }, uniquingKeysWith: { a, _ in a })
         for record in extra {
             let correction = try #require(byID[record["id"]?.stringValue ?? ""])
             #expect(record["target"]?.stringValue == correction["corrected"]?.stringValue)

@@ -74,14 +74,14 @@ public struct CorrectKind: StageKind {
     }
 
     /// One correction record, or `{"rejected": reason}` — the ledger payload of the item.
-    static func correct(_ mistake: [String: JSONValue], key: String, problems: [String: Problem],
+    static func correct(_ mistake: SampleRecord.Path, key: String, problems: [String: Problem],
                         corrector: OracleCorrector, seed: UInt64) throws -> Data {
-        let id = mistake["problem_id"]?.stringValue ?? ""
+        let id = mistake.problemID
         guard let problem = problems[id] else {
             throw StageFailure("mistake \(key): problem '\(id)' is not in the `problems` input; bind the split the "
                 + "samples were drawn from", retryable: false)
         }
-        let text = mistake["text"]?.stringValue ?? ""
+        let text = mistake.text
         var rng = SeededRNG(seed: SeededRNG.derive(seed, key))
         let result: CorrectionResult
         do {
@@ -90,13 +90,14 @@ public struct CorrectKind: StageKind {
             throw StageFailure("mistake \(key): \(error)", retryable: false)
         }
         guard let correction = result.correction, case .mistake(_, let kind) = result.verdict else {
-            return RecordLine.encode(["rejected": .string("not_a_mistake")])
+            return CorrectionOutcome.rejected(reason: "not_a_mistake").payload
         }
         guard correction.isAccepted(gold: problem.answer) else {
-            return RecordLine.encode(["rejected": .string("rejected")])
+            return CorrectionOutcome.rejected(reason: "rejected").payload
         }
-        return CorrectionInputs.record(mistake: mistake, problem: problem, correction: correction,
-                                       corrector: corrector.quality == 1 ? "oracle" : "oracle(q=\(corrector.quality))",
-                                       errorKind: kind.rawValue, degradation: result.degradation.rawValue)
+        return CorrectionOutcome.kept(CorrectionRecord(
+            mistake: mistake, problem: problem, correction: correction,
+            corrector: corrector.quality == 1 ? "oracle" : "oracle(q=\(corrector.quality))",
+            errorKind: kind.rawValue, degradation: result.degradation.rawValue)).payload
     }
 }

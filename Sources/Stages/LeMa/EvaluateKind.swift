@@ -44,31 +44,30 @@ public struct EvaluateKind: StageKind {
     }
 
     public func run(_ context: any StageContext) throws -> StageOutcome {
-        let p = ParameterValues(context.params, specs: parameters, stage: context.stageName)
+        let p = try EvaluateParameters(ParameterValues(context.params, specs: parameters, stage: context.stageName))
         guard let questionsInput = context.inputs("questions").first else {
             throw StageFailure("stage '\(context.stageName)': no input bound to 'questions'", retryable: false)
         }
-        let limit = try p.int("limit")
+        let limit = p.limit
         func limited(_ problems: [Problem]) -> [Problem] { limit > 0 ? Array(problems.prefix(limit)) : problems }
         let test = limited(try ProblemFiles.read(context, parameter: "questions", split: "test"))
         let dev = limited(try ProblemFiles.read(context, parameter: "dev", split: "dev"))
-        let builder = RecordBuilder(templates: try p.string("templates") == "compact" ? .compact : .paper)
-        let scorer = SplitScorer(context: context, builder: builder, maxTokens: try p.int("max_tokens"),
-                                 batch: try p.int("batch"), stop: try p.strings("stop"))
-        let records: [[String: JSONValue]]
+        let scorer = SplitScorer(context: context, builder: RecordBuilder(templates: p.templates),
+                                 decoding: p.decoding, batch: p.batch)
+        let scored: ScoredSplit
         var summary: [String: JSONValue]
         let selected: String
         if try EndpointBackend.config(context) != nil {
-            (records, summary) = try scorer.scoreThroughEndpoint(test)
+            (scored, summary) = try scorer.scoreThroughEndpoint(test)
             selected = "endpoint"
         } else {
             let model = try Self.chooseModel(context, dev: dev, scorer: scorer)
-            records = try scorer.score(test, model: model.file, keyPrefix: "test/")
+            scored = try scorer.score(test, model: model.file, keyPrefix: "test/")
             (summary, selected) = (model.summary, model.name)
         }
-        try RecordLine.write(records.map(RecordLine.encode),
+        try RecordLine.write(scored.lines,
                              to: context.outputDirectory.appendingPathComponent("predictions.jsonl"))
-        summary.merge(Self.metrics(records), uniquingKeysWith: { _, new in new })
+        summary.merge(Self.metrics(scored.records), uniquingKeysWith: { _, new in new })
         summary["selected"] = .string(selected)
         summary["split"] = .string(questionsInput.selected ?? test.first?.split.rawValue ?? "test")
         var artifacts = ["predictions": "predictions.jsonl"]
@@ -88,13 +87,13 @@ public struct EvaluateKind: StageKind {
         var chosen = modelInput.selected ?? "model"
         var summary: [String: JSONValue] = [:]
         if !dev.isEmpty {
-            let candidates = modelInput.artifacts.keys.filter { $0.hasPrefix("ckpt_") }.sorted() + ["model"]
+            let candidates = modelInput.artifacts.keys.filter { CheckpointName.step(ofArtifact: $0) != nil }.sorted() + ["model"]
             var selection: [Data] = []
             var best: (name: String, accuracy: Double)? = nil
             for name in candidates {
                 guard let file = modelInput.artifacts[name] else { continue }
-                let records = try scorer.score(dev, model: file, keyPrefix: "dev/\(name)/")
-                let accuracy = Double(records.filter { $0["correct"]?.boolValue == true }.count) / Double(dev.count)
+                let records = try scorer.score(dev, model: file, keyPrefix: "dev/\(name)/").records
+                let accuracy = Double(records.filter(\.correct).count) / Double(dev.count)
                 selection.append(RecordLine.encode(["artifact": .string(name), "dev_accuracy": .double(accuracy)]))
                 if accuracy >= best?.accuracy ?? -1 { best = (name, accuracy) }
             }
@@ -113,15 +112,15 @@ public struct EvaluateKind: StageKind {
     }
 
     /// pass@1, Wilson interval, no-answer rate, accuracy by difficulty.
-    static func metrics(_ records: [[String: JSONValue]]) -> [String: JSONValue] {
+    static func metrics(_ records: [SampleRecord]) -> [String: JSONValue] {
         let n = records.count
-        let correct = records.filter { $0["correct"]?.boolValue == true }.count
-        let noAnswer = records.filter { $0["answer"]?.isNull ?? true }.count
+        let correct = records.filter(\.correct).count
+        let noAnswer = records.filter { $0.answer == nil }.count
         let interval = WilsonInterval(successes: correct, total: n)
         var byDifficulty: [Int: (Int, Int)] = [:]
         for r in records {
-            let d = r["difficulty"]?.intValue ?? 0
-            let ok = r["correct"]?.boolValue == true ? 1 : 0
+            let d = r.difficulty
+            let ok = r.correct ? 1 : 0
             byDifficulty[d, default: (0, 0)] = (byDifficulty[d, default: (0, 0)].0 + ok, byDifficulty[d, default: (0, 0)].1 + 1)
         }
         return [
@@ -140,35 +139,42 @@ public struct EvaluateKind: StageKind {
 struct SplitScorer {
     var context: any StageContext
     var builder: RecordBuilder
-    var maxTokens: Int
+    var decoding: DecodingSettings
     var batch: Int
-    var stop: [String]
 
-    func score(_ problems: [Problem], model: URL, keyPrefix: String) throws -> [[String: JSONValue]] {
-        guard !problems.isEmpty else { return [] }
-        let source = try ModelSource(context, modelFile: model, maxTokens: maxTokens, temperature: 0, topK: nil,
-                                     topP: nil, stop: stop)
+    func score(_ problems: [Problem], model: URL, keyPrefix: String) throws -> ScoredSplit {
+        guard !problems.isEmpty else { return ScoredSplit() }
+        let source = try ModelSource(context, modelFile: model, decoding: decoding)
         return try score(problems, source: source, keyPrefix: keyPrefix)
     }
 
     /// The split answered by the stage's endpoint, and the summary of the calls.
-    func scoreThroughEndpoint(_ problems: [Problem]) throws -> ([[String: JSONValue]], [String: JSONValue]) {
-        let source = try ModelSource(context, maxTokens: maxTokens, temperature: 0, topK: nil, topP: nil, stop: stop)
+    func scoreThroughEndpoint(_ problems: [Problem]) throws -> (ScoredSplit, [String: JSONValue]) {
+        let source = try ModelSource(context, decoding: decoding)
         defer { source.close() }
         let records = try score(problems, source: source, keyPrefix: "test/")
         return (records, source.summary)
     }
 
-    private func score(_ problems: [Problem], source: ModelSource, keyPrefix: String) throws -> [[String: JSONValue]] {
-        guard !problems.isEmpty else { return [] }
+    private func score(_ problems: [Problem], source: ModelSource, keyPrefix: String) throws -> ScoredSplit {
+        guard !problems.isEmpty else { return ScoredSplit() }
         let keys = problems.map { keyPrefix + $0.id }
         let builder = self.builder
         let map = LedgeredMap(keys: keys, chunkSize: batch, workers: source.workers(context))
         let payloads = try map.run(context) { chunk in
             let texts = try source.complete(chunk.map { builder.cot(question: problems[$0].question, solution: "").prompt },
                                             seeds: chunk.map { _ in 0 }, sampleIndexes: chunk.map { _ in 0 })
-            return zip(chunk, texts).map { RecordLine.encode(SampleRecord.make(problem: problems[$0], sample: 0, text: $1)) }
+            return zip(chunk, texts).map { SampleRecord(problem: problems[$0], sample: 0, text: $1).line }
         }
-        return try payloads.map { try JSONValue.parse($0).objectValue ?? [:] }
+        // Payloads of items done before a resume exist only as bytes: every record is read back from its payload,
+        // and the payloads themselves are the lines written.
+        return ScoredSplit(lines: payloads,
+                           records: try zip(keys, payloads).map { try SampleRecord(payload: $1, key: $0) })
     }
+}
+
+/// The answers to one split: the lines as written to `predictions.jsonl`, and the same records read.
+struct ScoredSplit {
+    var lines: [Data] = []
+    var records: [SampleRecord] = []
 }

@@ -40,15 +40,10 @@ public struct FilterKind: StageKind {
         var seenTexts = Set<String>()
         var counts = (other: 0, unparseable: 0, capped: 0, duplicate: 0)
         for line in lines {
-            let record = try line.object()
-            guard let correct = record["correct"]?.boolValue, record["text"]?.stringValue != nil,
-                  record["problem_id"]?.stringValue != nil else {
-                throw StageFailure("\(line.file.path):\(line.lineNumber): not a sample record (needs problem_id, "
-                    + "text and correct; bind a `sample` stage)", retryable: false)
-            }
-            if correct == keepWrong { counts.other += 1; continue }
-            let id = record["problem_id"]?.stringValue ?? ""
-            let text = record["text"]?.stringValue ?? ""
+            let path = try SampleRecord.Path(RecordFields(line, record: SampleRecord.record), needsVerdict: true,
+                                             hint: "bind a `sample` stage")
+            if path.correct == keepWrong { counts.other += 1; continue }
+            let (id, text) = (path.problemID, path.text)
             if dropUnparseable, Solution(parsing: text).steps.isEmpty { counts.unparseable += 1; continue }
             if dedupeText, !seenTexts.insert(id + "\u{1}" + text).inserted { counts.duplicate += 1; continue }
             if cap > 0, perQuestion[id, default: 0] >= cap { counts.capped += 1; continue }

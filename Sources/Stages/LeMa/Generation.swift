@@ -7,39 +7,19 @@ import TinyGPT
 /// Batched text generation with the in-process model: prompts as text in, completions as text out.
 struct Generation {
     var pool: ModelPool
-    var maxTokens: Int
-    var temperature: Float
-    var topK: Int?
-    var topP: Float?
-    /// A row stops generating at the first of these and its text is cut before it.
-    var stop: [String] = []
+    /// A row stops generating at the first stop string and its text is cut before it.
+    var decoding: DecodingSettings
 
     /// Completes each prompt; `seeds` gives one seed per row so a row's text does not depend on its batch-mates.
     /// Prompt handling, stopping and decoding are `TextCompleter`'s (shared with `lema serve`).
     func complete(_ prompts: [String], seeds: [UInt64]) throws -> [String] {
-        let options = TextCompletionOptions(maxTokens: maxTokens, temperature: temperature, topK: topK, topP: topP,
-                                            stop: stop)
         return try pool.withModel { loaded in
             do {
                 let completer = TextCompleter(model: loaded.model, tokenizer: loaded.tokenizer, threads: 1)
-                return try completer.complete(prompts, options: options, seeds: seeds).map(\.text)
+                return try completer.complete(prompts, options: decoding, seeds: seeds).map(\.text)
             } catch {
                 throw StageFailure("generation failed: \(error)")
             }
         }
-    }
-}
-
-/// What sampling and evaluation record per (question, sample).
-enum SampleRecord {
-    static func make(problem: Problem, sample: Int, text: String) -> [String: JSONValue] {
-        let answer = AnswerExtraction.extract(text)
-        return [
-            "problem_id": .string(problem.id), "sample": .int(Int64(sample)), "question": .string(problem.question),
-            "gold": RecordLine.number(problem.answer), "text": .string(text),
-            "answer": RecordLine.number(answer.value),
-            "correct": .bool(AnswerComparison.matches(answer, gold: problem.answer)),
-            "difficulty": .int(Int64(problem.difficulty)),
-        ]
     }
 }

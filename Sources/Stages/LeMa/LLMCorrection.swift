@@ -22,7 +22,7 @@ struct LLMCorrection {
 
     init(_ p: ParameterValues, context: any StageContext) throws {
         self.context = context
-        let builder = RecordBuilder(templates: try p.string("templates") == "compact" ? .compact : .paper)
+        let builder = RecordBuilder(templates: try p.templates())
         prompt = CorrectionPrompt(builder: builder, shots: try p.int("shots"))
         guard let config = try EndpointBackend.config(context) else {
             throw StageFailure("stage '\(context.stageName)': `corrector: llm` needs an `endpoint`", retryable: false)
@@ -45,7 +45,7 @@ struct LLMCorrection {
             let problems = try items.map { try inputs.problem(of: inputs.mistakes[$0], key: inputs.keys[$0]) }
             let prompts = items.indices.map { j in
                 prompt.prompt(question: problems[j].question,
-                              wrongSolution: inputs.mistakes[items[j]]["text"]?.stringValue ?? "")
+                              wrongSolution: inputs.mistakes[items[j]].text)
             }
             var outcome = [Data?](repeating: nil, count: items.count)
             var unparseable = [Int](repeating: 0, count: items.count)
@@ -54,9 +54,10 @@ struct LLMCorrection {
                 let open = items.indices.filter { outcome[$0] == nil }
                 if open.isEmpty { break }
                 let calls = open.map { j in
-                    EndpointCall(prompt: prompts[j], maxTokens: maxTokens,
-                                 temperature: attempt == 0 ? temperature : max(temperature, Self.retryTemperature),
-                                 topP: nil, topK: nil, stop: prompt.stopSequences,
+                    EndpointCall(prompt: prompts[j], decoding: DecodingSettings(
+                                     maxTokens: maxTokens,
+                                     temperature: attempt == 0 ? temperature : max(temperature, Self.retryTemperature),
+                                     stop: prompt.stopSequences),
                                  seed: EndpointBackend.wireSeed(SeededRNG.derive(seed, inputs.keys[items[j]], "try\(attempt)")),
                                  sampleIndex: attempt)
                 }
@@ -72,26 +73,26 @@ struct LLMCorrection {
                 }
             }
             return items.indices.map { j in
-                outcome[j] ?? RecordLine.encode(["rejected": .string("unparseable_output"),
-                                                 "unparseable_outputs": .int(Int64(unparseable[j]))])
+                outcome[j] ?? CorrectionOutcome.rejected(reason: "unparseable_output",
+                                                         unparseableOutputs: unparseable[j]).payload
             }
         }
         // Unparseable outputs over all tries are kept in each payload, so the count survives a resume.
         return try inputs.finish(payloads, context: context, extra: EndpointBackend.summary(client.stats, config: config),
-                                 totals: ["unparseable_outputs"])
+                                 countUnparseableOutputs: true)
     }
 
     /// The ledger payload for a parsed correction: the record, or why it was rejected.
-    static func judge(_ correction: Correction, mistake: [String: JSONValue], problem: Problem, model: String,
+    static func judge(_ correction: Correction, mistake: SampleRecord.Path, problem: Problem, model: String,
                       unparseable: Int) -> Data {
-        let steps = Solution(parsing: mistake["text"]?.stringValue ?? "").steps.count
+        let steps = Solution(parsing: mistake.text).steps.count
         // A step the wrong solution does not have, or a corrected answer that misses the gold one: rejected.
         guard correction.incorrectStep >= 1, steps == 0 || correction.incorrectStep <= steps + 1,
               correction.isAccepted(gold: problem.answer) else {
-            return RecordLine.encode(["rejected": .string("rejected"), "unparseable_outputs": .int(Int64(unparseable))])
+            return CorrectionOutcome.rejected(reason: "rejected", unparseableOutputs: unparseable).payload
         }
-        return CorrectionInputs.record(mistake: mistake, problem: problem, correction: correction,
-                                       corrector: "llm:\(model)", errorKind: "unknown", degradation: "none",
-                                       extra: unparseable > 0 ? ["unparseable_outputs": .int(Int64(unparseable))] : [:])
+        return CorrectionOutcome.kept(CorrectionRecord(
+            mistake: mistake, problem: problem, correction: correction, corrector: "llm:\(model)",
+            errorKind: "unknown", degradation: "none", unparseableOutputs: unparseable > 0 ? unparseable : nil)).payload
     }
 }

@@ -51,7 +51,7 @@ public struct MixKind: StageKind {
     public func run(_ context: any StageContext) throws -> StageOutcome {
         let p = ParameterValues(context.params, specs: parameters, stage: context.stageName)
         let mode = try p.string("mode")
-        let builder = RecordBuilder(templates: try p.string("templates") == "compact" ? .compact : .paper,
+        let builder = RecordBuilder(templates: try p.templates(),
                                     style: try p.string("style") == "full" ? .full : .elided)
         var components = CorrectionComponents.all
         for part in try p.strings("drop") {
@@ -71,7 +71,11 @@ public struct MixKind: StageKind {
         guard let correctionInput = context.inputs("corrections").first else {
             throw StageFailure("stage '\(context.stageName)': no input bound to 'corrections'", retryable: false)
         }
-        var corrections = try JSONLines.read(try correctionInput.file(default: "corrections")).map { try $0.object() }
+        // Every line is parsed before any is read as a record, so a broken line is reported before a lacking one.
+        let correctionFields = try JSONLines.read(try correctionInput.file(default: "corrections")).map {
+            try RecordFields($0, record: CorrectionRecord.record)
+        }
+        var corrections = try correctionFields.map(CorrectionRecord.init)
         // One order per correction set, independent of ratio and mode: sweeps get nested subsets.
         var orderRNG = SeededRNG(seed: SeededRNG.derive(0x4C654D61, correctionInput.fingerprint))
         orderRNG.shuffle(&corrections)
@@ -82,15 +86,15 @@ public struct MixKind: StageKind {
         switch mode {
         case "lema":
             for c in corrections.prefix(used) {
-                let (question, original, correction) = try Self.decode(c)
-                examples.append((Self.id(c), "correction",
+                let (question, original, correction) = Self.decode(c)
+                examples.append((c.id, "correction",
                                  builder.correction(question: question, original: original, correction: correction,
                                                     components: components)))
             }
         case "corrected-as-cot":
             for c in corrections.prefix(used) {
-                let (question, original, correction) = try Self.decode(c)
-                examples.append((Self.id(c), "corrected-as-cot",
+                let (question, original, correction) = Self.decode(c)
+                examples.append((c.id, "corrected-as-cot",
                                  builder.correctedAsCoT(question: question, original: original, correction: correction)))
             }
         case "cot-same-size":
@@ -133,19 +137,10 @@ public struct MixKind: StageKind {
         return StageOutcome(artifacts: ["train": "mix.jsonl"], summary: summary)
     }
 
-    static func id(_ c: [String: JSONValue]) -> String {
-        "\(c["problem_id"]?.stringValue ?? "?")#\(c["sample"]?.intValue ?? 0)"
-    }
-
     /// A correction record back to (question, original solution, correction).
-    static func decode(_ c: [String: JSONValue]) throws -> (String, Solution, Correction) {
-        guard let question = c["question"]?.stringValue, let original = c["original"]?.stringValue,
-              let step = c["incorrect_step"]?.intValue, let explanation = c["explanation"]?.stringValue,
-              let steps = c["corrected_steps"]?.stringValue else {
-            throw StageFailure("correction record \(id(c)) lacks question/original/incorrect_step/explanation/"
-                + "corrected_steps", retryable: false)
-        }
-        return (question, Solution(parsing: original),
-                Correction(incorrectStep: step, explanation: explanation, correctedSteps: Solution(parsing: steps).steps))
+    static func decode(_ c: CorrectionRecord) -> (String, Solution, Correction) {
+        (c.question, Solution(parsing: c.original),
+         Correction(incorrectStep: c.incorrectStep, explanation: c.explanation,
+                    correctedSteps: Solution(parsing: c.correctedSteps).steps))
     }
 }

@@ -15,21 +15,12 @@ final class ModelSource: @unchecked Sendable {  // immutable after init; the cli
 
     private let backend: Backend
     private let context: any StageContext
-    private let maxTokens: Int
-    private let temperature: Double
-    private let topK: Int?
-    private let topP: Double?
-    private let stop: [String]
+    private let decoding: DecodingSettings
 
     /// `modelFile` overrides the file of the `model` input (evaluation of one checkpoint among several).
-    init(_ context: any StageContext, modelFile: URL? = nil, maxTokens: Int, temperature: Double, topK: Int?,
-         topP: Double?, stop: [String]) throws {
+    init(_ context: any StageContext, modelFile: URL? = nil, decoding: DecodingSettings) throws {
         self.context = context
-        self.maxTokens = maxTokens
-        self.temperature = temperature
-        self.topK = topK
-        self.topP = topP
-        self.stop = stop
+        self.decoding = decoding
         if let config = try EndpointBackend.config(context) {
             backend = .endpoint(try EndpointBackend.client(config, context: context), config)
             return
@@ -43,9 +34,7 @@ final class ModelSource: @unchecked Sendable {  // immutable after init; the cli
             throw StageFailure("stage '\(context.stageName)': neither `model` nor `endpoint` is given; bind a train "
                 + "stage to `model` or describe an endpoint", retryable: false)
         }
-        backend = .local(Generation(pool: try ModelPool(file: file), maxTokens: maxTokens,
-                                    temperature: Float(temperature), topK: topK, topP: topP.map(Float.init),
-                                    stop: stop))
+        backend = .local(Generation(pool: try ModelPool(file: file), decoding: decoding))
     }
 
     /// `model` and `endpoint` are alternatives: exactly one must be given.
@@ -82,13 +71,12 @@ final class ModelSource: @unchecked Sendable {  // immutable after init; the cli
             return try generation.complete(prompts, seeds: seeds)
         case .endpoint(let client, _):
             let calls = prompts.indices.map { i in
-                EndpointCall(prompt: prompts[i], maxTokens: maxTokens, temperature: temperature, topP: topP,
-                             topK: topK, stop: stop, seed: EndpointBackend.wireSeed(seeds[i]),
+                EndpointCall(prompt: prompts[i], decoding: decoding, seed: EndpointBackend.wireSeed(seeds[i]),
                              sampleIndex: sampleIndexes[i])
             }
             // Servers cut at the stop strings themselves; cutting again keeps both backends equal if one does not.
             return try EndpointBackend.texts(calls, client: client, context: context).map { text in
-                TextCompleter.firstStop(in: text, stops: stop).map { String(text[..<$0]) } ?? text
+                TextCompleter.firstStop(in: text, stops: decoding.stop).map { String(text[..<$0]) } ?? text
             }
         }
     }

@@ -48,39 +48,35 @@ public struct SampleKind: StageKind {
     }
 
     public func run(_ context: any StageContext) throws -> StageOutcome {
-        let p = ParameterValues(context.params, specs: parameters, stage: context.stageName)
+        let p = try SampleParameters(ParameterValues(context.params, specs: parameters, stage: context.stageName),
+                                     stage: context.stageName)
         guard !context.inputs("questions").isEmpty else {
             throw StageFailure("stage '\(context.stageName)': no input bound to 'questions'", retryable: false)
         }
         var problems = try ProblemFiles.read(context, parameter: "questions", split: "train")
-        let limit = try p.int("limit")
-        if limit > 0 { problems = Array(problems.prefix(limit)) }
-        let k = try p.int("k")
-        guard k >= 1 else { throw StageFailure("stage '\(context.stageName)': k must be at least 1 (got \(k))", retryable: false) }
-        let builder = RecordBuilder(templates: try p.string("templates") == "compact" ? .compact : .paper)
-        let topK = try p.int("top_k"), topP = try p.double("top_p")
-        let source = try ModelSource(context, maxTokens: try p.int("max_tokens"),
-                                     temperature: try p.double("temperature"), topK: topK > 0 ? topK : nil,
-                                     topP: topP < 1 ? topP : nil, stop: try p.strings("stop"))
+        if p.limit > 0 { problems = Array(problems.prefix(p.limit)) }
+        let k = p.k
+        let builder = RecordBuilder(templates: p.templates)
+        let source = try ModelSource(context, decoding: p.decoding)
         defer { source.close() }
         let items = problems.flatMap { problem in (0..<k).map { (problem, $0) } }
         let keys = items.map { "\($0.0.id)#\($0.1)" }
         let seed = context.seed
-        let map = LedgeredMap(keys: keys, chunkSize: try p.int("batch"), workers: source.workers(context))
+        let map = LedgeredMap(keys: keys, chunkSize: p.batch, workers: source.workers(context))
         let payloads = try map.run(context) { chunk in
             let prompts = chunk.map { builder.cot(question: items[$0].0.question, solution: "").prompt }
             let texts = try source.complete(prompts, seeds: chunk.map { SeededRNG.derive(seed, keys[$0]) },
                                             sampleIndexes: chunk.map { items[$0].1 })
             return zip(chunk, texts).map { i, text in
-                RecordLine.encode(SampleRecord.make(problem: items[i].0, sample: items[i].1, text: text))
+                SampleRecord(problem: items[i].0, sample: items[i].1, text: text).line
             }
         }
         try RecordLine.write(payloads, to: context.outputDirectory.appendingPathComponent("samples.jsonl"))
         var correct: Int64 = 0, noAnswer: Int64 = 0
-        for payload in payloads {
-            let o = try JSONValue.parse(payload)
-            if o["correct"]?.boolValue == true { correct += 1 }
-            if o["answer"]?.isNull ?? true { noAnswer += 1 }
+        for (key, payload) in zip(keys, payloads) {
+            let record = try SampleRecord(payload: payload, key: key)
+            if record.correct { correct += 1 }
+            if record.answer == nil { noAnswer += 1 }
         }
         return StageOutcome(artifacts: ["samples": "samples.jsonl"], summary: source.summary.merging([
             "questions": .int(Int64(problems.count)), "sampled": .int(Int64(payloads.count)),

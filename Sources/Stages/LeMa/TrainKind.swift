@@ -83,7 +83,7 @@ public struct TrainKind: StageKind {
     public func run(_ context: any StageContext) throws -> StageOutcome {
         let p = ParameterValues(context.params, specs: parameters, stage: context.stageName)
         if try p.string("backend") == "command" {
-            let builder = RecordBuilder(templates: try p.string("templates") == "compact" ? .compact : .paper)
+            let builder = RecordBuilder(templates: try p.templates())
             let records = try context.inputs("data").flatMap { try TrainingSetup.records(from: $0, builder: builder) }
             guard !records.isEmpty else {
                 throw StageFailure("stage '\(context.stageName)': the training data is empty", retryable: false)

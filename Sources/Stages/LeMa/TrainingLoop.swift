@@ -24,7 +24,7 @@ struct TrainingLoop {
         }
         var cursor = batcher.makeCursor(seed: SeededRNG.derive(context.seed, "data"))
         let tokenizerJSON = try setup.tokenizer.jsonString()
-        let configJSON = try ModelFiles.configJSON(setup.config)
+        let configJSON = try setup.config.checkpointJSON()
         if let latest = try context.latestCheckpoint() {
             let url = context.checkpointDirectory.appendingPathComponent(latest.file)
             do {
@@ -32,9 +32,9 @@ struct TrainingLoop {
                 guard let moments = checkpoint.optimizerMoments else { throw StageFailure("checkpoint has no optimizer state") }
                 try trainer.restore(TrainerState(
                     config: setup.config, optimizer: setup.optimizer,
-                    parameters: try ModelFiles.flatParameters(checkpoint.weights, model: trainer.model, file: url),
-                    adamM: try ModelFiles.flatParameters(moments.m, model: trainer.model, file: url),
-                    adamV: try ModelFiles.flatParameters(moments.v, model: trainer.model, file: url),
+                    parameters: try trainer.model.flatParameters(from: checkpoint.weights, file: url.path),
+                    adamM: try trainer.model.flatParameters(from: moments.m, file: url.path),
+                    adamV: try trainer.model.flatParameters(from: moments.v, file: url.path),
                     step: checkpoint.step, rngState: checkpoint.rngState))
                 cursor = try DataCursor.load(json: checkpoint.dataCursorJSON)
                 context.log("resumed from checkpoint at step \(checkpoint.step)")
@@ -85,12 +85,12 @@ struct TrainingLoop {
     private func checkpoint(_ trainer: Trainer, cursor: DataCursor, tokenizerJSON: String, configJSON: String) throws {
         let state = trainer.state()
         let model = trainer.model
-        let file = String(format: "ckpt_%08d.safetensors", state.step)
+        let file = CheckpointName.file(step: state.step)
         let checkpoint = TrainingCheckpoint(
             step: state.step, configJSON: configJSON, tokenizerJSON: tokenizerJSON,
-            weights: ModelFiles.tensors(state.parameters, model: model),
-            optimizerMoments: .init(m: ModelFiles.tensors(state.adamM, model: model),
-                                    v: ModelFiles.tensors(state.adamV, model: model)),
+            weights: model.namedTensors(from: state.parameters),
+            optimizerMoments: .init(m: model.namedTensors(from: state.adamM),
+                                    v: model.namedTensors(from: state.adamV)),
             rngState: state.rngState, dataCursorJSON: try cursor.jsonString())
         try checkpoint.write(to: context.checkpointDirectory.appendingPathComponent(file))
         try context.ledger.flush()  // the loss curve up to here is durable before the checkpoint counts
@@ -103,7 +103,7 @@ struct TrainingLoop {
         let state = trainer.state()
         let model = trainer.model
         let final = TrainingCheckpoint(step: state.step, configJSON: configJSON, tokenizerJSON: tokenizerJSON,
-                                       weights: ModelFiles.tensors(state.parameters, model: model),
+                                       weights: model.namedTensors(from: state.parameters),
                                        optimizerMoments: nil, rngState: state.rngState, dataCursorJSON: "")
         try final.writeWeights(to: context.outputDirectory.appendingPathComponent("model.safetensors"))
         var artifacts = ["model": "model.safetensors", "loss": "loss.jsonl"]
@@ -112,15 +112,14 @@ struct TrainingLoop {
         // uninterrupted run would not have (dev selection, and so the report, would differ after a resume).
         let scheduled = Set(stride(from: setup.checkpointEvery, through: setup.steps, by: setup.checkpointEvery))
             .union([setup.steps])
-        for file in (try? FileManager.default.contentsOfDirectory(atPath: context.checkpointDirectory.path)) ?? []
-        where file.hasPrefix("ckpt_") && file.hasSuffix(".safetensors") {
-            let step = String(file.dropFirst(5).dropLast(12))
-            guard let stepNumber = Int(step), scheduled.contains(stepNumber) else { continue }
+        for file in (try? FileManager.default.contentsOfDirectory(atPath: context.checkpointDirectory.path)) ?? [] {
+            guard let step = CheckpointName.step(ofFile: file), scheduled.contains(step) else { continue }
             let checkpoint = try TrainingCheckpoint.read(from: context.checkpointDirectory.appendingPathComponent(file))
             var weights = checkpoint
             weights.optimizerMoments = nil
-            try weights.writeWeights(to: context.outputDirectory.appendingPathComponent("ckpt_\(step).safetensors"))
-            artifacts["ckpt_\(step)"] = "ckpt_\(step).safetensors"
+            let output = CheckpointName.file(step: step)
+            try weights.writeWeights(to: context.outputDirectory.appendingPathComponent(output))
+            artifacts[CheckpointName.artifact(step: step)] = output
         }
         let curve = (0..<state.step).compactMap { losses[Self.key($0)] }
         try RecordLine.write(curve, to: context.outputDirectory.appendingPathComponent("loss.jsonl"))

@@ -22,7 +22,7 @@ struct TrainingSetup {
     static let charAlphabet = "\n" + String((32...126).map { Character(UnicodeScalar($0)) })
 
     init(_ p: ParameterValues, context: any StageContext) throws {
-        let builder = RecordBuilder(templates: try p.string("templates") == "compact" ? .compact : .paper)
+        let builder = RecordBuilder(templates: try p.templates())
         records = try context.inputs("data").flatMap { try Self.records(from: $0, builder: builder) }
         guard !records.isEmpty else {
             throw StageFailure("stage '\(context.stageName)': the training data is empty", retryable: false)

@@ -1,4 +1,7 @@
-/// How to pick tokens. Temperature 0 is greedy decoding (argmax, lowest id on ties).
+import LemaCore
+
+/// How the sampler picks tokens: the token-level form of `DecodingSettings` (stop tokens instead of stop strings,
+/// the seed, the KV cache switch). Temperature 0 is greedy decoding (argmax, lowest id on ties).
 public struct SamplingOptions: Codable, Sendable, Hashable {
     /// New tokens per row at most.
     public var maxNewTokens: Int = 128
@@ -29,6 +32,13 @@ public struct SamplingOptions: Codable, Sendable, Hashable {
         self.stopSequences = stopSequences
         self.seed = seed
         self.useKVCache = useKVCache
+    }
+
+    /// The sampler's form of text-level decoding settings: temperature and top-p rounded to `Float` (the sampler's
+    /// arithmetic) here and nowhere else; text stop strings are `TextCompleter`'s, so no stop tokens are set.
+    public init(_ decoding: DecodingSettings, seed: UInt64 = 0) {
+        self.init(maxNewTokens: decoding.maxTokens, temperature: Float(decoding.temperature), topK: decoding.topK,
+                  topP: decoding.topP.map(Float.init), seed: seed)
     }
 
     /// Greedy decoding.

@@ -1,32 +1,4 @@
-/// How `TextCompleter` generates: the text-level counterpart of `SamplingOptions`.
-public struct TextCompletionOptions: Sendable, Hashable {
-    /// New tokens per row at most (the end token counts).
-    public var maxTokens: Int
-    /// Softmax temperature; 0 = greedy (argmax, lowest id on ties).
-    public var temperature: Float
-    /// Keep only the k most likely tokens (nil = all).
-    public var topK: Int?
-    /// Keep the smallest set of most likely tokens whose probability reaches p (nil = all).
-    public var topP: Float?
-    /// A row stops as soon as its text contains one of these strings; the text is cut before the first one.
-    /// Empty strings are ignored.
-    public var stop: [String]
-
-    public init(maxTokens: Int = 128, temperature: Float = 1, topK: Int? = nil, topP: Float? = nil,
-                stop: [String] = []) {
-        self.maxTokens = maxTokens
-        self.temperature = temperature
-        self.topK = topK
-        self.topP = topP
-        self.stop = stop
-    }
-
-    /// Greedy decoding.
-    public static func greedy(maxTokens: Int = 128, stop: [String] = []) -> TextCompletionOptions {
-        TextCompletionOptions(maxTokens: maxTokens, temperature: 0, stop: stop)
-    }
-}
-
+import LemaCore
 /// One completed prompt.
 public struct TextCompletion: Sendable, Hashable {
     /// Why a row ended, in the words of the OpenAI API.
@@ -88,7 +60,7 @@ public struct TextCompleter {
     /// - Parameter observer: hears each row's tokens as they are generated and each row's end (a streaming server);
     ///   it can end a row early. Without one, generation runs exactly as before; with one, rows that are not ended
     ///   early get the same tokens and text.
-    public func complete(_ prompts: [String], options: TextCompletionOptions, seeds: [UInt64],
+    public func complete(_ prompts: [String], options: DecodingSettings, seeds: [UInt64],
                          observer: (any TextCompletionObserver)? = nil) throws(GPTError) -> [TextCompletion]
     {
         guard seeds.count == prompts.count else {
@@ -96,11 +68,7 @@ public struct TextCompleter {
         }
         if prompts.isEmpty { return [] }
         let encoded = prompts.map { promptTokens($0, maxTokens: options.maxTokens) }
-        var sampling = SamplingOptions()
-        sampling.maxNewTokens = options.maxTokens
-        sampling.temperature = options.temperature
-        sampling.topK = options.topK
-        sampling.topP = options.topP
+        var sampling = SamplingOptions(options)
         sampling.stopTokens = [tokenizer.eos]
         let stops = options.stop.filter { !$0.isEmpty }
         let tokenizer = self.tokenizer
