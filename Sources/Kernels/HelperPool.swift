@@ -42,18 +42,19 @@ final class HelperPool: Sendable {
         withoutActuallyEscaping(body) { escapable in
             let job = Job(body: escapable, chunks: chunks)
             let reference = Unmanaged.passUnretained(job)
-            var posted: [Helper] = []
+            var posted: [(helper: Helper, ticket: Int)] = []
             let wanted = min(helpers.count, chunks - 1, threads - 1)
             posted.reserveCapacity(max(0, wanted))
             for helper in helpers where posted.count < wanted {
-                if helper.post(reference, slot: posted.count + 1) { posted.append(helper) }
+                if let ticket = helper.post(reference, slot: posted.count + 1) { posted.append((helper, ticket)) }
             }
             job.work(slot: 0)
             job.waitUntilFinished()
             // A helper that never picked the job up is taken off it; the others are waited for, so none touches the
-            // closure once this returns.
+            // closure once this returns. The ticket makes the withdrawal this job's own: by now the helper may have
+            // run this job and been posted another caller's, which must not be taken off it.
             var entered = 0
-            for helper in posted where !helper.withdraw() { entered += 1 }
+            for (helper, ticket) in posted where !helper.withdraw(ticket: ticket) { entered += 1 }
             job.waitUntilLeft(entered)
             job.body = nil  // the closure must not outlive withoutActuallyEscaping (a helper may still hold `job`)
         }
@@ -97,33 +98,47 @@ final class HelperPool: Sendable {
     }
 
     /// One helper thread and its mailbox: a state word and the job (and slot) posted to it.
-    final class Helper: @unchecked Sendable {  // `job`, `slot`: written only in the `claimed` state, read in `running`
+    ///
+    /// The state word's low three bits are the state; a posted word also carries the post's ticket above them
+    /// (`posted | ticket << 3`), so that a caller withdrawing its job can never take off a later post of another
+    /// caller's job to the same helper.
+    final class Helper: @unchecked Sendable {  // `job`, `slot`, `tickets`: written only in the `claimed` state
         static let idle = 0, claimed = 1, posted = 2, running = 3, sleeping = 4
+        static let stateBits = 3, stateMask = 7
 
         let state = Atomic<Int>(Helper.idle)
         var job: Unmanaged<Job>?
         var slot = 0
+        /// Posts so far (the next post's ticket is this + 1); only the claimer touches it.
+        var tickets = 0
         let wake = DispatchSemaphore(value: 0)
 
-        /// Gives the helper `job` if it is free (polling or asleep); false when it is busy with another job.
-        func post(_ job: Unmanaged<Job>, slot: Int) -> Bool {
+        /// Gives the helper `job` if it is free (polling or asleep) and returns the post's ticket (for `withdraw`);
+        /// nil when it is busy with another job.
+        func post(_ job: Unmanaged<Job>, slot: Int) -> Int? {
             var wasAsleep = false
             if !state.compareExchange(expected: Helper.idle, desired: Helper.claimed, ordering: .acquiring).exchanged {
                 guard state.compareExchange(expected: Helper.sleeping, desired: Helper.claimed, ordering: .acquiring)
                     .exchanged
-                else { return false }
+                else { return nil }
                 wasAsleep = true
             }
             self.job = job
             self.slot = slot
-            state.store(Helper.posted, ordering: .releasing)
+            // Wraps long before overflowing the word's upper bits; a ticket only has to differ from the previous ones
+            // a caller could still hold.
+            tickets = (tickets + 1) & (Int.max >> (Helper.stateBits + 1))
+            let ticket = tickets
+            state.store(Helper.posted | ticket << Helper.stateBits, ordering: .releasing)
             if wasAsleep { wake.signal() }
-            return true
+            return ticket
         }
 
-        /// Takes back a posted job the helper has not started; false when it already has.
-        func withdraw() -> Bool {
-            state.compareExchange(expected: Helper.posted, desired: Helper.idle, ordering: .relaxed).exchanged
+        /// Takes back the post with `ticket` if the helper has not started it; false when it has (it then reports
+        /// leaving the job).
+        func withdraw(ticket: Int) -> Bool {
+            state.compareExchange(expected: Helper.posted | ticket << Helper.stateBits, desired: Helper.idle,
+                                  ordering: .relaxed).exchanged
         }
 
         func start() {
@@ -146,9 +161,10 @@ final class HelperPool: Sendable {
             var idleSince = Helper.now()
             var spins = 0
             while true {
-                switch state.load(ordering: .acquiring) {
+                let word = state.load(ordering: .acquiring)
+                switch word & Helper.stateMask {
                 case Helper.posted:
-                    guard state.compareExchange(expected: Helper.posted, desired: Helper.running, ordering: .acquiring)
+                    guard state.compareExchange(expected: word, desired: Helper.running, ordering: .acquiring)
                         .exchanged
                     else { continue }  // withdrawn meanwhile
                     if let job {

@@ -1,5 +1,5 @@
 import Foundation
-import Kernels
+@testable import Kernels
 import Synchronization
 import Testing
 
@@ -67,6 +67,28 @@ struct ParallelTests {
             }
         }
         #expect(counts.values == [Int](repeating: 1, count: callers * rounds * inner))
+    }
+
+    /// The race behind a hang of `concurrentAndNestedCallsComplete`: caller A's job is run by a helper, which is then
+    /// posted caller B's job; A's withdrawal must not take B's post off the helper (B would then wait forever for a
+    /// helper that never runs its job). Driven by hand on a helper without a thread, so the order is exact.
+    @Test func withdrawingTakesOffOnlyTheCallersOwnPost() throws {
+        let helper = HelperPool.Helper()  // not started: the test plays the helper thread
+        let jobA = HelperPool.Job(body: { _, _ in }, chunks: 1), jobB = HelperPool.Job(body: { _, _ in }, chunks: 1)
+        let ticketA = try #require(helper.post(Unmanaged.passUnretained(jobA), slot: 1))
+        #expect(helper.post(Unmanaged.passUnretained(jobB), slot: 1) == nil)  // busy: A's post is waiting
+        // The helper takes A's job, runs it and is idle again …
+        let postedA = helper.state.load(ordering: .acquiring)
+        #expect(helper.state.compareExchange(expected: postedA, desired: HelperPool.Helper.running,
+                                             ordering: .acquiring).exchanged)
+        helper.state.store(HelperPool.Helper.idle, ordering: .releasing)
+        // … and B posts to it before A withdraws.
+        let ticketB = try #require(helper.post(Unmanaged.passUnretained(jobB), slot: 1))
+        #expect(ticketB != ticketA)
+        #expect(!helper.withdraw(ticket: ticketA))  // A's job was run: A waits for it to leave, B's post stays
+        #expect(helper.state.load(ordering: .acquiring) & HelperPool.Helper.stateMask == HelperPool.Helper.posted)
+        #expect(helper.withdraw(ticket: ticketB))   // B can still take its own post back
+        #expect(helper.state.load(ordering: .acquiring) == HelperPool.Helper.idle)
     }
 
     /// After a pause longer than the helpers poll, they are asleep; the next call must wake one (or finish alone).
