@@ -12,14 +12,19 @@ import StageAPI
 /// defaults to e.g. `corrections` can take `dedupe` in place of `correct`).
 /// Summary: `input`, `exact_removed`, `near_removed`, `clusters`, `output`.
 public struct DedupeKind: StageKind {
+    /// The kind; it keeps no state between nodes.
     public init() {}
 
+    /// The kind's name in specs.
     public var name: String { "dedupe" }
+    /// The kind's version, part of every fingerprint: bumped when the same parameters would give other outputs.
     public var version: Int { 1 }
+    /// One sentence for `lema kinds` and the spec reference.
     public var summary: String {
         "Remove exact and near-duplicate JSONL records (normalized text; MinHash + LSH over shingles)."
     }
 
+    /// The keys the kind accepts, with types, defaults and docs (docs/spec.md is generated from them).
     public var parameters: [ParameterSpec] {
         [
             ParameterSpec("input", .reference, default: nil,
@@ -43,6 +48,7 @@ public struct DedupeKind: StageKind {
         ]
     }
 
+    /// Checks that span several parameters; each problem names the parameter and the fix.
     public func validate(_ params: [String: JSONValue]) -> [ParameterProblem] {
         var problems: [ParameterProblem] = []
         let values = ParameterValues(params, specs: parameters, stage: name)
@@ -87,6 +93,7 @@ public struct DedupeKind: StageKind {
         return (try values.strings("fields"), options)
     }
 
+    /// Runs one node of this kind: its artifacts and summary are described on the type.
     public func run(_ context: any StageContext) throws -> StageOutcome {
         let (fields, options) = try options(context.params, stage: context.stageName)
         let inputs = context.inputs("input")

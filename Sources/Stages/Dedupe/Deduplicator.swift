@@ -11,6 +11,7 @@ public struct DedupeOptions: Sendable, Hashable {
     public var permutations: Int
     public var bands: Int
 
+    /// A value with the given fields.
     public init(exact: Bool = true, near: Bool = true, threshold: Double = 0.8, shingle: ShingleUnit = .char,
                 shingleSize: Int? = nil, permutations: Int = 128, bands: Int = 32) {
         self.exact = exact

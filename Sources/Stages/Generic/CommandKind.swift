@@ -9,10 +9,15 @@ import StageAPI
 /// The program should write its outputs atomically (temp file + rename) if a half-written file could be mistaken
 /// for a finished one; the engine records success only after the program exits 0 and every declared output exists.
 public struct CommandKind: StageKind {
+    /// The kind; it keeps no state between nodes.
     public init() {}
+    /// The kind's name in specs.
     public let name = "command"
+    /// The kind's version, part of every fingerprint: bumped when the same parameters would give other outputs.
     public let version = 1
+    /// One sentence for `lema kinds` and the spec reference.
     public let summary = "Runs an external program (argv list, no shell) with templated input/output paths."
+    /// The keys the kind accepts, with types, defaults and docs (docs/spec.md is generated from them).
     public let parameters: [ParameterSpec] = [
         ParameterSpec("argv", .list(.string), default: nil,
                       doc: "Program and arguments; placeholders {out}, {seed}, {inputs}, {input.STAGE}, {input.STAGE.ARTIFACT}."),
@@ -28,6 +33,7 @@ public struct CommandKind: StageKind {
 
     static let placeholders: Set<String> = ["out", "seed", "inputs"]
 
+    /// Checks that span several parameters; each problem names the parameter and the fix.
     public func validate(_ params: [String: JSONValue]) -> [ParameterProblem] {
         var problems = GenericParams.argvProblems(params, allowed: Self.placeholders)
         for (name, path) in (try? GenericParams.stringMap(params, "outputs")) ?? [:] {
@@ -49,6 +55,7 @@ public struct CommandKind: StageKind {
         return problems
     }
 
+    /// Runs one node of this kind: its artifacts and summary are described on the type.
     public func run(_ context: any StageContext) throws -> StageOutcome {
         let params = context.params
         let argv = try ArgvTemplate.expand(try GenericParams.strings(params, "argv")) {

@@ -11,10 +11,15 @@ import StageAPI
 /// records missing from it, and `outputs.jsonl` is written once, atomically, from the ledger at the end — so the
 /// file is byte-identical however often the run was killed, and a record whose result was recorded never runs again.
 public struct MapKind: StageKind {
+    /// The kind; it keeps no state between nodes.
     public init() {}
+    /// The kind's name in specs.
     public let name = "map"
+    /// The kind's version, part of every fingerprint: bumped when the same parameters would give other outputs.
     public let version = 1
+    /// One sentence for `lema kinds` and the spec reference.
     public let summary = "Runs a command per record of an input JSONL/text file (in parallel, resumable per record)."
+    /// The keys the kind accepts, with types, defaults and docs (docs/spec.md is generated from them).
     public let parameters: [ParameterSpec] = [
         ParameterSpec("input", .reference, default: nil,
                       doc: "The upstream artifact to read (STAGE or STAGE.ARTIFACT); one record per non-blank line."),
@@ -30,6 +35,7 @@ public struct MapKind: StageKind {
 
     static let placeholders: Set<String> = ["out", "seed", "item", "index"]
 
+    /// Checks that span several parameters; each problem names the parameter and the fix.
     public func validate(_ params: [String: JSONValue]) -> [ParameterProblem] {
         var problems = GenericParams.argvProblems(params, allowed: Self.placeholders)
         if let parallel = params["parallel"]?.intValue, parallel < 0 {
@@ -44,6 +50,7 @@ public struct MapKind: StageKind {
         return digits.count >= 8 ? digits : String(repeating: "0", count: 8 - digits.count) + digits
     }
 
+    /// Runs one node of this kind: its artifacts and summary are described on the type.
     public func run(_ context: any StageContext) throws -> StageOutcome {
         guard let input = context.inputs("input").first else {
             throw StageFailure("stage '\(context.stageName)': no input bound to 'input'", retryable: false)

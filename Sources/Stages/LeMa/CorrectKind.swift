@@ -6,11 +6,16 @@ import StageAPI
 /// `correct`: a corrector turns each mistake into a correction (incorrect step, explanation, corrected solution).
 /// The paper's rule keeps a correction only if its corrected final answer equals the gold answer.
 public struct CorrectKind: StageKind {
+    /// The kind; it keeps no state between nodes.
     public init() {}
+    /// The kind's name in specs.
     public let name = "correct"
+    /// The kind's version, part of every fingerprint: bumped when the same parameters would give other outputs.
     public let version = 1
+    /// One sentence for `lema kinds` and the spec reference.
     public let summary = "Correct each wrong path (oracle or an LLM through an endpoint); keep corrections that reach the gold answer."
 
+    /// The keys the kind accepts, with types, defaults and docs (docs/spec.md is generated from them).
     public var parameters: [ParameterSpec] {
         [
             ParameterSpec("input", .reference, default: nil, doc: "Mistakes: a `filter` stage (its `samples` artifact)."),
@@ -33,12 +38,14 @@ public struct CorrectKind: StageKind {
         ]
     }
 
+    /// The parameters the fingerprint covers: operational settings are left out, so changing them never redoes finished work.
     public func fingerprinted(_ params: [String: JSONValue]) -> [String: JSONValue] {
         // The LLM corrector's settings do not touch the oracle's results.
         EndpointBackend.fingerprinted(params, endpointOnly: ["shots", "templates", "temperature", "max_tokens",
                                                               "unparseable_retries"])
     }
 
+    /// Checks that span several parameters; each problem names the parameter and the fix.
     public func validate(_ params: [String: JSONValue]) -> [ParameterProblem] {
         var out = EndpointBackend.validate(params)
         if let q = params["quality"]?.doubleValue, !(0...1).contains(q) {
@@ -57,6 +64,7 @@ public struct CorrectKind: StageKind {
         return out
     }
 
+    /// Runs one node of this kind: its artifacts and summary are described on the type.
     public func run(_ context: any StageContext) throws -> StageOutcome {
         let p = ParameterValues(context.params, specs: parameters, stage: context.stageName)
         if try p.string("corrector") == "llm" { return try LLMCorrection(p, context: context).run() }

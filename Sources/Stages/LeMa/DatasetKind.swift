@@ -6,11 +6,16 @@ import StageAPI
 /// `dataset`: synthetic GSM8K-style problems from the generator, or problems loaded from a JSONL file, written as
 /// one `Problem` JSONL artifact per split (`train`, `pool`, `dev`, `test`).
 public struct DatasetKind: StageKind {
+    /// The kind; it keeps no state between nodes.
     public init() {}
+    /// The kind's name in specs.
     public let name = "dataset"
+    /// The kind's version, part of every fingerprint: bumped when the same parameters would give other outputs.
     public let version = 1
+    /// One sentence for `lema kinds` and the spec reference.
     public let summary = "Synthetic math word problems, or a GSM8K-style JSONL file, split into train/pool/dev/test."
 
+    /// The keys the kind accepts, with types, defaults and docs (docs/spec.md is generated from them).
     public var parameters: [ParameterSpec] {
         [
             ParameterSpec("source", .choice(["synthetic", "file"]), default: .string("synthetic"),
@@ -46,6 +51,7 @@ public struct DatasetKind: StageKind {
         ]
     }
 
+    /// Checks that span several parameters; each problem names the parameter and the fix.
     public func validate(_ params: [String: JSONValue]) -> [ParameterProblem] {
         var problems: [ParameterProblem] = []
         if params["source"]?.stringValue == "file", (params["path"]?.stringValue ?? "").isEmpty {
@@ -69,6 +75,7 @@ public struct DatasetKind: StageKind {
         return problems
     }
 
+    /// Runs one node of this kind: its artifacts and summary are described on the type.
     public func run(_ context: any StageContext) throws -> StageOutcome {
         let p = ParameterValues(context.params, specs: parameters, stage: context.stageName)
         var problems: [Problem]

@@ -8,11 +8,16 @@ import TinyGPT
 /// no-answer rate. With `dev`, every checkpoint of the model is scored on the dev split first and the best one
 /// (ties: the later) is the one reported on `questions` — the test split is looked at once.
 public struct EvaluateKind: StageKind {
+    /// The kind; it keeps no state between nodes.
     public init() {}
+    /// The kind's name in specs.
     public let name = "evaluate"
+    /// The kind's version, part of every fingerprint: bumped when the same parameters would give other outputs.
     public let version = 1
+    /// One sentence for `lema kinds` and the spec reference.
     public let summary = "Greedy pass@1 on a split (Wilson 95% interval); optional checkpoint selection on dev."
 
+    /// The keys the kind accepts, with types, defaults and docs (docs/spec.md is generated from them).
     public var parameters: [ParameterSpec] {
         [
             ParameterSpec("model", .reference, default: .null, doc: "A `train` stage; or give `endpoint` instead."),
@@ -30,10 +35,12 @@ public struct EvaluateKind: StageKind {
         ]
     }
 
+    /// The parameters the fingerprint covers: operational settings are left out, so changing them never redoes finished work.
     public func fingerprinted(_ params: [String: JSONValue]) -> [String: JSONValue] {
         EndpointBackend.fingerprinted(params)
     }
 
+    /// Checks that span several parameters; each problem names the parameter and the fix.
     public func validate(_ params: [String: JSONValue]) -> [ParameterProblem] {
         var out = EndpointBackend.validate(params) + ModelSource.exclusive(params)
         if !(params["endpoint"]?.isNull ?? true), !(params["dev"]?.arrayValue ?? []).isEmpty {
@@ -43,6 +50,7 @@ public struct EvaluateKind: StageKind {
         return out
     }
 
+    /// Runs one node of this kind: its artifacts and summary are described on the type.
     public func run(_ context: any StageContext) throws -> StageOutcome {
         let p = try EvaluateParameters(ParameterValues(context.params, specs: parameters, stage: context.stageName))
         guard let questionsInput = context.inputs("questions").first else {

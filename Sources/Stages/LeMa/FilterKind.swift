@@ -6,11 +6,16 @@ import StageAPI
 /// `filter`: keeps the wrong reasoning paths (the mistakes to correct) or the right ones, optionally at most `m` per
 /// question, dropping paths whose steps cannot be parsed.
 public struct FilterKind: StageKind {
+    /// The kind; it keeps no state between nodes.
     public init() {}
+    /// The kind's name in specs.
     public let name = "filter"
+    /// The kind's version, part of every fingerprint: bumped when the same parameters would give other outputs.
     public let version = 1
+    /// One sentence for `lema kinds` and the spec reference.
     public let summary = "Keep wrong (or right) sampled paths, at most m per question; drop unparseable ones."
 
+    /// The keys the kind accepts, with types, defaults and docs (docs/spec.md is generated from them).
     public var parameters: [ParameterSpec] {
         [
             ParameterSpec("input", .reference, default: nil, doc: "A `sample` stage (its `samples` artifact)."),
@@ -25,6 +30,7 @@ public struct FilterKind: StageKind {
         ]
     }
 
+    /// Runs one node of this kind: its artifacts and summary are described on the type.
     public func run(_ context: any StageContext) throws -> StageOutcome {
         let p = ParameterValues(context.params, specs: parameters, stage: context.stageName)
         let keepWrong = try p.string("keep") == "wrong"

@@ -9,13 +9,18 @@ import StageAPI
 /// capped by the corrections available (the summary says when it was capped). Corrections are taken in one seeded
 /// order that does not depend on the ratio, so a ratio sweep's sets are nested (0.25 ⊂ 0.5 ⊂ 1).
 public struct MixKind: StageKind {
+    /// The kind; it keeps no state between nodes.
     public init() {}
+    /// The kind's name in specs.
     public let name = "mix"
+    /// The kind's version, part of every fingerprint: bumped when the same parameters would give other outputs.
     public let version = 1
+    /// One sentence for `lema kinds` and the spec reference.
     public let summary = "Build a training set from CoT and correction data (ratio, same-size controls, ablations)."
 
     static let modes = ["lema", "cot-only", "cot-same-size", "corrected-as-cot"]
 
+    /// The keys the kind accepts, with types, defaults and docs (docs/spec.md is generated from them).
     public var parameters: [ParameterSpec] {
         [
             ParameterSpec("cot", .reference, default: nil, doc: "CoT data: a dataset split (each problem's gold solution)."),
@@ -37,6 +42,7 @@ public struct MixKind: StageKind {
         ]
     }
 
+    /// Checks that span several parameters; each problem names the parameter and the fix.
     public func validate(_ params: [String: JSONValue]) -> [ParameterProblem] {
         var out: [ParameterProblem] = []
         if let r = params["ratio"]?.doubleValue, r < 0 {
@@ -48,6 +54,7 @@ public struct MixKind: StageKind {
         return out
     }
 
+    /// Runs one node of this kind: its artifacts and summary are described on the type.
     public func run(_ context: any StageContext) throws -> StageOutcome {
         let p = ParameterValues(context.params, specs: parameters, stage: context.stageName)
         let mode = try p.string("mode")

@@ -7,11 +7,16 @@ import TinyGPT
 /// `sample`: k reasoning paths per question from a trained model; one ledger item per (question, sample), each
 /// record keeping the text, the extracted answer and whether it is correct.
 public struct SampleKind: StageKind {
+    /// The kind; it keeps no state between nodes.
     public init() {}
+    /// The kind's name in specs.
     public let name = "sample"
+    /// The kind's version, part of every fingerprint: bumped when the same parameters would give other outputs.
     public let version = 1
+    /// One sentence for `lema kinds` and the spec reference.
     public let summary = "Sample k reasoning paths per question from a model; answers extracted and checked."
 
+    /// The keys the kind accepts, with types, defaults and docs (docs/spec.md is generated from them).
     public var parameters: [ParameterSpec] {
         [
             ParameterSpec("model", .reference, default: .null, doc: "A `train` stage (its `model` artifact); or give `endpoint` instead."),
@@ -31,10 +36,12 @@ public struct SampleKind: StageKind {
         ]
     }
 
+    /// The parameters the fingerprint covers: operational settings are left out, so changing them never redoes finished work.
     public func fingerprinted(_ params: [String: JSONValue]) -> [String: JSONValue] {
         EndpointBackend.fingerprinted(params)
     }
 
+    /// Checks that span several parameters; each problem names the parameter and the fix.
     public func validate(_ params: [String: JSONValue]) -> [ParameterProblem] {
         var out = EndpointBackend.validate(params) + ModelSource.exclusive(params)
         if let k = params["k"]?.intValue, k < 1 { out.append(.init(parameter: "k", message: "k must be at least 1")) }
@@ -47,6 +54,7 @@ public struct SampleKind: StageKind {
         return out
     }
 
+    /// Runs one node of this kind: its artifacts and summary are described on the type.
     public func run(_ context: any StageContext) throws -> StageOutcome {
         let p = try SampleParameters(ParameterValues(context.params, specs: parameters, stage: context.stageName),
                                      stage: context.stageName)

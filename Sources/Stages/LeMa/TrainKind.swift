@@ -8,11 +8,16 @@ import TinyGPT
 /// Checkpoints (weights, AdamW moments, RNG, data cursor, step) are written every `checkpoint_every` steps; after a
 /// crash the stage resumes from the latest one and produces bit-identical weights and loss curve.
 public struct TrainKind: StageKind {
+    /// The kind; it keeps no state between nodes.
     public init() {}
+    /// The kind's name in specs.
     public let name = "train"
+    /// The kind's version, part of every fingerprint: bumped when the same parameters would give other outputs.
     public let version = 1
+    /// One sentence for `lema kinds` and the spec reference.
     public let summary = "Train (or fine-tune) the in-process tiny GPT, resumable from checkpoints; or run your own trainer (`backend: command`)."
 
+    /// The keys the kind accepts, with types, defaults and docs (docs/spec.md is generated from them).
     public var parameters: [ParameterSpec] {
         [
             ParameterSpec("data", .references, default: nil,
@@ -60,6 +65,7 @@ public struct TrainKind: StageKind {
         return out
     }
 
+    /// Checks that span several parameters; each problem names the parameter and the fix.
     public func validate(_ params: [String: JSONValue]) -> [ParameterProblem] {
         var out: [ParameterProblem] = []
         if let d = params["d_model"]?.intValue, let h = params["heads"]?.intValue, h > 0, d % h != 0 {
@@ -80,6 +86,7 @@ public struct TrainKind: StageKind {
         return out
     }
 
+    /// Runs one node of this kind: its artifacts and summary are described on the type.
     public func run(_ context: any StageContext) throws -> StageOutcome {
         let p = ParameterValues(context.params, specs: parameters, stage: context.stageName)
         if try p.string("backend") == "command" {

@@ -4,10 +4,12 @@ import StageAPI
 
 /// A training loss curve read from a `train` node's `loss` artifact (loss.jsonl: `{"step", "loss", "lr"}`).
 public struct LossCurve: Sendable, Hashable {
+    /// The name shown for it.
     public var name: String
     /// (step, loss) in file order, non-finite losses dropped.
     public var points: [(step: Double, loss: Double)]
 
+    /// A value with the given fields.
     public init(name: String, points: [(step: Double, loss: Double)]) {
         self.name = name
         self.points = points

@@ -12,15 +12,19 @@ import StageAPI
 /// `results` (results.json: the results table and the numbers per variant, for programs — see `ReportResults`).
 /// Summary: `rows`, `series`, `loss_curves`, and `results` (per row: stage, variant, accuracy, ci_low, ci_high, n).
 public struct ReportKind: StageKind {
+    /// The kind; it keeps no state between nodes.
     public init() {}
 
+    /// The kind's name in specs.
     public var name: String { "report" }
     /// 2: a node shared by several variants is one row of the results table.
     public var version: Int { 2 }
+    /// One sentence for `lema kinds` and the spec reference.
     public var summary: String {
         "Tables and SVG figures (accuracy vs a swept parameter, training loss) across all sweep variants."
     }
 
+    /// The keys the kind accepts, with types, defaults and docs (docs/spec.md is generated from them).
     public var parameters: [ParameterSpec] {
         [
             ParameterSpec("evaluations", .gather, default: nil,
@@ -48,6 +52,7 @@ public struct ReportKind: StageKind {
         return out
     }
 
+    /// Checks that span several parameters; each problem names the parameter and the fix.
     public func validate(_ params: [String: JSONValue]) -> [ParameterProblem] {
         var problems: [ParameterProblem] = []
         let values = ParameterValues(params, specs: parameters, stage: name)
@@ -60,6 +65,7 @@ public struct ReportKind: StageKind {
         return problems
     }
 
+    /// Runs one node of this kind: its artifacts and summary are described on the type.
     public func run(_ context: any StageContext) throws -> StageOutcome {
         if let problem = validate(context.params).first {
             throw StageFailure("stage '\(context.stageName)': parameter '\(problem.parameter)': \(problem.message)",
@@ -95,7 +101,9 @@ public struct ReportFiles: Sendable {
     public var files: [String: String]
     /// Artifact name → file name (`report`, `accuracy`, `loss` when drawn, `index`, `results`).
     public var artifacts: [String: String]
+    /// The node summary the report stage records.
     public var summary: [String: JSONValue]
+    /// The results table.
     public var table: ReportTable
 
     /// Builds the report from gathered `evaluate` inputs and (optionally) `train` inputs.

@@ -5,19 +5,24 @@ import StageAPI
 /// One evaluated (stage, variant) pair: the numbers of an `evaluate` node's summary, seen from one sweep variant.
 /// A node shared by several variants gives one row per variant (each variant's curve needs the point).
 public struct ReportRow: Sendable, Hashable {
+    /// The stage the row comes from.
     public var stage: String
     /// The evaluated node's fingerprint (rows of one shared node have the same).
     public var node: String = ""
+    /// The sweep variant the row belongs to (or several, merged).
     public var variant: String
     /// The variant's sweep parameters.
     public var params: [String: JSONValue]
+    /// pass@1 accuracy in [0, 1].
     public var accuracy: Double?
     public var ciLow: Double?
     public var ciHigh: Double?
+    /// Questions evaluated.
     public var n: Int?
     public var noAnswer: Int?
     /// Difficulty (as written in the summary) → accuracy.
     public var byDifficulty: [String: Double]
+    /// The split evaluated.
     public var split: String?
 
     /// No-answer rate, when both counts are known and n > 0.
@@ -32,6 +37,7 @@ public struct ReportTable: Sendable, Hashable {
     public var rows: [ReportRow]
     /// The x-axis parameter and the line-separating parameter.
     public var x: String
+    /// The sweep parameter whose values get separate lines.
     public var series: String
     /// Swept parameter columns: `x`, then `series`, then the others by name (only those some row sets).
     public var paramColumns: [String]

@@ -9,10 +9,15 @@ public enum SVGScale: String, Sendable, Hashable {
 
 /// An axis: its data range (after rounding out to ticks), its ticks with labels, and the value → pixel mapping.
 public struct SVGAxis: Sendable, Hashable {
+    /// How values map onto the axis.
     public var scale: SVGScale
+    /// The axis's smallest value.
     public var lower: Double
+    /// The axis's largest value.
     public var upper: Double
+    /// Tick positions, in data units.
     public var ticks: [Double]
+    /// The ticks' labels.
     public var labels: [String]
 
     /// Maps a data value onto `[start, end]` (pixels; `end` may be smaller than `start` for a y axis).

@@ -7,11 +7,16 @@ import Foundation
 public struct SVGForestPlot: Sendable, Hashable {
     /// One row: its label, value and interval (in axis units, e.g. percent).
     public struct Row: Sendable, Hashable {
+        /// The row's label.
         public var label: String
+        /// The row's value, in axis units.
         public var value: Double
+        /// Lower end of the interval, when there is one.
         public var low: Double?
+        /// Upper end of the interval, when there is one.
         public var high: Double?
 
+        /// A value with the given fields.
         public init(label: String, value: Double, low: Double? = nil, high: Double? = nil) {
             self.label = label
             self.value = value
@@ -20,13 +25,16 @@ public struct SVGForestPlot: Sendable, Hashable {
         }
     }
 
+    /// The figure's title.
     public var title: String
     public var axisLabel: String
     public var rows: [Row]
     /// The row whose value is drawn as the reference line (nil: none).
     public var reference: Int?
+    /// Canvas width in pixels.
     public var width: Double = 800
 
+    /// A value with the given fields.
     public init(title: String, axisLabel: String, rows: [Row], reference: Int?) {
         self.title = title
         self.axisLabel = axisLabel

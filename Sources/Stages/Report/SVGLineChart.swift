@@ -2,10 +2,15 @@ import Foundation
 
 /// One point of a chart series, with an optional interval drawn as an error bar.
 public struct SVGPoint: Sendable, Hashable {
+    /// Position on the x axis, in data units.
     public var x: Double
+    /// Position on the y axis, in data units.
     public var y: Double
+    /// Lower end of the interval, when there is one.
     public var low: Double?
+    /// Upper end of the interval, when there is one.
     public var high: Double?
+    /// A value with the given fields.
     public init(x: Double, y: Double, low: Double? = nil, high: Double? = nil) {
         self.x = x
         self.y = y
@@ -16,8 +21,11 @@ public struct SVGPoint: Sendable, Hashable {
 
 /// A named line of a chart.
 public struct SVGSeries: Sendable, Hashable {
+    /// The name shown for it.
     public var name: String
+    /// The points in order.
     public var points: [SVGPoint]
+    /// A value with the given fields.
     public init(name: String, points: [SVGPoint]) {
         self.name = name
         self.points = points
@@ -28,11 +36,17 @@ public struct SVGSeries: Sendable, Hashable {
 /// horizontal grid lines, one `<polyline>` per series with at least two points (when `connect`), point markers,
 /// error bars (`class="error-bar"`, one `<path>` per interval) and a legend. Output is a pure function of the value.
 public struct SVGLineChart: Sendable, Hashable {
+    /// The figure's title.
     public var title: String
+    /// The x axis's label.
     public var xLabel: String
+    /// The y axis's label.
     public var yLabel: String
+    /// The lines, in legend order.
     public var series: [SVGSeries]
+    /// The x axis.
     public var xAxis: SVGAxis
+    /// The y axis.
     public var yAxis: SVGAxis
     /// Draw lines between a series' points (false for categorical x, where a line would suggest an order).
     public var connect: Bool = true
@@ -40,9 +54,12 @@ public struct SVGLineChart: Sendable, Hashable {
     public var markers: Bool = true
     /// Horizontal offset in pixels between neighbouring series, so error bars at the same x stay apart.
     public var dodge: Double = 0
+    /// Canvas width in pixels.
     public var width: Double = 800
+    /// Canvas height in pixels.
     public var height: Double = 440
 
+    /// A value with the given fields.
     public init(title: String, xLabel: String, yLabel: String, series: [SVGSeries], xAxis: SVGAxis, yAxis: SVGAxis) {
         self.title = title
         self.xLabel = xLabel

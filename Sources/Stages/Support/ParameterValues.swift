@@ -8,8 +8,10 @@ import StageAPI
 public struct ParameterValues: Sendable {
     public let values: [String: JSONValue]
     public let specs: [ParameterSpec]
+    /// The stage the row comes from.
     public let stage: String
 
+    /// A value with the given fields.
     public init(_ values: [String: JSONValue], specs: [ParameterSpec], stage: String) {
         self.values = values
         self.specs = specs
