@@ -117,60 +117,78 @@ public protocol FloatLanes: LaneArithmetic {
 extension Float: LaneArithmetic {}
 
 extension SIMD8: LaneArithmetic, FloatLanes where Scalar == Float {
+    /// Every lane set to `value`.
     @inlinable @inline(__always) public init(_ value: Float) { self.init(repeating: value) }
+    /// Each lane clamped to [lower, upper].
     @inlinable @inline(__always) public func clamped(_ lower: Float, _ upper: Float) -> Self {
         var x = self
         x.replace(with: upper, where: x .> upper)
         x.replace(with: lower, where: x .< lower)
         return x
     }
+    /// 2^n per lane, for lanes holding n + 1.5·2²³ (see `FloatLanes`).
     @inlinable @inline(__always) public func powerOfTwoFromShifted() -> Self {
         unsafeBitCast((unsafeBitCast(self, to: SIMD8<UInt32>.self) &- 0x4B40_0000 &+ 127) &<< 23, to: Self.self)
     }
+    /// |x| per lane.
     @inlinable @inline(__always) public func magnitudes() -> Self {
         unsafeBitCast(unsafeBitCast(self, to: SIMD8<UInt32>.self) & 0x7FFF_FFFF, to: Self.self)
     }
+    /// Each lane's magnitude with the sign of the same lane of `other`.
     @inlinable @inline(__always) public func withSigns(of other: Self) -> Self {
         let sign = unsafeBitCast(other, to: SIMD8<UInt32>.self) & 0x8000_0000
         return unsafeBitCast(unsafeBitCast(self, to: SIMD8<UInt32>.self) | sign, to: Self.self)
     }
+    /// Lanes per vector.
     @inlinable @inline(__always) public static var laneCount: Int { 8 }
+    /// Loads `laneCount` floats from `p`.
     @inlinable @inline(__always) public static func load(_ p: UnsafePointer<Float>) -> Self {
         UnsafeRawPointer(p).loadUnaligned(as: Self.self)
     }
+    /// Stores the lanes to `p`.
     @inlinable @inline(__always) public func store(_ p: UnsafeMutablePointer<Float>) {
         UnsafeMutableRawPointer(p).storeBytes(of: self, as: Self.self)
     }
+    /// self += a · b per lane (one fused multiply-add).
     @inlinable @inline(__always) public mutating func addProduct(_ a: Self, _ b: Self) {
         self = self.addingProduct(a, b)
     }
 }
 
 extension SIMD16: LaneArithmetic, FloatLanes where Scalar == Float {
+    /// Every lane set to `value`.
     @inlinable @inline(__always) public init(_ value: Float) { self.init(repeating: value) }
+    /// Each lane clamped to [lower, upper].
     @inlinable @inline(__always) public func clamped(_ lower: Float, _ upper: Float) -> Self {
         var x = self
         x.replace(with: upper, where: x .> upper)
         x.replace(with: lower, where: x .< lower)
         return x
     }
+    /// 2^n per lane, for lanes holding n + 1.5·2²³ (see `FloatLanes`).
     @inlinable @inline(__always) public func powerOfTwoFromShifted() -> Self {
         unsafeBitCast((unsafeBitCast(self, to: SIMD16<UInt32>.self) &- 0x4B40_0000 &+ 127) &<< 23, to: Self.self)
     }
+    /// |x| per lane.
     @inlinable @inline(__always) public func magnitudes() -> Self {
         unsafeBitCast(unsafeBitCast(self, to: SIMD16<UInt32>.self) & 0x7FFF_FFFF, to: Self.self)
     }
+    /// Each lane's magnitude with the sign of the same lane of `other`.
     @inlinable @inline(__always) public func withSigns(of other: Self) -> Self {
         let sign = unsafeBitCast(other, to: SIMD16<UInt32>.self) & 0x8000_0000
         return unsafeBitCast(unsafeBitCast(self, to: SIMD16<UInt32>.self) | sign, to: Self.self)
     }
+    /// Lanes per vector.
     @inlinable @inline(__always) public static var laneCount: Int { 16 }
+    /// Loads `laneCount` floats from `p`.
     @inlinable @inline(__always) public static func load(_ p: UnsafePointer<Float>) -> Self {
         UnsafeRawPointer(p).loadUnaligned(as: Self.self)
     }
+    /// Stores the lanes to `p`.
     @inlinable @inline(__always) public func store(_ p: UnsafeMutablePointer<Float>) {
         UnsafeMutableRawPointer(p).storeBytes(of: self, as: Self.self)
     }
+    /// self += a · b per lane (one fused multiply-add).
     @inlinable @inline(__always) public mutating func addProduct(_ a: Self, _ b: Self) {
         self = self.addingProduct(a, b)
     }
