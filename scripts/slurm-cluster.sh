@@ -143,7 +143,7 @@ start_munge() {
   mkdir -p /run/munge /var/log/munge /var/lib/munge
   chown munge:munge /run/munge /var/log/munge /var/lib/munge
   chmod 0755 /run/munge
-  runuser -u munge -- /usr/sbin/munged --force
+  (cd / && runuser -u munge -- /usr/sbin/munged --force)
   local i
   for ((i = 0; i < 50; i++)); do
     if munge -n </dev/null >/dev/null 2>&1; then
@@ -161,7 +161,10 @@ start_munge() {
 start_daemon() {
   local name=$1
   live_pid "$DIR/$name.pid" >/dev/null && return 0
-  setsid "$name" -D -f "$CONF" </dev/null >>"$DIR/log/$name.out" 2>&1 &
+  # From the state directory, not the caller's: the daemons (and every job step they fork) keep their working
+  # directory, and a caller's checkout or scratch directory may be deleted while the cluster runs on (each job's
+  # stderr then starts with slurmstepd's "Unable to get current working directory").
+  (cd "$DIR" && exec setsid "$name" -D -f "$CONF" </dev/null >>"$DIR/log/$name.out" 2>&1) &
   echo $! > "$DIR/$name.pid"
 }
 
