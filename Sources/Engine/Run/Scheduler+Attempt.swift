@@ -27,16 +27,15 @@ extension Scheduler {
             return finishFailed(i, message: "unknown stage kind '\(node.kind)' (known: "
                 + registry.names.joined(separator: ", ") + ")")
         }
-        let context: NodeContext = lock.locked {
-            attemptsThisRun[i] += 1
+        let (context, attempt): (NodeContext, Int) = lock.locked {
+            let attempt = attemptsMade(i) + 1
             let context = makeContext(i)
-            states[i] = .running(context)
-            return context
+            states[i] = .running(context, attempt: attempt)
+            return (context, attempt)
         }
         recorder.started(node.id)
         let reason = plan[node.id]?.reason ?? ""
         if reporter.isActive {
-            let attempt = attemptsThisRun(i)
             reporter.nodeStarted(nodeID: node.id, label: entry(i, reason: "").label,
                                  reason: attempt > 1 ? "attempt \(attempt)" : reason)
         }
@@ -55,12 +54,20 @@ extension Scheduler {
         case .interrupted:
             return finishInterrupted(i)
         case .failed(let message, let retryable):
-            let canRetry = retryable && attemptsThisRun(i) <= node.retries && !isStopping()
-            return canRetry ? scheduleRetry(i, message: message) : finishFailed(i, message: message)
+            let canRetry = retryable && attempt <= node.retries && !isStopping()
+            return canRetry ? scheduleRetry(i, attempt: attempt, message: message) : finishFailed(i, message: message)
         }
     }
 
-    private func attemptsThisRun(_ i: Int) -> Int { lock.locked { attemptsThisRun[i] } }
+    /// Attempts node `i` has made this run (it is about to make the next). Caller holds `lock`.
+    private func attemptsMade(_ i: Int) -> Int {
+        switch states[i] {
+        case .ready(let attempts): attempts
+        case .running(_, let attempt), .retryWait(let attempt, _): attempt
+        default: 0
+        }
+    }
+
     private func isStopping() -> Bool { lock.locked { stopping } }
 
     private func classify(_ result: Result<StageOutcome, any Error>, context: NodeContext, node i: Int) -> AttemptResult {
@@ -102,7 +109,7 @@ extension Scheduler {
         for (parameter, edges) in node.inputs {
             inputs[parameter] = edges.map { edge in
                 let parentIndex = indexByID[edge.nodeID]
-                let outcome = parentIndex.flatMap { outcomes[$0] } ?? StageOutcome()
+                let outcome = parentIndex.flatMap { finishedOutcome(of: $0) } ?? StageOutcome()
                 var summary = outcome.summary
                 if let parentIndex { summary["_variants"] = variantsValue(of: parentIndex) }
                 return InputArtifact(stage: edge.stage, fingerprint: edge.nodeID, selected: edge.artifact,
@@ -114,6 +121,16 @@ extension Scheduler {
                            specDirectory: graph.specDirectory, runDirectory: runDirectory,
                            relativeDirectory: relativeNodeDirectory(i), inputs: inputs,
                            store: recorder.store, reporter: reporter)
+    }
+
+    /// The outcome of a finished or skipped node (nil for a skipped node with no record, or one not finished).
+    /// Caller holds `lock`.
+    private func finishedOutcome(of i: Int) -> StageOutcome? {
+        switch states[i] {
+        case .succeeded(let outcome): outcome
+        case .skipped(let outcome): outcome
+        default: nil
+        }
     }
 
     /// `[{"name": variant, "params": {…}}]` for the variants containing node `i`, in variant order; computed once
@@ -134,15 +151,16 @@ extension Scheduler {
         recorder.succeeded(nodes[i].id, outcome: outcome, reason: reason)
         reporter.nodeFinished(nodeID: nodes[i].id, status: "done", detail: nil)
         return lock.locked {
-            states[i] = .succeeded
-            outcomes[i] = outcome
+            states[i] = .succeeded(outcome)
             summary.succeeded.append(entry(i, reason: reason))
             release(i)
             for child in children[i] {
-                remainingParents[child] -= 1
-                if remainingParents[child] == 0, case .waiting = states[child] {
-                    states[child] = .ready
+                guard case .waiting(let remaining) = states[child] else { continue }
+                if remaining == 1 {
+                    states[child] = .ready(attempts: 0)
                     ready.append(child)
+                } else {
+                    states[child] = .waiting(remainingParents: remaining - 1)
                 }
             }
             let next = takeLaunchable()
@@ -156,7 +174,7 @@ extension Scheduler {
         recorder.failed(node.id, error: message)
         reporter.nodeFinished(nodeID: node.id, status: "FAILED", detail: message)
         return lock.locked {
-            states[i] = .failed
+            states[i] = .failed(message: message)
             summary.failed.append(entry(i, reason: message))
             release(i)
             blockDescendants(of: i)
@@ -191,7 +209,7 @@ extension Scheduler {
         var stack = children[i]
         while let d = stack.popLast() {
             guard case .waiting = states[d] else { continue }
-            states[d] = .blocked
+            states[d] = .blocked(by: i)
             summary.blocked.append(entry(d, reason: "blocked by failed \(failedLabel)"))
             recorder.blocked(nodes[d].id, by: nodes[i].stage)
             stack.append(contentsOf: children[d])
@@ -202,24 +220,24 @@ extension Scheduler {
 
     /// Waits out an exponential backoff with deterministic jitter (derived from the seed, the node and the
     /// attempt), holding no tokens, then puts the node at the front of the ready queue.
-    private func scheduleRetry(_ i: Int, message: String) -> [Int] {
+    private func scheduleRetry(_ i: Int, attempt: Int, message: String) -> [Int] {
         let node = nodes[i]
-        let attempt = attemptsThisRun(i)
         let delay = backoffDelay(node: node, attempt: attempt)
         let note = "attempt \(attempt) of \(node.retries + 1) failed: \(message); retrying in "
             + ProgressReporter.duration(delay)
-        recorder.store.appendEvent(node: node.id, kind: "retry", message: note)
-        recorder.pending(node.id, reason: "retrying (attempt \(attempt + 1) of \(node.retries + 1)) after: \(message)")
+        recorder.retrying(node.id, event: note,
+                          reason: "retrying (attempt \(attempt + 1) of \(node.retries + 1)) after: \(message)")
         reporter.nodeFinished(nodeID: node.id, status: "RETRY", detail: note)
+        let until = DispatchTime.now() + delay
         let next: [Int] = lock.locked {
-            states[i] = .retryWait
+            states[i] = .retryWait(attempt: attempt, until: until)
             freeTokens += tokens(for: i)
             return takeLaunchable()
         }
-        DispatchQueue.global(qos: .userInitiated).asyncAfter(deadline: .now() + delay) { [self] in
+        DispatchQueue.global(qos: .userInitiated).asyncAfter(deadline: until) { [self] in
             let launchable: [Int] = lock.locked {
-                guard case .retryWait = states[i] else { return [] }  // interrupted meanwhile
-                states[i] = .ready
+                guard case .retryWait(let attempt, _) = states[i] else { return [] }  // interrupted meanwhile
+                states[i] = .ready(attempts: attempt)
                 ready.insert(i, at: readyHead)
                 active -= 1  // takeLaunchable counts it again
                 let out = takeLaunchable()

@@ -9,18 +9,23 @@ import StageAPI
 /// All mutable scheduling state lives behind `lock` (a condition lock); the calling thread sleeps on it until the
 /// run ends, and the last worker to leave broadcasts.
 final class Scheduler: @unchecked Sendable {
+    /// One node's scheduling state; each case carries what the scheduler needs in it (one value per node, no
+    /// parallel arrays). `attempt` counts this run's attempts of the node (1 for the first).
     enum NodeState {
-        /// Planned to run, some parent not finished yet.
-        case waiting
-        case ready
-        case running(NodeContext)
-        /// Failed an attempt; waiting out the backoff before the next one (holds no tokens).
-        case retryWait
-        case succeeded
-        case failed
-        case blocked
-        /// Planned skip (up to date or not selected); its stored artifacts serve children.
-        case skipped
+        /// Planned to run, `remainingParents` planned parents not finished yet.
+        case waiting(remainingParents: Int)
+        /// In the ready queue; `attempts` already made this run (0 before the first).
+        case ready(attempts: Int)
+        case running(NodeContext, attempt: Int)
+        /// Failed an attempt; waiting out the backoff (until `until`) before the next one (holds no tokens).
+        case retryWait(attempt: Int, until: DispatchTime)
+        /// Its outcome serves the children's inputs.
+        case succeeded(StageOutcome)
+        case failed(message: String)
+        /// Not started because an ancestor (node index `by`) failed.
+        case blocked(by: Int)
+        /// Planned skip (up to date or not selected); its stored artifacts (when it has a record) serve children.
+        case skipped(StageOutcome?)
         /// Stopped by SIGINT/SIGTERM (or never restarted after one); back to pending.
         case interrupted
     }
@@ -41,7 +46,6 @@ final class Scheduler: @unchecked Sendable {
     let lock = NSCondition()
     // Everything below is guarded by `lock`.
     var states: [NodeState]
-    var remainingParents: [Int]
     /// FIFO of ready node indices (`readyHead` is the next to take) — graph order, so runs start predictably.
     var ready: [Int] = []
     var readyHead = 0
@@ -51,10 +55,7 @@ final class Scheduler: @unchecked Sendable {
     /// Set by SIGINT/SIGTERM, or by a failure without keep-going: start nothing new.
     var stopping = false
     var interruptedBySignal = false
-    var attemptsThisRun: [Int]
-    /// Outcomes of finished (or skipped) nodes, for their children's inputs.
-    var outcomes: [Int: StageOutcome] = [:]
-    /// `_variants` input summaries by producer node (see `makeContext`).
+    /// `_variants` input summaries by producer node, a cache (see `makeContext`).
     var variantsValues: [Int: JSONValue] = [:]
     var summary: RunSummary
 
@@ -83,26 +84,25 @@ final class Scheduler: @unchecked Sendable {
         self.children = children
         self.parents = parents
         self.indexByID = indexByID
-        states = [NodeState](repeating: .waiting, count: nodes.count)
-        remainingParents = [Int](repeating: 0, count: nodes.count)
-        attemptsThisRun = [Int](repeating: 0, count: nodes.count)
+        states = [NodeState](repeating: .waiting(remainingParents: 0), count: nodes.count)
         freeTokens = options.jobs
         summary = RunSummary(pipeline: graph.pipelineName)
 
         for i in nodes.indices {
             let decision = plan[nodes[i].id] ?? .run(reason: Planner.Reason.newNode)
             guard decision.willRun else {
-                states[i] = .skipped
-                if let record = records[nodes[i].id] {
-                    outcomes[i] = StageOutcome(artifacts: record.artifacts, summary: record.summary)
-                }
+                states[i] = .skipped(records[nodes[i].id].map {
+                    StageOutcome(artifacts: $0.artifacts, summary: $0.summary)
+                })
                 summary.skipped.append(entry(i, reason: decision.reason))
                 continue
             }
-            remainingParents[i] = parents[i].filter { plan[nodes[$0].id]?.willRun ?? true }.count
-            if remainingParents[i] == 0 {
-                states[i] = .ready
+            let remaining = parents[i].filter { plan[nodes[$0].id]?.willRun ?? true }.count
+            if remaining == 0 {
+                states[i] = .ready(attempts: 0)
                 ready.append(i)
+            } else {
+                states[i] = .waiting(remainingParents: remaining)
             }
         }
     }
@@ -186,7 +186,7 @@ final class Scheduler: @unchecked Sendable {
             var running: [NodeContext] = []
             for i in states.indices {
                 switch states[i] {
-                case .running(let context): running.append(context)
+                case .running(let context, _): running.append(context)
                 case .retryWait:
                     states[i] = .interrupted
                     active -= 1
