@@ -11,6 +11,8 @@ public final class Runner {
     let registry: KindRegistry
     let runDirectory: URL
     let options: RunOptions
+    /// Executors for nodes that do not run in-process, by kind; a node whose executor is missing here runs locally.
+    var executors: [ExecutorKind: any NodeExecutor] = [:]
 
     /// `runDirectory` is `runs/<pipeline>/`; node outputs go to `runDirectory/nodes/<stage>-<fp12>/`.
     public init(graph: Graph, store: Store, registry: KindRegistry, runDirectory: URL, options: RunOptions) {
@@ -54,7 +56,8 @@ public final class Runner {
             reporter.log("reclaimed \(reclaimed.count) node(s) left running by a crashed run; their finished items are kept")
         }
         let scheduler = Scheduler(graph: graph, plan: plan, records: records, options: options, registry: registry,
-                                  runDirectory: runDirectory, recorder: recorder, reporter: reporter)
+                                  runDirectory: runDirectory, recorder: recorder, reporter: reporter,
+                                  executors: executors)
         var trap: SignalTrap?
         if options.handleSignals {
             let forced = options.onForcedExit

@@ -19,26 +19,15 @@ extension Scheduler {
         runDirectory.appendingPathComponent(relativeNodeDirectory(i), isDirectory: true)
     }
 
-    /// Runs one attempt of node `i` on the current thread and books the result. Returns further nodes this
-    /// thread should run (tokens already taken for them).
+    /// Runs one attempt of node `i` in-process on the current thread (`LocalExecutor`) and books the result.
+    /// Returns further nodes that can start now (room already reserved on their executors).
     func runAttempt(_ i: Int) -> [Int] {
         let node = nodes[i]
         guard let kind = registry[node.kind] else {
             return finishFailed(i, message: "unknown stage kind '\(node.kind)' (known: "
                 + registry.names.joined(separator: ", ") + ")")
         }
-        let (context, attempt): (NodeContext, Int) = lock.locked {
-            let attempt = attemptsMade(i) + 1
-            let context = makeContext(i)
-            states[i] = .running(context, attempt: attempt)
-            return (context, attempt)
-        }
-        recorder.started(node.id)
-        let reason = plan[node.id]?.reason ?? ""
-        if reporter.isActive {
-            reporter.nodeStarted(nodeID: node.id, label: entry(i, reason: "").label,
-                                 reason: attempt > 1 ? "attempt \(attempt)" : reason)
-        }
+        let (context, attempt) = beginAttempt(i)
         var timeoutItem: DispatchWorkItem?
         if let seconds = node.timeout, seconds > 0 {
             let item = DispatchWorkItem { [weak context] in context?.cancel(.timeout(seconds: seconds)) }
@@ -47,14 +36,37 @@ extension Scheduler {
         }
         let result = Result { try kind.run(context) }
         timeoutItem?.cancel()
+        return finishAttempt(i, attempt: attempt, result: classify(result, context: context, node: i))
+    }
 
-        switch classify(result, context: context, node: i) {
+    /// Starts the next attempt of node `i` wherever it runs: marks it running (store, progress) and returns its
+    /// context and this run's attempt number.
+    func beginAttempt(_ i: Int) -> (context: NodeContext, attempt: Int) {
+        let node = nodes[i]
+        let (context, attempt): (NodeContext, Int) = lock.locked {
+            let attempt = attemptsMade(i) + 1
+            let context = makeContext(i)
+            states[i] = .running(context, attempt: attempt)
+            return (context, attempt)
+        }
+        recorder.started(node.id)
+        if reporter.isActive {
+            reporter.nodeStarted(nodeID: node.id, label: entry(i, reason: "").label,
+                                 reason: attempt > 1 ? "attempt \(attempt)" : plan[node.id]?.reason ?? "")
+        }
+        return (context, attempt)
+    }
+
+    /// Books how attempt `attempt` of node `i` ended, wherever it ran: success, a retry (per `retries`), failure
+    /// or interruption. Returns further nodes that can start now (room already reserved on their executors).
+    func finishAttempt(_ i: Int, attempt: Int, result: AttemptResult) -> [Int] {
+        switch result {
         case .succeeded(let outcome):
-            return finishSucceeded(i, outcome: outcome, reason: reason)
+            return finishSucceeded(i, outcome: outcome, reason: plan[nodes[i].id]?.reason ?? "")
         case .interrupted:
             return finishInterrupted(i)
         case .failed(let message, let retryable):
-            let canRetry = retryable && attempt <= node.retries && !isStopping()
+            let canRetry = retryable && attempt <= nodes[i].retries && !isStopping()
             return canRetry ? scheduleRetry(i, attempt: attempt, message: message) : finishFailed(i, message: message)
         }
     }
@@ -72,19 +84,7 @@ extension Scheduler {
 
     private func classify(_ result: Result<StageOutcome, any Error>, context: NodeContext, node i: Int) -> AttemptResult {
         switch result {
-        case .success(let outcome):
-            // A stage that claims an artifact must have written it (consumers would fail far from the cause).
-            if !outcome.artifacts.isEmpty {
-                let dir = nodeDirectory(i).path + "/"
-                for (name, path) in outcome.artifacts.sorted(by: { $0.key < $1.key })
-                where !FileManager.default.fileExists(atPath: dir + path) {
-                    return .failed(message: "stage reported artifact '\(name)' at \(dir + path) but no such file "
-                        + "exists (a bug in the stage kind '\(nodes[i].kind)')", retryable: false)
-                }
-            }
-            // The store and children see paths relative to the run directory (`nodes/<dir>/<file>`).
-            let prefix = relativeNodeDirectory(i) + "/"
-            return .succeeded(StageOutcome(artifacts: outcome.artifacts.mapValues { prefix + $0 }, summary: outcome.summary))
+        case .success(let outcome): return checked(outcome, node: i)
         case .failure(let error):
             switch context.cause {
             case .interrupted?: return .interrupted
@@ -98,6 +98,23 @@ extension Scheduler {
             if error is StageCancelled { return .failed(message: "the stage cancelled itself", retryable: true) }
             return .failed(message: "\(error)", retryable: true)
         }
+    }
+
+    /// A stage's outcome (artifact paths relative to the node directory) as the store and children see it, once
+    /// every claimed artifact exists.
+    func checked(_ outcome: StageOutcome, node i: Int) -> AttemptResult {
+        // A stage that claims an artifact must have written it (consumers would fail far from the cause).
+        if !outcome.artifacts.isEmpty {
+            let dir = nodeDirectory(i).path + "/"
+            for (name, path) in outcome.artifacts.sorted(by: { $0.key < $1.key })
+            where !FileManager.default.fileExists(atPath: dir + path) {
+                return .failed(message: "stage reported artifact '\(name)' at \(dir + path) but no such file "
+                    + "exists (a bug in the stage kind '\(nodes[i].kind)')", retryable: false)
+            }
+        }
+        // The store and children see paths relative to the run directory (`nodes/<dir>/<file>`).
+        let prefix = relativeNodeDirectory(i) + "/"
+        return .succeeded(StageOutcome(artifacts: outcome.artifacts.mapValues { prefix + $0 }, summary: outcome.summary))
     }
 
     /// The context of node `i`: its inputs are the artifacts of finished or skipped parents (paths relative to the
@@ -197,9 +214,9 @@ extension Scheduler {
         }
     }
 
-    /// Gives back the tokens of node `i` and counts it inactive. Caller holds `lock`.
+    /// Gives back the room node `i` held on its executor and counts it inactive. Caller holds `lock`.
     private func release(_ i: Int) {
-        freeTokens += tokens(for: i)
+        executorOfNode[i].release(i, in: self)
         active -= 1
     }
 
@@ -231,7 +248,7 @@ extension Scheduler {
         let until = DispatchTime.now() + delay
         let next: [Int] = lock.locked {
             states[i] = .retryWait(attempt: attempt, until: until)
-            freeTokens += tokens(for: i)
+            executorOfNode[i].release(i, in: self)
             return takeLaunchable()
         }
         DispatchQueue.global(qos: .userInitiated).asyncAfter(deadline: until) { [self] in

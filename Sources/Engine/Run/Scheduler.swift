@@ -2,9 +2,9 @@ import Foundation
 import LemaCore
 import StageAPI
 
-/// Executes the nodes a plan marked `run` on a pool of worker tokens. Parents finish before children; a node with
-/// `threads: k` holds `min(k, jobs)` tokens while it runs. A worker that finishes a node keeps going with the next
-/// ready one (no hop through a coordinator thread), which keeps the per-node cost of tiny nodes at a few µs.
+/// Executes the nodes a plan marked `run`. Parents finish before children; each ready node starts on its executor
+/// (`NodeExecutor`, chosen per node from `GraphNode.execution`) once that executor has room: locally a node with
+/// `threads: k` holds `min(k, jobs)` worker tokens while it runs.
 ///
 /// All mutable scheduling state lives behind `lock` (a condition lock); the calling thread sleeps on it until the
 /// run ends, and the last worker to leave broadcasts.
@@ -42,6 +42,10 @@ final class Scheduler: @unchecked Sendable {
     let children: [[Int]]
     let parents: [[Int]]
     let indexByID: [String: Int]
+    /// The in-process executor (`--jobs` tokens); also where nodes whose executor is not available run.
+    let local: LocalExecutor
+    /// Node index → its executor (one array, so the hot path neither hashes nor allocates).
+    let executorOfNode: [any NodeExecutor]
 
     let lock = NSCondition()
     // Everything below is guarded by `lock`.
@@ -49,7 +53,6 @@ final class Scheduler: @unchecked Sendable {
     /// FIFO of ready node indices (`readyHead` is the next to take) — graph order, so runs start predictably.
     var ready: [Int] = []
     var readyHead = 0
-    var freeTokens: Int
     /// Nodes running or waiting for a retry.
     var active = 0
     /// Set by SIGINT/SIGTERM, or by a failure without keep-going: start nothing new.
@@ -60,7 +63,8 @@ final class Scheduler: @unchecked Sendable {
     var summary: RunSummary
 
     init(graph: Graph, plan: [String: PlanDecision], records: [String: NodeRecord], options: RunOptions,
-         registry: KindRegistry, runDirectory: URL, recorder: StateRecorder, reporter: ProgressReporter) {
+         registry: KindRegistry, runDirectory: URL, recorder: StateRecorder, reporter: ProgressReporter,
+         executors: [ExecutorKind: any NodeExecutor] = [:]) {
         self.graph = graph
         nodes = graph.nodes
         self.plan = plan
@@ -85,7 +89,9 @@ final class Scheduler: @unchecked Sendable {
         self.parents = parents
         self.indexByID = indexByID
         states = [NodeState](repeating: .waiting(remainingParents: 0), count: nodes.count)
-        freeTokens = options.jobs
+        let local = LocalExecutor(jobs: options.jobs)
+        self.local = local
+        executorOfNode = nodes.map { executors[$0.execution.executor] ?? local }
         summary = RunSummary(pipeline: graph.pipelineName)
 
         for i in nodes.indices {
@@ -137,16 +143,14 @@ final class Scheduler: @unchecked Sendable {
     /// True when nothing runs and nothing more will start. Caller holds `lock`.
     var isIdleLocked: Bool { active == 0 && (stopping || readyHead == ready.count) }
 
-    /// Pops ready nodes while tokens last (the head waits for enough tokens: no starvation of wide nodes).
+    /// Pops ready nodes while their executors have room (the head waits for room: no starvation of wide nodes).
     /// Caller holds `lock`.
     func takeLaunchable() -> [Int] {
         var out: [Int] = []
         while !stopping, readyHead < ready.count {
             let i = ready[readyHead]
-            let need = tokens(for: i)
-            guard freeTokens >= need else { break }
+            guard executorOfNode[i].reserve(i, in: self) else { break }
             readyHead += 1
-            freeTokens -= need
             active += 1
             out.append(i)
         }
@@ -157,19 +161,11 @@ final class Scheduler: @unchecked Sendable {
         return out
     }
 
-    func tokens(for i: Int) -> Int { min(max(1, nodes[i].threads), options.jobs) }
+    /// Threads node `i` is given (its worker tokens when it runs locally).
+    func tokens(for i: Int) -> Int { local.tokens(for: nodes[i]) }
 
-    /// Runs node `i` on a pool thread and keeps that thread busy with further ready nodes.
-    func launch(_ i: Int) {
-        DispatchQueue.global(qos: .userInitiated).async { [self] in
-            var next: Int? = i
-            while let current = next {
-                let more = runAttempt(current)
-                next = more.first
-                for extra in more.dropFirst() { launch(extra) }
-            }
-        }
-    }
+    /// Starts node `i` (room already reserved) on its executor.
+    func launch(_ i: Int) { executorOfNode[i].start(i, in: self) }
 
     /// Wakes `execute()` if the run is over. Caller holds `lock`.
     func wakeIfIdleLocked() {
