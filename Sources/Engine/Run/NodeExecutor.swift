@@ -13,6 +13,13 @@ protocol NodeExecutor: AnyObject, Sendable {
     func release(_ i: Int, in scheduler: Scheduler)
     /// Runs one attempt of node `i` (capacity already reserved) and books it through the scheduler.
     func start(_ i: Int, in scheduler: Scheduler)
+    /// First SIGINT/SIGTERM: stop what runs outside this process (in-process attempts are cancelled through their
+    /// `NodeContext` by the scheduler).
+    func interrupt(in scheduler: Scheduler)
+}
+
+extension NodeExecutor {
+    func interrupt(in scheduler: Scheduler) {}
 }
 
 /// This machine: the attempt runs in-process on a Dispatch worker, holding `min(threads, jobs)` of the `--jobs`

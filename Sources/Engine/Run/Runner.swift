@@ -16,6 +16,10 @@ public final class Runner {
 
     /// `runDirectory` is `runs/<pipeline>/`; node outputs go to `runDirectory/nodes/<stage>-<fp12>/`.
     public init(graph: Graph, store: Store, registry: KindRegistry, runDirectory: URL, options: RunOptions) {
+        var graph = graph
+        if let executor = options.executor {
+            for k in graph.nodes.indices { graph.nodes[k].execution.executor = executor }
+        }
         self.graph = graph
         self.store = store
         self.registry = registry
@@ -54,6 +58,11 @@ public final class Runner {
         let reporter = ProgressReporter(mode: options.progress, totalToRun: toRun, output: options.output)
         if !reclaimed.isEmpty {
             reporter.log("reclaimed \(reclaimed.count) node(s) left running by a crashed run; their finished items are kept")
+        }
+        var executors = self.executors
+        if executors[.slurm] == nil, let executable = options.nodeExecutable,
+           graph.nodes.contains(where: { $0.execution.executor == .slurm }) {
+            executors[.slurm] = SlurmExecutor(settings: graph.executor, executable: executable)
         }
         let scheduler = Scheduler(graph: graph, plan: plan, records: records, options: options, registry: registry,
                                   runDirectory: runDirectory, recorder: recorder, reporter: reporter,

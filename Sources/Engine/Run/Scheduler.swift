@@ -196,7 +196,14 @@ final class Scheduler: @unchecked Sendable {
         }
         reporter.log("interrupted: stopping \(contexts.count) running node(s) (press Ctrl-C again to exit now)")
         for context in contexts { context.cancel(.interrupted) }
+        var seen = Set<ObjectIdentifier>()
+        for executor in executorOfNode where seen.insert(ObjectIdentifier(executor)).inserted {
+            executor.interrupt(in: self)
+        }
     }
+
+    /// Whether a SIGINT/SIGTERM stopped the run (an attempt that fails now was stopped, not broken).
+    func interruptedBySignalNow() -> Bool { lock.locked { interruptedBySignal } }
 }
 
 extension NSCondition {
