@@ -98,10 +98,10 @@ let package = Package(
         .testTarget(name: "MathTests", dependencies: ["Math", "LemaCore"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "StageAPI", "LemaCore"]),
         // Parsers against recorded command output, and (when scripts/slurm-cluster.sh has a cluster up) real jobs.
-        .testTarget(name: "SlurmTests", dependencies: ["Slurm", "LemaCore"]),
+        .testTarget(name: "SlurmTests", dependencies: ["Slurm", "LemaCore", "LemaTestSupport"]),
         .testTarget(name: "StagesTests", dependencies: ["Stages", "StageAPI", "Math", "TinyGPT", "LemaCore"]),
         // Helpers shared by test targets: start the built `lema`, scratch directories, file trees.
-        .target(name: "LemaTestSupport", dependencies: ["Engine", "LemaCore"], path: "Tests/LemaTestSupport"),
+        .target(name: "LemaTestSupport", dependencies: ["Engine", "LemaCore", "Slurm"], path: "Tests/LemaTestSupport"),
         .testTarget(name: "CLITests", dependencies: ["LemaCLI", "Engine", "LemaCore", "LemaTestSupport", "Slurm"]),
         .testTarget(name: "EndpointTests", dependencies: [
             "Endpoint", "Serve", "OpenAIWire", "Stages", "Engine", "LemaCLI", "TinyGPT", "StageAPI", "LemaCore",

@@ -63,7 +63,7 @@ struct NodeExecTests {
     }
 
     @Test("inside a real Slurm job: submitted, tracked to its marker, journal imported",
-          .enabled(if: SlurmProbe.isUp, "needs a running Slurm cluster"))
+          .enabled(if: NodeExecTests.clusterIsUp, "needs a running Slurm cluster"))
     func onSlurm() throws {
         let node = URL(fileURLWithPath: "/tmp/lema-slurm-tests/node-exec-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: node, withIntermediateDirectories: true)
@@ -95,11 +95,6 @@ struct NodeExecTests {
     }
 }
 
-/// Whether a Slurm controller answers (scripts/slurm-cluster.sh).
-enum SlurmProbe {
-    static let isUp: Bool = {
-        let up = SlurmClient(timeout: 15).controllerAnswers()
-        if !up { print("NodeExecTests on Slurm skipped: no Slurm controller answers (sudo scripts/slurm-cluster.sh start)") }
-        return up
-    }()
+extension NodeExecTests {
+    static let clusterIsUp = SlurmProbe.clusterAnswers(for: "NodeExecTests on Slurm")
 }

@@ -40,9 +40,10 @@ private struct LettersKind: StageKind {
 struct JournalContextTests {
     func spec(_ dir: URL, attempt: Int, prior: [URL], stopAfter: Int?) -> JobSpec {
         let input = InputArtifact(stage: "g", fingerprint: Fx.fingerprint("a"), selected: nil,
-                                  artifacts: ["default": dir.appendingPathComponent("problems.jsonl")], summary: ["n": .int(4)])
+                                  artifacts: ["default": dir.appendingPathComponent("problems.jsonl")], summary: ["n": .int(4), "ratio": .double(1)])
         return JobSpec(stageName: "letters", fingerprint: Fx.fingerprint("b"), kind: "letters", kindVersion: 1,
-                       params: stopAfter.map { ["stop_after": .int(Int64($0))] } ?? [:], seed: 7, threads: 1,
+                       params: ["lr": .double(2)].merging(stopAfter.map { ["stop_after": .int(Int64($0))] } ?? [:]) { $1 },
+                       seed: 7, threads: 1,
                        specDirectory: dir.path, nodeDirectory: dir.appendingPathComponent("node").path,
                        inputs: ["data": [JobInput(input)]], attempt: attempt, priorJournals: prior.map(\.path))
     }
@@ -57,7 +58,7 @@ struct JournalContextTests {
             try c1.finish(.failed(message: "stopped after 2 items", retryable: true))
 
             let second = spec(dir, attempt: 2, prior: [first.journalURL], stopAfter: nil)
-            // job.json survives the trip to the compute node.
+            // job.json survives the trip to the compute node (integral doubles stay doubles).
             let decoded = try JSONDecoder().decode(JobSpec.self, from: JSONEncoder().encode(second))
             #expect(decoded == second)
             let c2 = try JournalContext(spec: decoded)

@@ -1,26 +1,13 @@
 import Foundation
+import LemaTestSupport
 import Synchronization
 import Testing
 @testable import Slurm
 
 /// Whether a Slurm cluster answers here (see scripts/slurm-cluster.sh, which `make test` runs first as root).
 enum LiveCluster {
-    static let skipReason: String? = {
-        let runner = ProcessCommandRunner()
-        guard runner.locate("sbatch") != nil else {
-            return "Slurm is not installed: run `sudo scripts/slurm-cluster.sh start` (installs slurm-wlm and munge)"
-        }
-        guard SlurmClient(runner: runner, timeout: 15).controllerAnswers() else {
-            return "no Slurm controller answers: start the test cluster with `sudo scripts/slurm-cluster.sh start`"
-        }
-        return nil
-    }()
-
     /// Evaluated once (the reason is printed once, however many tests are skipped).
-    static let isUp: Bool = {
-        if let reason = skipReason { print("SlurmClusterTests skipped: \(reason)") }
-        return skipReason == nil
-    }()
+    static let isUp = SlurmProbe.clusterAnswers(for: "SlurmClusterTests")
 
     /// A fresh job directory (the run directory must be visible to the compute node: on this one-node cluster
     /// any local path is).

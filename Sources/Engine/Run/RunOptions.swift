@@ -39,6 +39,11 @@ public struct RunOptions: Sendable {
     public var commandLine: String
     /// Where progress lines go (default: standard error).
     public var output: (@Sendable (String) -> Void)?
+    /// `lema run --executor`: every node runs on this executor, whatever the spec says (nil: as the spec says).
+    public var executor: ExecutorKind?
+    /// The `lema` binary Slurm jobs run (`lema node-exec`). Without it nodes of the slurm executor run locally
+    /// (in-process callers such as tests have no such binary).
+    public var nodeExecutable: String?
 
     public init(jobs: Int = 2, only: [String] = [], dryRun: Bool = false, keepGoing: Bool = true,
                 progress: ProgressMode = .auto, retryBaseDelay: TimeInterval = 1, retryMaxDelay: TimeInterval = 60,

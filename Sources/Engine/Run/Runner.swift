@@ -11,9 +11,15 @@ public final class Runner {
     let registry: KindRegistry
     let runDirectory: URL
     let options: RunOptions
+    /// Executors for nodes that do not run in-process, by kind; a node whose executor is missing here runs locally.
+    var executors: [ExecutorKind: any NodeExecutor] = [:]
 
     /// `runDirectory` is `runs/<pipeline>/`; node outputs go to `runDirectory/nodes/<stage>-<fp12>/`.
     public init(graph: Graph, store: Store, registry: KindRegistry, runDirectory: URL, options: RunOptions) {
+        var graph = graph
+        if let executor = options.executor {
+            for k in graph.nodes.indices { graph.nodes[k].execution.executor = executor }
+        }
         self.graph = graph
         self.store = store
         self.registry = registry
@@ -53,8 +59,14 @@ public final class Runner {
         if !reclaimed.isEmpty {
             reporter.log("reclaimed \(reclaimed.count) node(s) left running by a crashed run; their finished items are kept")
         }
+        var executors = self.executors
+        if executors[.slurm] == nil, let executable = options.nodeExecutable,
+           graph.nodes.contains(where: { $0.execution.executor == .slurm }) {
+            executors[.slurm] = SlurmExecutor(settings: graph.executor, executable: executable)
+        }
         let scheduler = Scheduler(graph: graph, plan: plan, records: records, options: options, registry: registry,
-                                  runDirectory: runDirectory, recorder: recorder, reporter: reporter)
+                                  runDirectory: runDirectory, recorder: recorder, reporter: reporter,
+                                  executors: executors)
         var trap: SignalTrap?
         if options.handleSignals {
             let forced = options.onForcedExit

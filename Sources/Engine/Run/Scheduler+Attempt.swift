@@ -19,27 +19,15 @@ extension Scheduler {
         runDirectory.appendingPathComponent(relativeNodeDirectory(i), isDirectory: true)
     }
 
-    /// Runs one attempt of node `i` on the current thread and books the result. Returns further nodes this
-    /// thread should run (tokens already taken for them).
+    /// Runs one attempt of node `i` in-process on the current thread (`LocalExecutor`) and books the result.
+    /// Returns further nodes that can start now (room already reserved on their executors).
     func runAttempt(_ i: Int) -> [Int] {
         let node = nodes[i]
         guard let kind = registry[node.kind] else {
             return finishFailed(i, message: "unknown stage kind '\(node.kind)' (known: "
                 + registry.names.joined(separator: ", ") + ")")
         }
-        let context: NodeContext = lock.locked {
-            attemptsThisRun[i] += 1
-            let context = makeContext(i)
-            states[i] = .running(context)
-            return context
-        }
-        recorder.started(node.id)
-        let reason = plan[node.id]?.reason ?? ""
-        if reporter.isActive {
-            let attempt = attemptsThisRun(i)
-            reporter.nodeStarted(nodeID: node.id, label: entry(i, reason: "").label,
-                                 reason: attempt > 1 ? "attempt \(attempt)" : reason)
-        }
+        let (context, attempt) = beginAttempt(i)
         var timeoutItem: DispatchWorkItem?
         if let seconds = node.timeout, seconds > 0 {
             let item = DispatchWorkItem { [weak context] in context?.cancel(.timeout(seconds: seconds)) }
@@ -48,36 +36,55 @@ extension Scheduler {
         }
         let result = Result { try kind.run(context) }
         timeoutItem?.cancel()
+        return finishAttempt(i, attempt: attempt, result: classify(result, context: context, node: i))
+    }
 
-        switch classify(result, context: context, node: i) {
+    /// Starts the next attempt of node `i` wherever it runs: marks it running (store, progress) and returns its
+    /// context and this run's attempt number.
+    func beginAttempt(_ i: Int) -> (context: NodeContext, attempt: Int) {
+        let node = nodes[i]
+        let (context, attempt): (NodeContext, Int) = lock.locked {
+            let attempt = attemptsMade(i) + 1
+            let context = makeContext(i)
+            states[i] = .running(context, attempt: attempt)
+            return (context, attempt)
+        }
+        recorder.started(node.id)
+        if reporter.isActive {
+            reporter.nodeStarted(nodeID: node.id, label: entry(i, reason: "").label,
+                                 reason: attempt > 1 ? "attempt \(attempt)" : plan[node.id]?.reason ?? "")
+        }
+        return (context, attempt)
+    }
+
+    /// Books how attempt `attempt` of node `i` ended, wherever it ran: success, a retry (per `retries`), failure
+    /// or interruption. Returns further nodes that can start now (room already reserved on their executors).
+    func finishAttempt(_ i: Int, attempt: Int, result: AttemptResult) -> [Int] {
+        switch result {
         case .succeeded(let outcome):
-            return finishSucceeded(i, outcome: outcome, reason: reason)
+            return finishSucceeded(i, outcome: outcome, reason: plan[nodes[i].id]?.reason ?? "")
         case .interrupted:
             return finishInterrupted(i)
         case .failed(let message, let retryable):
-            let canRetry = retryable && attemptsThisRun(i) <= node.retries && !isStopping()
-            return canRetry ? scheduleRetry(i, message: message) : finishFailed(i, message: message)
+            let canRetry = retryable && attempt <= nodes[i].retries && !isStopping()
+            return canRetry ? scheduleRetry(i, attempt: attempt, message: message) : finishFailed(i, message: message)
         }
     }
 
-    private func attemptsThisRun(_ i: Int) -> Int { lock.locked { attemptsThisRun[i] } }
+    /// Attempts node `i` has made this run (it is about to make the next). Caller holds `lock`.
+    private func attemptsMade(_ i: Int) -> Int {
+        switch states[i] {
+        case .ready(let attempts): attempts
+        case .running(_, let attempt), .retryWait(let attempt, _): attempt
+        default: 0
+        }
+    }
+
     private func isStopping() -> Bool { lock.locked { stopping } }
 
     private func classify(_ result: Result<StageOutcome, any Error>, context: NodeContext, node i: Int) -> AttemptResult {
         switch result {
-        case .success(let outcome):
-            // A stage that claims an artifact must have written it (consumers would fail far from the cause).
-            if !outcome.artifacts.isEmpty {
-                let dir = nodeDirectory(i).path + "/"
-                for (name, path) in outcome.artifacts.sorted(by: { $0.key < $1.key })
-                where !FileManager.default.fileExists(atPath: dir + path) {
-                    return .failed(message: "stage reported artifact '\(name)' at \(dir + path) but no such file "
-                        + "exists (a bug in the stage kind '\(nodes[i].kind)')", retryable: false)
-                }
-            }
-            // The store and children see paths relative to the run directory (`nodes/<dir>/<file>`).
-            let prefix = relativeNodeDirectory(i) + "/"
-            return .succeeded(StageOutcome(artifacts: outcome.artifacts.mapValues { prefix + $0 }, summary: outcome.summary))
+        case .success(let outcome): return checked(outcome, node: i)
         case .failure(let error):
             switch context.cause {
             case .interrupted?: return .interrupted
@@ -93,6 +100,23 @@ extension Scheduler {
         }
     }
 
+    /// A stage's outcome (artifact paths relative to the node directory) as the store and children see it, once
+    /// every claimed artifact exists.
+    func checked(_ outcome: StageOutcome, node i: Int) -> AttemptResult {
+        // A stage that claims an artifact must have written it (consumers would fail far from the cause).
+        if !outcome.artifacts.isEmpty {
+            let dir = nodeDirectory(i).path + "/"
+            for (name, path) in outcome.artifacts.sorted(by: { $0.key < $1.key })
+            where !FileManager.default.fileExists(atPath: dir + path) {
+                return .failed(message: "stage reported artifact '\(name)' at \(dir + path) but no such file "
+                    + "exists (a bug in the stage kind '\(nodes[i].kind)')", retryable: false)
+            }
+        }
+        // The store and children see paths relative to the run directory (`nodes/<dir>/<file>`).
+        let prefix = relativeNodeDirectory(i) + "/"
+        return .succeeded(StageOutcome(artifacts: outcome.artifacts.mapValues { prefix + $0 }, summary: outcome.summary))
+    }
+
     /// The context of node `i`: its inputs are the artifacts of finished or skipped parents (paths relative to the
     /// run directory), each input's summary extended with `_variants` (the producer's variants and their params,
     /// for stages that compare variants). Caller holds `lock`.
@@ -102,7 +126,7 @@ extension Scheduler {
         for (parameter, edges) in node.inputs {
             inputs[parameter] = edges.map { edge in
                 let parentIndex = indexByID[edge.nodeID]
-                let outcome = parentIndex.flatMap { outcomes[$0] } ?? StageOutcome()
+                let outcome = parentIndex.flatMap { finishedOutcome(of: $0) } ?? StageOutcome()
                 var summary = outcome.summary
                 if let parentIndex { summary["_variants"] = variantsValue(of: parentIndex) }
                 return InputArtifact(stage: edge.stage, fingerprint: edge.nodeID, selected: edge.artifact,
@@ -114,6 +138,16 @@ extension Scheduler {
                            specDirectory: graph.specDirectory, runDirectory: runDirectory,
                            relativeDirectory: relativeNodeDirectory(i), inputs: inputs,
                            store: recorder.store, reporter: reporter)
+    }
+
+    /// The outcome of a finished or skipped node (nil for a skipped node with no record, or one not finished).
+    /// Caller holds `lock`.
+    private func finishedOutcome(of i: Int) -> StageOutcome? {
+        switch states[i] {
+        case .succeeded(let outcome): outcome
+        case .skipped(let outcome): outcome
+        default: nil
+        }
     }
 
     /// `[{"name": variant, "params": {…}}]` for the variants containing node `i`, in variant order; computed once
@@ -134,15 +168,16 @@ extension Scheduler {
         recorder.succeeded(nodes[i].id, outcome: outcome, reason: reason)
         reporter.nodeFinished(nodeID: nodes[i].id, status: "done", detail: nil)
         return lock.locked {
-            states[i] = .succeeded
-            outcomes[i] = outcome
+            states[i] = .succeeded(outcome)
             summary.succeeded.append(entry(i, reason: reason))
             release(i)
             for child in children[i] {
-                remainingParents[child] -= 1
-                if remainingParents[child] == 0, case .waiting = states[child] {
-                    states[child] = .ready
+                guard case .waiting(let remaining) = states[child] else { continue }
+                if remaining == 1 {
+                    states[child] = .ready(attempts: 0)
                     ready.append(child)
+                } else {
+                    states[child] = .waiting(remainingParents: remaining - 1)
                 }
             }
             let next = takeLaunchable()
@@ -156,7 +191,7 @@ extension Scheduler {
         recorder.failed(node.id, error: message)
         reporter.nodeFinished(nodeID: node.id, status: "FAILED", detail: message)
         return lock.locked {
-            states[i] = .failed
+            states[i] = .failed(message: message)
             summary.failed.append(entry(i, reason: message))
             release(i)
             blockDescendants(of: i)
@@ -179,9 +214,9 @@ extension Scheduler {
         }
     }
 
-    /// Gives back the tokens of node `i` and counts it inactive. Caller holds `lock`.
+    /// Gives back the room node `i` held on its executor and counts it inactive. Caller holds `lock`.
     private func release(_ i: Int) {
-        freeTokens += tokens(for: i)
+        executorOfNode[i].release(i, in: self)
         active -= 1
     }
 
@@ -191,7 +226,7 @@ extension Scheduler {
         var stack = children[i]
         while let d = stack.popLast() {
             guard case .waiting = states[d] else { continue }
-            states[d] = .blocked
+            states[d] = .blocked(by: i)
             summary.blocked.append(entry(d, reason: "blocked by failed \(failedLabel)"))
             recorder.blocked(nodes[d].id, by: nodes[i].stage)
             stack.append(contentsOf: children[d])
@@ -202,24 +237,24 @@ extension Scheduler {
 
     /// Waits out an exponential backoff with deterministic jitter (derived from the seed, the node and the
     /// attempt), holding no tokens, then puts the node at the front of the ready queue.
-    private func scheduleRetry(_ i: Int, message: String) -> [Int] {
+    private func scheduleRetry(_ i: Int, attempt: Int, message: String) -> [Int] {
         let node = nodes[i]
-        let attempt = attemptsThisRun(i)
         let delay = backoffDelay(node: node, attempt: attempt)
         let note = "attempt \(attempt) of \(node.retries + 1) failed: \(message); retrying in "
             + ProgressReporter.duration(delay)
-        recorder.store.appendEvent(node: node.id, kind: "retry", message: note)
-        recorder.pending(node.id, reason: "retrying (attempt \(attempt + 1) of \(node.retries + 1)) after: \(message)")
+        recorder.retrying(node.id, event: note,
+                          reason: "retrying (attempt \(attempt + 1) of \(node.retries + 1)) after: \(message)")
         reporter.nodeFinished(nodeID: node.id, status: "RETRY", detail: note)
+        let until = DispatchTime.now() + delay
         let next: [Int] = lock.locked {
-            states[i] = .retryWait
-            freeTokens += tokens(for: i)
+            states[i] = .retryWait(attempt: attempt, until: until)
+            executorOfNode[i].release(i, in: self)
             return takeLaunchable()
         }
-        DispatchQueue.global(qos: .userInitiated).asyncAfter(deadline: .now() + delay) { [self] in
+        DispatchQueue.global(qos: .userInitiated).asyncAfter(deadline: until) { [self] in
             let launchable: [Int] = lock.locked {
-                guard case .retryWait = states[i] else { return [] }  // interrupted meanwhile
-                states[i] = .ready
+                guard case .retryWait(let attempt, _) = states[i] else { return [] }  // interrupted meanwhile
+                states[i] = .ready(attempts: attempt)
                 ready.insert(i, at: readyHead)
                 active -= 1  // takeLaunchable counts it again
                 let out = takeLaunchable()

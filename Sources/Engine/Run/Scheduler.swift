@@ -2,25 +2,30 @@ import Foundation
 import LemaCore
 import StageAPI
 
-/// Executes the nodes a plan marked `run` on a pool of worker tokens. Parents finish before children; a node with
-/// `threads: k` holds `min(k, jobs)` tokens while it runs. A worker that finishes a node keeps going with the next
-/// ready one (no hop through a coordinator thread), which keeps the per-node cost of tiny nodes at a few µs.
+/// Executes the nodes a plan marked `run`. Parents finish before children; each ready node starts on its executor
+/// (`NodeExecutor`, chosen per node from `GraphNode.execution`) once that executor has room: locally a node with
+/// `threads: k` holds `min(k, jobs)` worker tokens while it runs.
 ///
 /// All mutable scheduling state lives behind `lock` (a condition lock); the calling thread sleeps on it until the
 /// run ends, and the last worker to leave broadcasts.
 final class Scheduler: @unchecked Sendable {
+    /// One node's scheduling state; each case carries what the scheduler needs in it (one value per node, no
+    /// parallel arrays). `attempt` counts this run's attempts of the node (1 for the first).
     enum NodeState {
-        /// Planned to run, some parent not finished yet.
-        case waiting
-        case ready
-        case running(NodeContext)
-        /// Failed an attempt; waiting out the backoff before the next one (holds no tokens).
-        case retryWait
-        case succeeded
-        case failed
-        case blocked
-        /// Planned skip (up to date or not selected); its stored artifacts serve children.
-        case skipped
+        /// Planned to run, `remainingParents` planned parents not finished yet.
+        case waiting(remainingParents: Int)
+        /// In the ready queue; `attempts` already made this run (0 before the first).
+        case ready(attempts: Int)
+        case running(NodeContext, attempt: Int)
+        /// Failed an attempt; waiting out the backoff (until `until`) before the next one (holds no tokens).
+        case retryWait(attempt: Int, until: DispatchTime)
+        /// Its outcome serves the children's inputs.
+        case succeeded(StageOutcome)
+        case failed(message: String)
+        /// Not started because an ancestor (node index `by`) failed.
+        case blocked(by: Int)
+        /// Planned skip (up to date or not selected); its stored artifacts (when it has a record) serve children.
+        case skipped(StageOutcome?)
         /// Stopped by SIGINT/SIGTERM (or never restarted after one); back to pending.
         case interrupted
     }
@@ -37,29 +42,29 @@ final class Scheduler: @unchecked Sendable {
     let children: [[Int]]
     let parents: [[Int]]
     let indexByID: [String: Int]
+    /// The in-process executor (`--jobs` tokens); also where nodes whose executor is not available run.
+    let local: LocalExecutor
+    /// Node index → its executor (one array, so the hot path neither hashes nor allocates).
+    let executorOfNode: [any NodeExecutor]
 
     let lock = NSCondition()
     // Everything below is guarded by `lock`.
     var states: [NodeState]
-    var remainingParents: [Int]
     /// FIFO of ready node indices (`readyHead` is the next to take) — graph order, so runs start predictably.
     var ready: [Int] = []
     var readyHead = 0
-    var freeTokens: Int
     /// Nodes running or waiting for a retry.
     var active = 0
     /// Set by SIGINT/SIGTERM, or by a failure without keep-going: start nothing new.
     var stopping = false
     var interruptedBySignal = false
-    var attemptsThisRun: [Int]
-    /// Outcomes of finished (or skipped) nodes, for their children's inputs.
-    var outcomes: [Int: StageOutcome] = [:]
-    /// `_variants` input summaries by producer node (see `makeContext`).
+    /// `_variants` input summaries by producer node, a cache (see `makeContext`).
     var variantsValues: [Int: JSONValue] = [:]
     var summary: RunSummary
 
     init(graph: Graph, plan: [String: PlanDecision], records: [String: NodeRecord], options: RunOptions,
-         registry: KindRegistry, runDirectory: URL, recorder: StateRecorder, reporter: ProgressReporter) {
+         registry: KindRegistry, runDirectory: URL, recorder: StateRecorder, reporter: ProgressReporter,
+         executors: [ExecutorKind: any NodeExecutor] = [:]) {
         self.graph = graph
         nodes = graph.nodes
         self.plan = plan
@@ -83,26 +88,27 @@ final class Scheduler: @unchecked Sendable {
         self.children = children
         self.parents = parents
         self.indexByID = indexByID
-        states = [NodeState](repeating: .waiting, count: nodes.count)
-        remainingParents = [Int](repeating: 0, count: nodes.count)
-        attemptsThisRun = [Int](repeating: 0, count: nodes.count)
-        freeTokens = options.jobs
+        states = [NodeState](repeating: .waiting(remainingParents: 0), count: nodes.count)
+        let local = LocalExecutor(jobs: options.jobs)
+        self.local = local
+        executorOfNode = nodes.map { executors[$0.execution.executor] ?? local }
         summary = RunSummary(pipeline: graph.pipelineName)
 
         for i in nodes.indices {
             let decision = plan[nodes[i].id] ?? .run(reason: Planner.Reason.newNode)
             guard decision.willRun else {
-                states[i] = .skipped
-                if let record = records[nodes[i].id] {
-                    outcomes[i] = StageOutcome(artifacts: record.artifacts, summary: record.summary)
-                }
+                states[i] = .skipped(records[nodes[i].id].map {
+                    StageOutcome(artifacts: $0.artifacts, summary: $0.summary)
+                })
                 summary.skipped.append(entry(i, reason: decision.reason))
                 continue
             }
-            remainingParents[i] = parents[i].filter { plan[nodes[$0].id]?.willRun ?? true }.count
-            if remainingParents[i] == 0 {
-                states[i] = .ready
+            let remaining = parents[i].filter { plan[nodes[$0].id]?.willRun ?? true }.count
+            if remaining == 0 {
+                states[i] = .ready(attempts: 0)
                 ready.append(i)
+            } else {
+                states[i] = .waiting(remainingParents: remaining)
             }
         }
     }
@@ -137,16 +143,14 @@ final class Scheduler: @unchecked Sendable {
     /// True when nothing runs and nothing more will start. Caller holds `lock`.
     var isIdleLocked: Bool { active == 0 && (stopping || readyHead == ready.count) }
 
-    /// Pops ready nodes while tokens last (the head waits for enough tokens: no starvation of wide nodes).
+    /// Pops ready nodes while their executors have room (the head waits for room: no starvation of wide nodes).
     /// Caller holds `lock`.
     func takeLaunchable() -> [Int] {
         var out: [Int] = []
         while !stopping, readyHead < ready.count {
             let i = ready[readyHead]
-            let need = tokens(for: i)
-            guard freeTokens >= need else { break }
+            guard executorOfNode[i].reserve(i, in: self) else { break }
             readyHead += 1
-            freeTokens -= need
             active += 1
             out.append(i)
         }
@@ -157,19 +161,11 @@ final class Scheduler: @unchecked Sendable {
         return out
     }
 
-    func tokens(for i: Int) -> Int { min(max(1, nodes[i].threads), options.jobs) }
+    /// Threads node `i` is given (its worker tokens when it runs locally).
+    func tokens(for i: Int) -> Int { local.tokens(for: nodes[i]) }
 
-    /// Runs node `i` on a pool thread and keeps that thread busy with further ready nodes.
-    func launch(_ i: Int) {
-        DispatchQueue.global(qos: .userInitiated).async { [self] in
-            var next: Int? = i
-            while let current = next {
-                let more = runAttempt(current)
-                next = more.first
-                for extra in more.dropFirst() { launch(extra) }
-            }
-        }
-    }
+    /// Starts node `i` (room already reserved) on its executor.
+    func launch(_ i: Int) { executorOfNode[i].start(i, in: self) }
 
     /// Wakes `execute()` if the run is over. Caller holds `lock`.
     func wakeIfIdleLocked() {
@@ -186,7 +182,7 @@ final class Scheduler: @unchecked Sendable {
             var running: [NodeContext] = []
             for i in states.indices {
                 switch states[i] {
-                case .running(let context): running.append(context)
+                case .running(let context, _): running.append(context)
                 case .retryWait:
                     states[i] = .interrupted
                     active -= 1
@@ -200,7 +196,14 @@ final class Scheduler: @unchecked Sendable {
         }
         reporter.log("interrupted: stopping \(contexts.count) running node(s) (press Ctrl-C again to exit now)")
         for context in contexts { context.cancel(.interrupted) }
+        var seen = Set<ObjectIdentifier>()
+        for executor in executorOfNode where seen.insert(ObjectIdentifier(executor)).inserted {
+            executor.interrupt(in: self)
+        }
     }
+
+    /// Whether a SIGINT/SIGTERM stopped the run (an attempt that fails now was stopped, not broken).
+    func interruptedBySignalNow() -> Bool { lock.locked { interruptedBySignal } }
 }
 
 extension NSCondition {

@@ -31,6 +31,13 @@ final class StateRecorder: @unchecked Sendable {
     func blocked(_ id: String, by stage: String) { book { try store.markBlocked(id, by: stage) } }
     func pending(_ id: String, reason: String) { book { try store.markPending(id, reason: reason) } }
 
+    /// A failed attempt that will be retried: the `retry` event (what failed, the backoff), then back to pending
+    /// with `reason` (which attempt comes next).
+    func retrying(_ id: String, event: String, reason: String) {
+        store.appendEvent(node: id, kind: "retry", message: event)
+        pending(id, reason: reason)
+    }
+
     private func book(_ body: () throws -> Void) {
         do { try body() } catch {
             lock.lock()

@@ -37,6 +37,9 @@ public struct RunCommand: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Same as --progress quiet.")
     var quiet = false
 
+    @Option(help: "Where nodes run, whatever the spec says: local or slurm.")
+    var executor: ExecutorKind?
+
     @Option(name: .customLong("retry-delay"), help: ArgumentHelp("Seconds before the first retry (doubles per retry).", visibility: .hidden))
     var retryDelay: Double = 1
 
@@ -53,12 +56,14 @@ public struct RunCommand: ParsableCommand {
         let runDirectory = pipeline.runDirectory(for: graph)
         let store = try pipeline.openStore(for: graph, mustExist: false, options: Self.storeOptions())
         defer { try? store.close() }
-        let options = RunOptions(
+        var options = RunOptions(
             jobs: jobs, only: only, dryRun: dryRun, keepGoing: keepGoing, progress: quiet ? .quiet : progress,
             retryBaseDelay: retryDelay, onForcedExit: {
                 ChildWatchdog.shared.killAll()
                 _exit(LemaExitCode.interrupted)
             })
+        options.executor = executor
+        options.nodeExecutable = Bundle.main.executablePath
         let runner = Runner(graph: graph, store: store, registry: KindCatalog.registry, runDirectory: runDirectory,
                             options: options)
         let summary = try runner.run()
@@ -95,3 +100,4 @@ public struct RunCommand: ParsableCommand {
 }
 
 extension ProgressMode: ExpressibleByArgument {}
+extension ExecutorKind: ExpressibleByArgument {}
