@@ -12,7 +12,9 @@ enum AttemptResult {
 
 extension Scheduler {
     /// Output directory of node `i` relative to the run directory: `nodes/<stage>-<first 12 hex of fingerprint>`.
-    func relativeNodeDirectory(_ i: Int) -> String { "nodes/\(nodes[i].stage)-\(nodes[i].id.prefix(12))" }
+    func relativeNodeDirectory(_ i: Int) -> String {
+        "nodes/" + NodeDirectoryName.make(stage: nodes[i].stage, fingerprint: nodes[i].id)
+    }
 
     /// Output directory of node `i`: `runs/<pipeline>/nodes/<stage>-<first 12 hex of fingerprint>/`.
     func nodeDirectory(_ i: Int) -> URL {
