@@ -18,7 +18,7 @@ public struct JSONLine: Sendable {
     }
 
     /// True when the line holds nothing but spaces and tabs.
-    public var isBlank: Bool { bytes.allSatisfy { $0 == 0x20 || $0 == 0x09 } }
+    public var isBlank: Bool { JSONLines.isBlank(bytes) }
 
     /// The line parsed as a JSON object, or a `DataFileError` naming `file:line` and what is wrong.
     public func object() throws(DataFileError) -> [String: JSONValue] {
@@ -83,7 +83,7 @@ public enum JSONLines {
 
     /// One line's bytes as a JSON object, or the problem in words (without file and line).
     public static func object(_ bytes: Data) -> Result<[String: JSONValue], JSONLineProblem> {
-        if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) {
+        if isBlank(bytes) {
             return .failure(JSONLineProblem("blank line (each line must hold one JSON object)"))
         }
         let value: JSONValue
@@ -144,6 +144,9 @@ public enum JSONLines {
         let text = String(decoding: bytes, as: UTF8.self)
         return text.count > 60 ? text.prefix(57) + "..." : text
     }
+
+    /// True when a line holds nothing but spaces and tabs.
+    static func isBlank(_ bytes: Data) -> Bool { bytes.allSatisfy { $0 == 0x20 || $0 == 0x09 } }
 
     @inline(__always)
     private static func isSpace(_ byte: UInt8) -> Bool {

@@ -55,8 +55,16 @@ struct FingerprintParts: Sendable, Hashable {
         if !changedParams.isEmpty {
             out.append("params changed: " + changedParams.joined(separator: ", ") + " since last run")
         }
-        for param in Set(inputs.keys).union(old.inputs.keys).sorted() where inputs[param] != old.inputs[param] {
+        for changed in changedInputs(from: old) { out.append("input \(changed.joined(separator: ", ")) changed") }
+        return out
+    }
+
+    /// Per input parameter that differs from `old` (in parameter order): the upstream stages it names whose
+    /// fingerprints changed — just those at changed positions when the list kept its length, else all of them.
+    func changedInputs(from old: FingerprintParts) -> [[String]] {
+        Set(inputs.keys).union(old.inputs.keys).sorted().compactMap { param -> [String]? in
             let now = inputs[param] ?? [], before = old.inputs[param] ?? []
+            guard now != before else { return nil }
             let stages = inputStages[param] ?? []
             var changed: [String] = []
             if now.count == before.count {
@@ -68,9 +76,8 @@ struct FingerprintParts: Sendable, Hashable {
             } else {
                 changed = stages.isEmpty ? [param] : stages.reduce(into: []) { if !$0.contains($1) { $0.append($1) } }
             }
-            out.append("input \(changed.joined(separator: ", ")) changed")
+            return changed
         }
-        return out
     }
 
     /// `key a → b`, or per element (`argv[3] 0.5 → 1`) for lists of equal length and per key for mappings, so

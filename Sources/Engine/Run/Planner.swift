@@ -109,26 +109,23 @@ public enum Planner {
     /// The earlier node a new node is compared with — of the same stage, succeeded, not in the current graph;
     /// the one with the fewest fingerprint differences, then the most recently finished — and those differences.
     /// `lema why` shows the same comparison the plan's reason was made from.
-    static func closestEarlier(node: GraphNode, previous: [NodeRecord]) -> (record: NodeRecord, differences: [String])? {
+    static func closestEarlier(node: GraphNode, previous: [NodeRecord])
+        -> (record: NodeRecord, parts: FingerprintParts, differences: [String])?
+    {
         let current = FingerprintParts(node: node)
-        let candidates = previous.compactMap { record -> (NodeRecord, [String])? in
-            FingerprintParts(componentsText: record.components).map { (record, current.differences(from: $0)) }
+        let candidates = previous.compactMap { record -> (NodeRecord, FingerprintParts, [String])? in
+            FingerprintParts(componentsText: record.components).map { (record, $0, current.differences(from: $0)) }
         }
         return candidates.min { a, b in
-            if a.1.count != b.1.count { return a.1.count < b.1.count }
+            if a.2.count != b.2.count { return a.2.count < b.2.count }
             let fa = a.0.finishedAt ?? .distantPast, fb = b.0.finishedAt ?? .distantPast
             return fa != fb ? fa > fb : a.0.id < b.0.id
-        }.map { (record: $0.0, differences: $0.1) }
-    }
-
-    /// Earlier nodes of `node`'s stage that `closestEarlier` chooses from.
-    static func earlierRecords(of node: GraphNode, graph: Graph, records: [String: NodeRecord]) -> [NodeRecord] {
-        previousRecords(graph: graph, records: records)[node.stage] ?? []
+        }.map { (record: $0.0, parts: $0.1, differences: $0.2) }
     }
 
     /// Earlier nodes (not in the current graph) by stage name, succeeded ones only: those are what a user
     /// compares against ("it ran before with ratio 0.5").
-    private static func previousRecords(graph: Graph, records: [String: NodeRecord]) -> [String: [NodeRecord]] {
+    static func previousRecords(graph: Graph, records: [String: NodeRecord]) -> [String: [NodeRecord]] {
         let current = Set(graph.nodes.map(\.id))
         let stages = Set(graph.nodes.map(\.stage))
         var out: [String: [NodeRecord]] = [:]

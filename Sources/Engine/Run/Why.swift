@@ -7,6 +7,7 @@ public enum Why {
     public static func explain(nodes: [GraphNode], graph: Graph, records: [String: NodeRecord],
                                plan: [String: PlanDecision]) -> String {
         var lines: [String] = []
+        let previousByStage = Planner.previousRecords(graph: graph, records: records)
         for node in nodes {
             let label = node.variants.count == graph.variants.count && graph.variants.count > 1
                 ? "all variants" : node.variants.joined(separator: ", ")
@@ -18,8 +19,7 @@ public enum Why {
             }
             lines.append("\(node.stage) [\(label)] \(node.id.prefix(12)): \(verdict)")
             if records[node.id]?.status == .succeeded { continue }
-            let earlier = Planner.earlierRecords(of: node, graph: graph, records: records)
-            guard let closest = Planner.closestEarlier(node: node, previous: earlier) else {
+            guard let closest = Planner.closestEarlier(node: node, previous: previousByStage[node.stage] ?? []) else {
                 lines.append("  no earlier run of '\(node.stage)' to compare with: this is a new node")
                 continue
             }
@@ -29,24 +29,13 @@ public enum Why {
                 continue
             }
             lines += closest.differences.map { "  - \($0)" }
-            let upstream = Self.changedUpstreamStages(node: node, comparedWith: closest.record)
+            var upstream: [String] = []
+            for stage in FingerprintParts(node: node).changedInputs(from: closest.parts).joined()
+            where !upstream.contains(stage) { upstream.append(stage) }
             if let first = upstream.first {
                 lines.append("  (run `lema why \(first)` for why \(upstream.joined(separator: ", ")) changed)")
             }
         }
         return lines.joined(separator: "\n")
-    }
-
-    /// Stages feeding `node` whose fingerprints differ from those `record` was computed from, in input order.
-    private static func changedUpstreamStages(node: GraphNode, comparedWith record: NodeRecord) -> [String] {
-        guard let old = FingerprintParts(componentsText: record.components) else { return [] }
-        var stages: [String] = []
-        for (parameter, edges) in node.inputs.sorted(by: { $0.key < $1.key }) {
-            let before = old.inputs[parameter] ?? []
-            for (k, edge) in edges.enumerated() where k >= before.count || before[k] != edge.nodeID {
-                if !stages.contains(edge.stage) { stages.append(edge.stage) }
-            }
-        }
-        return stages
     }
 }

@@ -166,7 +166,6 @@ public final class Store: @unchecked Sendable {
             defer {
                 timer.cancel()
                 db.close()
-                releaseKernelLock()
             }
             let result = Result { try commitBuffer() }
             bufferLock.lock()
@@ -174,16 +173,6 @@ public final class Store: @unchecked Sendable {
             bufferLock.unlock()
             try result.get()
         }
-    }
-
-    /// Drops the kernel lock without touching the row (the connection is closing; a row left behind names a
-    /// process that no longer holds the lock, which the next owner replaces).
-    private func releaseKernelLock() {
-        bufferLock.lock()
-        let file = runLockFile
-        runLockFile = nil
-        bufferLock.unlock()
-        file?.release()
     }
 
     // MARK: Ledger node ids
