@@ -68,11 +68,12 @@ public struct CorrectKind: StageKind {
     public func run(_ context: any StageContext) throws -> StageOutcome {
         let p = ParameterValues(context.params, specs: parameters, stage: context.stageName)
         if try p.string("corrector") == "llm" { return try LLMCorrection(p, context: context).run() }
-        let corrector = OracleCorrector(quality: try p.double("quality"))
+        let oracle = try OracleCorrectionParameters(p)
+        let corrector = OracleCorrector(quality: oracle.quality)
         let inputs = try CorrectionInputs(context)
         let (mistakes, keys, problems) = (inputs.mistakes, inputs.keys, inputs.problems)
         let seed = context.seed
-        let map = LedgeredMap(keys: keys, chunkSize: try p.int("chunk"), workers: context.threads)
+        let map = LedgeredMap(keys: keys, chunkSize: oracle.chunk, workers: context.threads)
         let payloads = try map.run(context) { chunk in
             try chunk.map { i in
                 try Self.correct(mistakes[i], key: keys[i], problems: problems, corrector: corrector, seed: seed)

@@ -32,11 +32,8 @@ public struct FilterKind: StageKind {
 
     /// Runs one node of this kind: its artifacts and summary are described on the type.
     public func run(_ context: any StageContext) throws -> StageOutcome {
-        let p = ParameterValues(context.params, specs: parameters, stage: context.stageName)
-        let keepWrong = try p.string("keep") == "wrong"
-        let cap = try p.int("max_per_question")
-        let dropUnparseable = try p.bool("drop_unparseable")
-        let dedupeText = try p.bool("dedupe_text")
+        let p = try FilterParameters(ParameterValues(context.params, specs: parameters, stage: context.stageName))
+        let (keepWrong, cap) = (p.keepWrong, p.maxPerQuestion)
         guard let input = context.inputs("input").first else {
             throw StageFailure("stage '\(context.stageName)': no input bound to 'input'", retryable: false)
         }
@@ -50,8 +47,8 @@ public struct FilterKind: StageKind {
                                              hint: "bind a `sample` stage")
             if path.correct == keepWrong { counts.other += 1; continue }
             let (id, text) = (path.problemID, path.text)
-            if dropUnparseable, Solution(parsing: text).steps.isEmpty { counts.unparseable += 1; continue }
-            if dedupeText, !seenTexts.insert(id + "\u{1}" + text).inserted { counts.duplicate += 1; continue }
+            if p.dropUnparseable, Solution(parsing: text).steps.isEmpty { counts.unparseable += 1; continue }
+            if p.dedupeText, !seenTexts.insert(id + "\u{1}" + text).inserted { counts.duplicate += 1; continue }
             if cap > 0, perQuestion[id, default: 0] >= cap { counts.capped += 1; continue }
             perQuestion[id, default: 0] += 1
             kept.append(line.bytes)

@@ -18,7 +18,7 @@ public struct MixKind: StageKind {
     /// One sentence for `lema kinds` and the spec reference.
     public let summary = "Build a training set from CoT and correction data (ratio, same-size controls, ablations)."
 
-    static let modes = ["lema", "cot-only", "cot-same-size", "corrected-as-cot"]
+    static let modes = MixMode.allCases.map(\.rawValue)
 
     /// The keys the kind accepts, with types, defaults and docs (docs/spec.md is generated from them).
     public var parameters: [ParameterSpec] {
@@ -56,18 +56,8 @@ public struct MixKind: StageKind {
 
     /// Runs one node of this kind: its artifacts and summary are described on the type.
     public func run(_ context: any StageContext) throws -> StageOutcome {
-        let p = ParameterValues(context.params, specs: parameters, stage: context.stageName)
-        let mode = try p.string("mode")
-        let builder = RecordBuilder(templates: try p.templates(),
-                                    style: try p.string("style") == "full" ? .full : .elided)
-        var components = CorrectionComponents.all
-        for part in try p.strings("drop") {
-            switch part {
-            case "step": components.remove(.step)
-            case "explanation": components.remove(.explanation)
-            default: components.remove(.solution)
-            }
-        }
+        let p = try MixParameters(ParameterValues(context.params, specs: parameters, stage: context.stageName))
+        let (mode, builder) = (p.mode, p.builder)
         guard !context.inputs("cot").isEmpty else {
             throw StageFailure("stage '\(context.stageName)': no input bound to 'cot'", retryable: false)
         }
@@ -86,25 +76,25 @@ public struct MixKind: StageKind {
         // One order per correction set, independent of ratio and mode: sweeps get nested subsets.
         var orderRNG = SeededRNG(seed: SeededRNG.derive(0x4C654D61, correctionInput.fingerprint))
         orderRNG.shuffle(&corrections)
-        let wanted = Int((try p.double("ratio") * Double(cotProblems.count)).rounded())
-        let used = mode == "cot-only" ? 0 : min(wanted, corrections.count)
+        let wanted = Int((p.ratio * Double(cotProblems.count)).rounded())
+        let used = mode == .cotOnly ? 0 : min(wanted, corrections.count)
         var summary: [String: JSONValue] = ["available_corrections": .int(Int64(corrections.count)),
-                                            "wanted": .int(Int64(wanted)), "capped": .bool(used < wanted && mode != "cot-only")]
+                                            "wanted": .int(Int64(wanted)), "capped": .bool(used < wanted && mode != .cotOnly)]
         switch mode {
-        case "lema":
+        case .lema:
             for c in corrections.prefix(used) {
                 let (question, original, correction) = Self.decode(c)
                 examples.append((c.id, "correction",
                                  builder.correction(question: question, original: original, correction: correction,
-                                                    components: components)))
+                                                    components: p.components)))
             }
-        case "corrected-as-cot":
+        case .correctedAsCoT:
             for c in corrections.prefix(used) {
                 let (question, original, correction) = Self.decode(c)
                 examples.append((c.id, "corrected-as-cot",
                                  builder.correctedAsCoT(question: question, original: original, correction: correction)))
             }
-        case "cot-same-size":
+        case .cotSameSize:
             var pool = try ProblemFiles.read(context, parameter: "pool", split: "pool")
             var poolRNG = SeededRNG(seed: SeededRNG.derive(0x506F6F6C, correctionInput.fingerprint))
             poolRNG.shuffle(&pool)
@@ -119,16 +109,16 @@ public struct MixKind: StageKind {
                                  builder.cot(question: problem.question, solution: problem.solution)))
             }
             summary["repeated_cot"] = .int(Int64(repeated))
-        default:
+        case .cotOnly:
             break
         }
         var rng = SeededRNG(seed: context.seed)
         rng.shuffle(&examples)
-        let total = try p.int("total")
+        let total = p.total
         if total > 0 {
             guard examples.count >= total else {
                 throw StageFailure("stage '\(context.stageName)': total \(total) asked but only \(examples.count) "
-                    + "examples exist in mode '\(mode)'; lower total or add data", retryable: false)
+                    + "examples exist in mode '\(mode.rawValue)'; lower total or add data", retryable: false)
             }
             examples = Array(examples.prefix(total))
         }
