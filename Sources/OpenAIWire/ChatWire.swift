@@ -60,51 +60,30 @@ public struct ChatRequestBody: Codable, Sendable, Equatable {
     }
 }
 
-/// The body of a successful `/v1/chat/completions` response.
-public struct ChatResponseBody: Codable, Sendable, Equatable {
-    /// One answer.
-    public struct Choice: Codable, Sendable, Equatable {
-        /// The choice's position among the answers (prompt-major for several prompts × `n`).
-        public var index: Int
-        /// The generated message.
-        public var message: ChatMessage
-        /// Why generation stopped: `stop` (end token or stop string) or `length` (`max_tokens` reached).
-        public var finishReason: String?
+/// The body of a successful `/v1/chat/completions` response (`object` "chat.completion").
+public typealias ChatResponseBody = ResponseBody<ChatChoice>
 
-        /// A value with the given fields.
-        public init(index: Int, message: ChatMessage, finishReason: String?) {
-            self.index = index
-            self.message = message
-            self.finishReason = finishReason
-        }
-
-        enum CodingKeys: String, CodingKey {
-            case index, message
-            case finishReason = "finish_reason"
-        }
-    }
-
-    /// A unique id of this object.
-    public var id: String
-    /// The object type OpenAI names (e.g. `text_completion`, `chat.completion`, `model`, `list`).
-    public var object: String
-    /// Creation time, seconds since 1970.
-    public var created: Int
-    /// The model's name as clients give it.
-    public var model: String
-    /// The answers, one per prompt × `n`.
-    public var choices: [Choice]
-    /// Token counts of the request (nil when not reported).
-    public var usage: Usage?
+/// One answer of a `/v1/chat/completions` response.
+public struct ChatChoice: ResponseChoice {
+    /// The `object` of every response with this kind of choice.
+    public static let object = "chat.completion"
+    /// The choice's position among the answers (prompt-major for several prompts × `n`).
+    public var index: Int
+    /// The generated message.
+    public var message: ChatMessage
+    /// Why generation stopped: `stop` (end token or stop string) or `length` (`max_tokens` reached).
+    public var finishReason: String?
 
     /// A value with the given fields.
-    public init(id: String, created: Int, model: String, choices: [Choice], usage: Usage?) {
-        self.id = id
-        self.object = "chat.completion"
-        self.created = created
-        self.model = model
-        self.choices = choices
-        self.usage = usage
+    public init(index: Int, message: ChatMessage, finishReason: String?) {
+        self.index = index
+        self.message = message
+        self.finishReason = finishReason
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case index, message
+        case finishReason = "finish_reason"
     }
 }
 

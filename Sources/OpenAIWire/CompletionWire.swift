@@ -91,62 +91,43 @@ public struct CompletionLogprobs: Codable, Sendable, Equatable {
     }
 }
 
-/// The body of a successful `/v1/completions` response.
-public struct CompletionResponseBody: Codable, Sendable, Equatable {
-    /// One answer.
-    public struct Choice: Codable, Sendable, Equatable {
-        /// The choice's position among the answers (prompt-major for several prompts × `n`).
-        public var index: Int
-        /// The generated text.
-        public var text: String
-        /// "stop" (end token or stop string) or "length" (max tokens).
-        public var finishReason: String?
-        /// Per-token log probabilities, when requested.
-        public var logprobs: CompletionLogprobs?
+/// The body of a successful `/v1/completions` response (`object` "text_completion").
+public typealias CompletionResponseBody = ResponseBody<CompletionChoice>
 
-        /// A value with the given fields.
-        public init(index: Int, text: String, finishReason: String?, logprobs: CompletionLogprobs? = nil) {
-            self.index = index
-            self.text = text
-            self.finishReason = finishReason
-            self.logprobs = logprobs
-        }
-
-        enum CodingKeys: String, CodingKey {
-            case index, text, logprobs
-            case finishReason = "finish_reason"
-        }
-
-        /// `finish_reason` and `logprobs` are written even when null, as OpenAI does (some clients read the keys).
-        public func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(index, forKey: .index)
-            try container.encode(text, forKey: .text)
-            try container.encode(finishReason, forKey: .finishReason)
-            try container.encode(logprobs, forKey: .logprobs)
-        }
-    }
-
-    /// A unique id of this object.
-    public var id: String
-    /// The object type OpenAI names (e.g. `text_completion`, `chat.completion`, `model`, `list`).
-    public var object: String
-    /// Creation time, seconds since 1970.
-    public var created: Int
-    /// The model's name as clients give it.
-    public var model: String
-    /// The answers, one per prompt × `n`.
-    public var choices: [Choice]
-    /// Token counts of the request (nil when not reported).
-    public var usage: Usage?
+/// One answer of a `/v1/completions` response, and a streamed chunk's choice of the same shape: there `text` is what
+/// the choice generated since its previous chunk, `logprobs` (when asked for) covers the tokens since then, and
+/// `finish_reason` is set on its last chunk only.
+public struct CompletionChoice: ResponseChoice {
+    /// The `object` of every response and chunk with this kind of choice.
+    public static let object = "text_completion"
+    /// The choice's position among the answers (prompt-major for several prompts × `n`).
+    public var index: Int
+    /// The generated text.
+    public var text: String
+    /// "stop" (end token or stop string) or "length" (max tokens).
+    public var finishReason: String?
+    /// Per-token log probabilities, when requested.
+    public var logprobs: CompletionLogprobs?
 
     /// A value with the given fields.
-    public init(id: String, created: Int, model: String, choices: [Choice], usage: Usage?) {
-        self.id = id
-        self.object = "text_completion"
-        self.created = created
-        self.model = model
-        self.choices = choices
-        self.usage = usage
+    public init(index: Int, text: String, finishReason: String?, logprobs: CompletionLogprobs? = nil) {
+        self.index = index
+        self.text = text
+        self.finishReason = finishReason
+        self.logprobs = logprobs
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case index, text, logprobs
+        case finishReason = "finish_reason"
+    }
+
+    /// `finish_reason` and `logprobs` are written even when null, as OpenAI does (some clients read the keys).
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(index, forKey: .index)
+        try container.encode(text, forKey: .text)
+        try container.encode(finishReason, forKey: .finishReason)
+        try container.encode(logprobs, forKey: .logprobs)
     }
 }

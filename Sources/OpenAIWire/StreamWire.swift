@@ -14,53 +14,15 @@ public struct StreamOptions: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey { case includeUsage = "include_usage" }
 }
 
-/// One event of a streamed response: `CompletionChunkBody` or `ChatChunkBody`.
-public struct ChunkBody<Choice: ChunkChoice>: Codable, Sendable, Equatable {
-    /// A unique id of this object.
-    public var id: String
-    /// `Choice.object`.
-    public var object: String
-    /// Creation time, seconds since 1970.
-    public var created: Int
-    /// The model's name as clients give it.
-    public var model: String
-    /// The answers, one per prompt × `n`.
-    public var choices: [Choice]
-    /// Token counts of the request (nil when not reported).
-    public var usage: Usage?
-
-    /// A value with the given fields.
-    public init(id: String, created: Int, model: String, choices: [Choice], usage: Usage? = nil) {
-        self.id = id
-        self.object = Choice.object
-        self.created = created
-        self.model = model
-        self.choices = choices
-        self.usage = usage
-    }
-}
-
-/// A choice of a streamed chunk; its type names the chunk's `object`.
-public protocol ChunkChoice: Codable, Sendable, Equatable {
-    static var object: String { get }
-}
-
 /// One event of a streamed `/v1/completions` response (`object` "text_completion", as OpenAI sends it).
-public typealias CompletionChunkBody = ChunkBody<CompletionChunkChoice>
+public typealias CompletionChunkBody = ResponseBody<CompletionChoice>
 
 /// One event of a streamed `/v1/chat/completions` response (`object` "chat.completion.chunk"). Each choice's first
 /// chunk carries `delta.role` "assistant", its last an empty delta and the `finish_reason`.
-public typealias ChatChunkBody = ChunkBody<ChatChunkChoice>
+public typealias ChatChunkBody = ResponseBody<ChatChunkChoice>
 
-/// A completions chunk's choice has the shape of a whole response's: `text` is what the choice generated since its
-/// previous chunk, `logprobs` (when asked for) covers the tokens since then, and `finish_reason` is set on its last
-/// chunk only.
-public typealias CompletionChunkChoice = CompletionResponseBody.Choice
-
-extension CompletionResponseBody.Choice: ChunkChoice {
-    /// The `object` of every chunk of this kind.
-    public static let object = "text_completion"
-}
+/// A completions chunk's choice: the same type as a whole response's (see `CompletionChoice`).
+public typealias CompletionChunkChoice = CompletionChoice
 
 /// What a chat chunk adds to a choice's message: the role (first chunk only) and more content.
 public struct ChatDelta: Codable, Sendable, Equatable {
@@ -77,7 +39,7 @@ public struct ChatDelta: Codable, Sendable, Equatable {
 }
 
 /// A chat chunk's choice: what its `delta` adds to the message (`logprobs` is always null).
-public struct ChatChunkChoice: ChunkChoice {
+public struct ChatChunkChoice: ResponseChoice {
     /// The `object` of every chunk of this kind.
     public static let object = "chat.completion.chunk"
     /// The choice's position among the answers (prompt-major for several prompts × `n`).

@@ -19,7 +19,7 @@ extension ModelServer {
             if call.stream { return self.streamedResponse(call, kind: .completion, channel: context.channel) }
             let (completions, usage) = try await self.generate(call)
             let choices = completions.enumerated().map { index, completion in
-                CompletionResponseBody.Choice(
+                CompletionChoice(
                     index: index, text: completion.text, finishReason: completion.finishReason,
                     logprobs: call.logprobs ? CompletionLogprobs(
                         tokens: completion.tokens, tokenLogprobs: completion.tokenLogprobs.map { Double($0) }) : nil)
@@ -33,7 +33,7 @@ extension ModelServer {
             if call.stream { return self.streamedResponse(call, kind: .chat, channel: context.channel) }
             let (completions, usage) = try await self.generate(call)
             let choices = completions.enumerated().map { index, completion in
-                ChatResponseBody.Choice(index: index, message: ChatMessage(role: "assistant", content: completion.text),
+                ChatChoice(index: index, message: ChatMessage(role: "assistant", content: completion.text),
                                         finishReason: completion.finishReason)
             }
             return JSONBody.response(ChatResponseBody(
