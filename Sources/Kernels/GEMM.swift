@@ -8,6 +8,7 @@ import KernelsAVX512
 /// in one fixed order, so results never depend on the thread count (they do differ between backends, i.e.
 /// between CPUs with and without AVX-512).
 public enum GEMM {
+    /// Which implementation `sgemm` runs; the raw value is what `LEMA_GEMM` accepts.
     public enum Backend: String, Sendable {
         case avx512 = "avx512"
         case openBLAS = "openblas"
