@@ -8,6 +8,7 @@ public enum ExtractedAnswer: Codable, Sendable, Hashable, CustomStringConvertibl
     /// The number, or `nil` for `.none`.
     public var value: Double? { if case .number(let v) = self { v } else { nil } }
 
+    /// The number as `NumberText` writes it (at most two decimals: `24`, `2.33`), or `(no answer)`.
     public var description: String {
         switch self {
         case .number(let v): NumberText.render(v)

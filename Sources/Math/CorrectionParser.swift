@@ -8,6 +8,7 @@ public enum CorrectionParseError: Error, CustomStringConvertible, Sendable, Hash
     case noSteps
     case stepsDoNotStart(at: Int, found: Int)
 
+    /// What is wrong with the text, naming the label or step, for logs and skip reasons.
     public var description: String {
         switch self {
         case .missingLabel(let label): "no '\(label)' label found"
@@ -22,7 +23,9 @@ public enum CorrectionParseError: Error, CustomStringConvertible, Sendable, Hash
 
 /// What a text says, component by component; `nil` where a component is absent.
 public struct CorrectionParts: Sendable, Hashable {
+    /// The number after `Incorrect Step:`.
     public var incorrectStep: Int?
+    /// The text after `Explanation:`, trimmed.
     public var explanation: String?
     /// Steps written after `Correct Solution:` (all of them, `...` lines removed).
     public var solutionSteps: [Step]?

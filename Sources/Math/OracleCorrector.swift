@@ -23,6 +23,7 @@ public struct CorrectionResult: Codable, Sendable, Hashable {
 /// Why the oracle cannot judge a problem.
 public enum OracleError: Error, CustomStringConvertible, Sendable, Hashable {
     case noGraph(problemID: String)
+    /// What cannot be judged and why.
     public var description: String {
         switch self {
         case .noGraph(let id):
@@ -40,8 +41,10 @@ public enum OracleError: Error, CustomStringConvertible, Sendable, Hashable {
 /// corrected steps still reach the gold answer either way (a corrector that misplaces the error but fixes the
 /// arithmetic), so the paper's answer filter does not remove these corrections.
 public struct OracleCorrector: Sendable {
+    /// Probability in [0, 1] that a correction is left intact; 1 never degrades.
     public var quality: Double
 
+    /// `quality` is clamped to [0, 1].
     public init(quality: Double = 1) { self.quality = min(max(quality, 0), 1) }
 
     /// Checks `solution` (text) against the problem's graph and corrects it.

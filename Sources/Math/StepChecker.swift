@@ -38,9 +38,11 @@ public enum MistakeDetail: Sendable, Hashable {
 
 /// The result of `StepChecker.check`: the verdict, what the valid prefix computed, and the mistake's details.
 public struct Diagnosis: Sendable, Hashable {
+    /// Correct, or the first incorrect step and its kind.
     public var verdict: Verdict
     /// Graph operations matched by the steps before the first incorrect one (all of them when correct), in order.
     public var matchedOperations: [Int]
+    /// The numbers behind the mistake; `nil` when the solution is correct.
     public var detail: MistakeDetail?
 }
 
@@ -49,6 +51,7 @@ public struct Diagnosis: Sendable, Hashable {
 /// its result is right — so steps done in another valid order are accepted. The first step that is not right is
 /// classified (see `MistakeKind`).
 public enum StepChecker {
+    /// Checks `solution` against `graph`. An empty solution is an `.unparseable` mistake at step 1.
     public static func check(_ solution: Solution, against graph: ComputationGraph) -> Diagnosis {
         var state = State(graph: graph)
         guard !solution.steps.isEmpty else {
