@@ -25,6 +25,7 @@ public enum TensorValues: Sendable {
     case i64([Int64])
     case u64([UInt64])
 
+    /// The element type these values are stored as.
     public var dtype: TensorDType {
         switch self {
         case .f32: .f32
@@ -34,6 +35,7 @@ public enum TensorValues: Sendable {
         }
     }
 
+    /// Number of elements.
     public var count: Int {
         switch self {
         case .f32(let v): v.count
@@ -60,11 +62,14 @@ extension TensorValues: Equatable {
 
 /// A named, shaped tensor as stored in a safetensors file.
 public struct NamedTensor: Sendable, Equatable {
+    /// The tensor's key in the safetensors header (e.g. `h.0.attn.qkv.weight`).
     public var name: String
     /// Dimensions, outermost first; `[]` is a scalar (one element).
     public var shape: [Int]
+    /// The elements, row-major; their count should be the product of `shape`.
     public var values: TensorValues
 
+    /// A tensor from its parts; shape and count are checked when the file is written.
     public init(name: String, shape: [Int], values: TensorValues) {
         self.name = name
         self.shape = shape
@@ -76,6 +81,7 @@ public struct NamedTensor: Sendable, Equatable {
         self.init(name: name, shape: shape, values: .f32(floats))
     }
 
+    /// The element type of `values`.
     public var dtype: TensorDType { values.dtype }
 
     /// The float elements, or nil if the tensor is not F32.

@@ -1,9 +1,12 @@
 /// One supervised training example: the model reads `prompt` and learns to write `target`. Loss is computed on
 /// the target tokens (and the `eos` that ends them), never on the prompt.
 public struct Example: Sendable, Hashable, Codable {
+    /// Prompt token ids, without `bos` (the batcher adds it).
     public var prompt: [Int32]
+    /// Target token ids, without `eos` (the batcher adds it).
     public var target: [Int32]
 
+    /// An example from token ids, `bos`/`eos` not included.
     public init(prompt: [Int32], target: [Int32]) {
         self.prompt = prompt
         self.target = target
@@ -25,6 +28,7 @@ public enum DataError: Error, CustomStringConvertible, Sendable, Equatable {
     case cursorMismatch(cursorExamples: Int, batcherExamples: Int)
     case invalidCursor(String)
 
+    /// What went wrong and how to fix it.
     public var description: String {
         switch self {
         case .noExamples:
