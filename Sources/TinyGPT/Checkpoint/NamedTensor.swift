@@ -4,9 +4,13 @@
 
 /// Element types lema writes to safetensors files (names as in the safetensors spec).
 public enum TensorDType: String, Sendable, Codable, CaseIterable {
+    /// 32-bit IEEE float.
     case f32 = "F32"
+    /// 32-bit signed integer.
     case i32 = "I32"
+    /// 64-bit signed integer.
     case i64 = "I64"
+    /// 64-bit unsigned integer.
     case u64 = "U64"
 
     /// Bytes per element.
@@ -20,9 +24,13 @@ public enum TensorDType: String, Sendable, Codable, CaseIterable {
 
 /// The elements of a tensor, row-major.
 public enum TensorValues: Sendable {
+    /// F32 elements.
     case f32([Float])
+    /// I32 elements.
     case i32([Int32])
+    /// I64 elements.
     case i64([Int64])
+    /// U64 elements.
     case u64([UInt64])
 
     /// The element type these values are stored as.

@@ -20,7 +20,9 @@
 public struct Batcher: Sendable {
     /// How examples fill rows: one per row (`pad`) or back to back (`pack`); see the type's documentation.
     public enum Layout: String, Codable, Sendable, CaseIterable {
+        /// One example per row, padded to the end.
         case pad
+        /// Examples back to back in a row while they fit.
         case pack
     }
 

@@ -23,9 +23,13 @@ public struct Example: Sendable, Hashable, Codable {
 
 /// Errors of batching and of restoring a data cursor.
 public enum DataError: Error, CustomStringConvertible, Sendable, Equatable {
+    /// The batcher or cursor was given no examples.
     case noExamples
+    /// Batch size or context length below 1.
     case invalidBatchShape(batchSize: Int, length: Int)
+    /// A restored cursor counts a different number of examples than the batcher holds.
     case cursorMismatch(cursorExamples: Int, batcherExamples: Int)
+    /// A saved cursor's fields are inconsistent.
     case invalidCursor(String)
 
     /// What went wrong and how to fix it.

@@ -53,9 +53,13 @@ public struct GPTConfig: Codable, Sendable, Hashable {
 
 /// Errors of the model, optimiser and sampler, each naming what is wrong and how to fix it.
 public enum GPTError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The model's shape is unusable (`GPTConfig.validate`).
     case invalidConfig(String)
+    /// A batch does not fit the model: shapes, token ids, lengths.
     case invalidBatch(String)
+    /// A saved trainer state does not match this model or is inconsistent.
     case invalidState(String)
+    /// Sampling options or prompts out of range.
     case invalidSampling(String)
 
     /// What failed (`invalid GPT config: …`, `cannot restore training state: …`) and the detail.

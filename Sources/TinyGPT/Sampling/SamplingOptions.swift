@@ -59,6 +59,7 @@ public struct SamplingOptions: Codable, Sendable, Hashable {
 
 /// Why a row stopped.
 public enum FinishReason: String, Codable, Sendable, Hashable {
+    /// A stop token, a stop sequence or the caller's stop callback; `maxNewTokens` reached; context full.
     case stopToken, stopSequence, stopCallback, maxTokens, contextFull
 }
 

@@ -76,6 +76,8 @@ public enum SpecialTokenRendering: Sendable {
 
 /// The concrete tokenizer types.
 public enum TokenizerKind: String, Codable, Sendable, CaseIterable {
+    /// `CharTokenizer`: one token per Unicode scalar.
     case char
+    /// `BPETokenizer`: the character alphabet plus learnt merges.
     case bpe
 }

@@ -73,6 +73,7 @@ public struct TokenizerArchive: Codable, Sendable, Equatable {
 
 /// A tokenizer archive that cannot be restored.
 public enum TokenizerArchiveError: Error, CustomStringConvertible, Sendable, Equatable {
+    /// What is wrong with the archive.
     case invalid(String)
 
     /// What is wrong, and that the tokenizer must be rebuilt from the training data.
