@@ -2,7 +2,9 @@ import Foundation
 
 /// The answer found in a completion: a number, or no answer at all (distinct from 0, which is a real answer).
 public enum ExtractedAnswer: Codable, Sendable, Hashable, CustomStringConvertible {
+    /// The answer's value.
     case number(Double)
+    /// The completion states no answer.
     case none
 
     /// The number, or `nil` for `.none`.

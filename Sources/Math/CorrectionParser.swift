@@ -2,10 +2,15 @@ import Foundation
 
 /// Why a correction text could not be read.
 public enum CorrectionParseError: Error, CustomStringConvertible, Sendable, Hashable {
+    /// A required label (`Explanation:`, …) does not occur.
     case missingLabel(String)
+    /// `Incorrect Step:` is followed by no readable number.
     case badStepNumber(found: String)
+    /// `Explanation:` is followed by nothing.
     case emptyExplanation
+    /// No `Step k:` line after `Correct Solution:`.
     case noSteps
+    /// The rewritten steps do not start at the incorrect step.
     case stepsDoNotStart(at: Int, found: Int)
 
     /// What is wrong with the text, naming the label or step, for logs and skip reasons.

@@ -12,6 +12,7 @@ public struct CorrectionResult: Codable, Sendable, Hashable {
 
     /// The ways a lower-`quality` oracle errs.
     public enum Degradation: String, Codable, Sendable, Hashable {
+        /// Not degraded: the first incorrect step and an explanation naming the error.
         case none
         /// The correction points at a neighbouring step instead of the first incorrect one.
         case wrongLocation
@@ -22,6 +23,7 @@ public struct CorrectionResult: Codable, Sendable, Hashable {
 
 /// Why the oracle cannot judge a problem.
 public enum OracleError: Error, CustomStringConvertible, Sendable, Hashable {
+    /// The problem has no computation graph (real data, not generated).
     case noGraph(problemID: String)
     /// What cannot be judged and why.
     public var description: String {

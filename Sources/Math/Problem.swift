@@ -2,6 +2,7 @@ import LemaCore
 
 /// Which part of a data set a problem belongs to.
 public enum Split: String, Codable, Sendable, Hashable, CaseIterable {
+    /// Training, development (checkpoint selection) and test data.
     case train, dev, test
 }
 

@@ -18,6 +18,7 @@ public enum MistakeKind: String, Codable, Sendable, Hashable, CaseIterable {
 
 /// The outcome of checking a solution.
 public enum Verdict: Codable, Sendable, Hashable {
+    /// Every step is right and the stated answer is the gold one.
     case correct
     /// `step` is the 1-based position of the first incorrect step in the solution.
     case mistake(step: Int, kind: MistakeKind)
@@ -25,12 +26,19 @@ public enum Verdict: Codable, Sendable, Hashable {
 
 /// What exactly is wrong, with the values an explanation needs.
 public enum MistakeDetail: Sendable, Hashable {
+    /// The claim's left side evaluates to `exact`, not to what it states.
     case arithmeticSlip(claim: ArithmeticClaim, exact: Double)
+    /// `expected` is the graph operation the step should compute.
     case wrongOperand(claim: ArithmeticClaim, expected: Int)
+    /// `expected` is the graph operation whose operands the claim uses with the wrong operation.
     case wrongOperation(claim: ArithmeticClaim, expected: Int)
+    /// `missing` are the graph operations that must be computed first, in graph order.
     case missingStep(claim: ArithmeticClaim, missing: [Int])
+    /// `expected` is the operation that should come next (nil when none is left).
     case extraStep(claim: ArithmeticClaim, expected: Int?)
+    /// The answer stated (or `.none`) and the gold answer.
     case wrongFinalAnswer(stated: ExtractedAnswer, expected: Int)
+    /// `expected` is the operation the step should compute, if any is ready.
     case unparseable(expected: Int?)
     /// The solution ends with operations still to do (`remaining` are graph operation indices).
     case stopsEarly(remaining: [Int])
