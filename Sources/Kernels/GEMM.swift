@@ -10,7 +10,9 @@ import KernelsAVX512
 public enum GEMM {
     /// Which implementation `sgemm` runs; the raw value is what `LEMA_GEMM` accepts.
     public enum Backend: String, Sendable {
+        /// lema's `AVX512GEMM`, used when the CPU supports it.
         case avx512 = "avx512"
+        /// OpenBLAS `cblas_sgemm`, single-threaded.
         case openBLAS = "openblas"
     }
 
