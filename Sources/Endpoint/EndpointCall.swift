@@ -11,9 +11,12 @@ public struct EndpointCall: Sendable, Hashable {
     public var system: String?
     /// Max tokens, temperature (0 = greedy), top-k, top-p and stop strings, sent as the request's fields.
     public var decoding: DecodingSettings
+    /// Sent as the request's `seed` (left out when nil); part of the cache key through the body.
     public var seed: Int64?
+    /// Which of the k samples for this prompt (0-based); part of the cache key only, never sent.
     public var sampleIndex: Int
 
+    /// A call with no system message, no seed, sample 0 unless given.
     public init(prompt: String, system: String? = nil, decoding: DecodingSettings, seed: Int64? = nil,
                 sampleIndex: Int = 0) {
         self.prompt = prompt
@@ -37,10 +40,12 @@ public struct EndpointReply: Sendable, Hashable {
     public var finishReason: String?
     /// Token usage the server reported (0 when it reported none).
     public var promptTokens: Int
+    /// Generated tokens the server reported (0 when it reported none).
     public var completionTokens: Int
     /// True when the reply came from the request cache and no request was sent.
     public var fromCache: Bool
 
+    /// A reply as parsed from the server's body or read back from the cache.
     public init(text: String, finishReason: String?, promptTokens: Int, completionTokens: Int, fromCache: Bool) {
         self.text = text
         self.finishReason = finishReason
@@ -75,10 +80,12 @@ public struct EndpointStats: Sendable, Hashable {
     public var failures = 0
     /// Reported usage of calls answered by the server (cache hits excluded: they cost nothing again).
     public var promptTokens = 0
+    /// Reported generated tokens of calls answered by the server (cache hits excluded).
     public var completionTokens = 0
     /// Cost of `promptTokens` + `completionTokens` at the configured price (0 without a price).
     public var estimatedCostUSD = 0.0
 
+    /// All counters at zero.
     public init() {}
 
     /// Attempts that failed, for any reason.

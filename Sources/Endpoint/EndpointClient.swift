@@ -12,6 +12,7 @@ import StageAPI
 /// stages running side by side stay within them together. Call ``shutdown()`` when done (deinit does it too). The API key is read from the environment once, here, and only
 /// ever sent in the `Authorization` header: it is not kept in the configuration, errors, stats or the cache.
 public final class EndpointClient: Sendable {
+    /// The configuration this client calls; fixed for its lifetime.
     public let config: EndpointConfig
     let cache: (any ResponseCache)?
     let http: HTTPClient

@@ -25,13 +25,16 @@ public protocol EndpointClock: Sendable {
 public struct SystemEndpointClock: EndpointClock {
     private static let origin = ContinuousClock.now
 
+    /// A clock on the shared process-wide origin.
     public init() {}
 
+    /// Seconds since any `SystemEndpointClock` in this process first read the time; monotonic.
     public func now() -> Double {
         let elapsed = ContinuousClock.now - Self.origin
         return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
     }
 
+    /// `Task.sleep` for `seconds` (capped at one day; nothing for ≤ 0); throws `CancellationError` when cancelled.
     public func sleep(seconds: Double, reason: EndpointWait) async throws {
         guard seconds > 0 else { return }
         try await Task.sleep(nanoseconds: UInt64(min(seconds, 86_400) * 1e9))
@@ -45,12 +48,15 @@ public final class RecordingEndpointClock: EndpointClock, @unchecked Sendable {
     private var recorded: [(EndpointWait, Double)] = []
     private let lock = NSLock()
 
+    /// A clock at virtual time 0 with no waits recorded.
     public init() {}
 
+    /// Virtual seconds: the sum of every wait so far.
     public func now() -> Double {
         lock.withLock { virtualNow }
     }
 
+    /// Records the wait and advances `now()` by `seconds` without waiting; throws `CancellationError` when cancelled.
     public func sleep(seconds: Double, reason: EndpointWait) async throws {
         try Task.checkCancellation()
         lock.withLock {

@@ -3,12 +3,15 @@ import LemaCore
 
 /// Every problem found in an `endpoint:` block, each naming the key, what was expected and how to fix it.
 public struct EndpointConfigError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// One message per problem, each starting with the key's path (`endpoint.timeout: …`) and saying how to fix it.
     public var problems: [String]
 
+    /// An error listing `problems`, in the order they were found.
     public init(problems: [String]) {
         self.problems = problems
     }
 
+    /// The problems, one per line.
     public var description: String { problems.joined(separator: "\n") }
 }
 

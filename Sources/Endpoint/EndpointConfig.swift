@@ -17,9 +17,12 @@ public struct EndpointConfig: Sendable, Hashable {
 
     /// USD per one million tokens, for cost estimates in `lema status` and reports.
     public struct Price: Sendable, Hashable {
+        /// USD per one million prompt (input) tokens.
         public var promptPerMillion: Double
+        /// USD per one million completion (generated) tokens.
         public var completionPerMillion: Double
 
+        /// A price in USD per million tokens, prompt and completion separately.
         public init(promptPerMillion: Double, completionPerMillion: Double) {
             self.promptPerMillion = promptPerMillion
             self.completionPerMillion = completionPerMillion
@@ -35,6 +38,7 @@ public struct EndpointConfig: Sendable, Hashable {
     public var baseURL: String
     /// The model name sent in every request body.
     public var model: String
+    /// Which route is called and how the prompt is sent; changes the answer, so it is one of ``resultKeys``.
     public var api: API
     /// Name of the environment variable holding the API key (sent as `Authorization: Bearer …`); nil = no header.
     public var apiKeyEnv: String?
@@ -50,9 +54,13 @@ public struct EndpointConfig: Sendable, Hashable {
     public var retries: Int
     /// First backoff in seconds; it doubles per failed attempt, with jitter, up to `backoffMax`.
     public var backoffBase: Double
+    /// Longest backoff in seconds, before jitter; a server's `Retry-After` is honoured up to max(this, 300 s).
     public var backoffMax: Double
+    /// For `estimatedCostUSD` in the stats; nil = cost not estimated (reported as 0).
     public var price: Price?
 
+    /// Defaults as in the `endpoint:` block: 60 s timeout, 8 in flight, no rate limits, 6 retries, backoff 0.5–30 s.
+    /// Trailing slashes of `baseURL` are removed; values are not validated here (``parse(_:path:)`` does that).
     public init(baseURL: String, model: String, api: API = .completions, apiKeyEnv: String? = nil,
                 timeout: Double = 60, maxConcurrent: Int = 8, requestsPerMinute: Int? = nil,
                 tokensPerMinute: Int? = nil, retries: Int = 6, backoffBase: Double = 0.5, backoffMax: Double = 30,

@@ -8,8 +8,11 @@ import KernelsAVX512
 /// in one fixed order, so results never depend on the thread count (they do differ between backends, i.e.
 /// between CPUs with and without AVX-512).
 public enum GEMM {
+    /// Which implementation `sgemm` runs; the raw value is what `LEMA_GEMM` accepts.
     public enum Backend: String, Sendable {
+        /// lema's `AVX512GEMM`, used when the CPU supports it.
         case avx512 = "avx512"
+        /// OpenBLAS `cblas_sgemm`, single-threaded.
         case openBLAS = "openblas"
     }
 

@@ -1,6 +1,7 @@
 /// Layer normalisation over the last dimension: out = (x − mean) · rstd · weight + bias, rstd = 1/√(var + 1e-5)
 /// (biased variance, as torch.nn.LayerNorm).
 public enum LayerNorm {
+    /// Added to the variance before the square root, as torch.nn.LayerNorm's default.
     public static let epsilon: Float = 1e-5
 
     /// - Parameters: out (N,C), mean (N), rstd (N) saved for backward, inp (N,C), weight (C), bias (C)

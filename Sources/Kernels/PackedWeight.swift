@@ -4,7 +4,9 @@ import KernelsAVX512
 /// times with few rows each — the decode steps of sampling, where packing the weights on every call took 38% of
 /// L's sampling time. A copy: it does not follow later changes to the weight.
 public final class PackedWeight: @unchecked Sendable {  // immutable after init
+    /// Output features: rows of the weight (OC, IC), columns of the product.
     public let OC: Int
+    /// Input features: columns of the weight (OC, IC), the product's inner dimension.
     public let IC: Int
     let floats: UnsafeMutablePointer<Float>
     let layout: AVX512GEMM.PackedLayout

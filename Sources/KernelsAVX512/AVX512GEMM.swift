@@ -80,11 +80,14 @@ public enum AVX512GEMM {
     /// Where `packB` puts op(B) (k, n): panels `width` columns wide (64, or 32 when n ≤ 32), each k steps of
     /// `width` contiguous floats (zeros past n); panel p starts at p · width · k.
     public struct PackedLayout: Sendable {
+        /// Rows of op(B): the product's inner dimension.
         public let k: Int
+        /// Columns of op(B), zero-padded up to whole panels.
         public let n: Int
         /// The tile that reads these panels.
         let kind: MicroKernel.Width
 
+        /// The layout for op(B) (k, n); picks the panel width from n.
         public init(k: Int, n: Int) {
             self.k = k
             self.n = n

@@ -2,12 +2,15 @@ import Foundation
 
 /// The answer found in a completion: a number, or no answer at all (distinct from 0, which is a real answer).
 public enum ExtractedAnswer: Codable, Sendable, Hashable, CustomStringConvertible {
+    /// The answer's value.
     case number(Double)
+    /// The completion states no answer.
     case none
 
     /// The number, or `nil` for `.none`.
     public var value: Double? { if case .number(let v) = self { v } else { nil } }
 
+    /// The number as `NumberText` writes it (at most two decimals: `24`, `2.33`), or `(no answer)`.
     public var description: String {
         switch self {
         case .number(let v): NumberText.render(v)

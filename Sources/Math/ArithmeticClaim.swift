@@ -2,6 +2,7 @@
 /// `16 - 3 - 4 = 9 eggs`. Numbers may carry `$`, thousands commas, decimals, a sign, and up to two unit words
 /// before the next operator (`5 apples + 3 apples = 8`); `x`/`×` between numbers means times.
 public struct ArithmeticClaim: Sendable, Hashable {
+    /// The numbers left of `=`, in the order written (one more than `operators`).
     public var operands: [Double]
     /// One fewer than `operands`.
     public var operators: [ArithmeticOp]

@@ -2,9 +2,13 @@ import Foundation
 
 /// One of the four operations a word-problem step performs.
 public enum ArithmeticOp: String, Codable, Sendable, Hashable, CaseIterable {
+    /// Addition, `+`.
     case add = "+"
+    /// Subtraction, `-`.
     case subtract = "-"
+    /// Multiplication, `*`.
     case multiply = "*"
+    /// Division, `/` (exact in generated problems).
     case divide = "/"
 
     /// The ASCII symbol used when a step is rendered (`4 * 6 = 24`).

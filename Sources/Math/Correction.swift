@@ -16,10 +16,12 @@
 public struct Correction: Codable, Sendable, Hashable {
     /// 1-based number of the first incorrect step.
     public var incorrectStep: Int
+    /// Why the step is wrong, in one or two sentences (`47 - 9 is 38, not 37.`).
     public var explanation: String
     /// The rewritten steps, numbered from `incorrectStep`; the last ends `The answer is N.`
     public var correctedSteps: [Step]
 
+    /// A correction from its parts; `correctedSteps` should be numbered from `incorrectStep`.
     public init(incorrectStep: Int, explanation: String, correctedSteps: [Step]) {
         self.incorrectStep = incorrectStep
         self.explanation = explanation
@@ -40,7 +42,9 @@ public struct Correction: Codable, Sendable, Hashable {
 
     /// Label texts, shared by the renderer and the parser.
     public static let stepLabel = "Incorrect Step:"
+    /// Starts the explanation line.
     public static let explanationLabel = "Explanation:"
+    /// Starts the `{ … }` block of rewritten steps.
     public static let solutionLabel = "Correct Solution:"
     /// The line standing for unchanged earlier steps.
     public static let elision = "..."
@@ -85,7 +89,9 @@ public enum CorrectionStyle: String, Codable, Sendable, Hashable, CaseIterable {
 
 /// The parts of a correction, for ablations that drop one.
 public struct CorrectionComponents: OptionSet, Codable, Sendable, Hashable {
+    /// The bits of the set: step 1, explanation 2, solution 4.
     public let rawValue: Int
+    /// A set from its bits (see `rawValue`).
     public init(rawValue: Int) { self.rawValue = rawValue }
     /// `Incorrect Step: Step k.`
     public static let step = CorrectionComponents(rawValue: 1)
@@ -93,5 +99,6 @@ public struct CorrectionComponents: OptionSet, Codable, Sendable, Hashable {
     public static let explanation = CorrectionComponents(rawValue: 2)
     /// `Correct Solution: { … }`
     public static let solution = CorrectionComponents(rawValue: 4)
+    /// All three components, the paper's full format.
     public static let all: CorrectionComponents = [.step, .explanation, .solution]
 }

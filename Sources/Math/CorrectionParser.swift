@@ -2,12 +2,18 @@ import Foundation
 
 /// Why a correction text could not be read.
 public enum CorrectionParseError: Error, CustomStringConvertible, Sendable, Hashable {
+    /// A required label (`Explanation:`, …) does not occur.
     case missingLabel(String)
+    /// `Incorrect Step:` is followed by no readable number.
     case badStepNumber(found: String)
+    /// `Explanation:` is followed by nothing.
     case emptyExplanation
+    /// No `Step k:` line after `Correct Solution:`.
     case noSteps
+    /// The rewritten steps do not start at the incorrect step.
     case stepsDoNotStart(at: Int, found: Int)
 
+    /// What is wrong with the text, naming the label or step, for logs and skip reasons.
     public var description: String {
         switch self {
         case .missingLabel(let label): "no '\(label)' label found"
@@ -22,7 +28,9 @@ public enum CorrectionParseError: Error, CustomStringConvertible, Sendable, Hash
 
 /// What a text says, component by component; `nil` where a component is absent.
 public struct CorrectionParts: Sendable, Hashable {
+    /// The number after `Incorrect Step:`.
     public var incorrectStep: Int?
+    /// The text after `Explanation:`, trimmed.
     public var explanation: String?
     /// Steps written after `Correct Solution:` (all of them, `...` lines removed).
     public var solutionSteps: [Step]?

@@ -5,12 +5,17 @@
 public struct CorrectionPrompt: Sendable {
     /// A worked exemplar: question, wrong solution, and its correction.
     public struct Exemplar: Sendable, Hashable {
+        /// The exemplar's question text.
         public var question: String
+        /// The wrong solution the exemplar corrects.
         public var original: Solution
+        /// The worked correction of `original`.
         public var correction: Correction
     }
 
+    /// The templates and correction style the prompt is written in.
     public var builder: RecordBuilder
+    /// The worked corrections shown before the query, in order.
     public var exemplars: [Exemplar]
 
     /// `shots` exemplars (at most `Self.standardExemplars.count`) in the builder's templates.

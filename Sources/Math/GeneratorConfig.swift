@@ -25,9 +25,12 @@ public struct GeneratorConfig: Codable, Sendable, Hashable {
     public var distractorProbability: Double = 0.1
     /// Fractions of problems in train / dev / test; normalised if they do not sum to 1.
     public var trainFraction: Double = 0.8
+    /// Fraction of problems in dev (see `trainFraction`).
     public var devFraction: Double = 0.1
+    /// Fraction of problems in test (see `trainFraction`).
     public var testFraction: Double = 0.1
 
+    /// Every field at its default (a tiny-model set of 1000 problems, seed 1).
     public init() {}
 
     private enum CodingKeys: String, CodingKey {
@@ -35,6 +38,8 @@ public struct GeneratorConfig: Codable, Sendable, Hashable {
         case trainFraction, devFraction, testFraction
     }
 
+    /// Decodes the keys present, the default for every missing one; throws `DecodingError` on a wrongly typed
+    /// value. Values are not range-checked here (see `validationIssues`).
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         let d = GeneratorConfig()

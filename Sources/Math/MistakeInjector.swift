@@ -2,9 +2,11 @@ import LemaCore
 
 /// A wrong solution made on purpose, and where its first mistake is.
 public struct InjectedMistake: Codable, Sendable, Hashable {
+    /// The whole wrong solution, every step written out (not only the altered ones).
     public var solution: Solution
     /// 1-based position of the first incorrect step.
     public var step: Int
+    /// The kind injected, which `StepChecker` finds at `step`.
     public var kind: MistakeKind
 }
 
@@ -16,6 +18,7 @@ public struct InjectedMistake: Codable, Sendable, Hashable {
 /// step produces, an extra step shares nothing with a needed step, a skipped result is unique), so the oracle must
 /// find exactly this step and kind.
 public struct MistakeInjector: Sendable {
+    /// An injector; it holds no state, all randomness comes from the `rng` passed to `inject`.
     public init() {}
 
     /// A wrong solution of `kind`, or `nil` when the problem cannot host that kind (e.g. a missing step in a

@@ -12,6 +12,7 @@ public struct CorrectionResult: Codable, Sendable, Hashable {
 
     /// The ways a lower-`quality` oracle errs.
     public enum Degradation: String, Codable, Sendable, Hashable {
+        /// Not degraded: the first incorrect step and an explanation naming the error.
         case none
         /// The correction points at a neighbouring step instead of the first incorrect one.
         case wrongLocation
@@ -22,7 +23,9 @@ public struct CorrectionResult: Codable, Sendable, Hashable {
 
 /// Why the oracle cannot judge a problem.
 public enum OracleError: Error, CustomStringConvertible, Sendable, Hashable {
+    /// The problem has no computation graph (real data, not generated).
     case noGraph(problemID: String)
+    /// What cannot be judged and why.
     public var description: String {
         switch self {
         case .noGraph(let id):
@@ -40,8 +43,10 @@ public enum OracleError: Error, CustomStringConvertible, Sendable, Hashable {
 /// corrected steps still reach the gold answer either way (a corrector that misplaces the error but fixes the
 /// arithmetic), so the paper's answer filter does not remove these corrections.
 public struct OracleCorrector: Sendable {
+    /// Probability in [0, 1] that a correction is left intact; 1 never degrades.
     public var quality: Double
 
+    /// `quality` is clamped to [0, 1].
     public init(quality: Double = 1) { self.quality = min(max(quality, 0), 1) }
 
     /// Checks `solution` (text) against the problem's graph and corrects it.

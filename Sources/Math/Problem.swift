@@ -2,6 +2,7 @@ import LemaCore
 
 /// Which part of a data set a problem belongs to.
 public enum Split: String, Codable, Sendable, Hashable, CaseIterable {
+    /// Training, development (checkpoint selection) and test data.
     case train, dev, test
 }
 
@@ -22,8 +23,10 @@ public struct Problem: Codable, Sendable, Hashable, Identifiable {
     public var difficulty: Int
     /// The computation the question describes; `nil` for real data.
     public var graph: ComputationGraph?
+    /// Which part of the data set the problem belongs to.
     public var split: Split
 
+    /// A problem from its parts; `graph` only for generated problems.
     public init(id: String, question: String, solution: String, answer: Double, difficulty: Int,
                 graph: ComputationGraph? = nil, split: Split) {
         self.id = id
@@ -71,10 +74,15 @@ public struct ComputationGraph: Codable, Sendable, Hashable {
 
     /// One arithmetic step.
     public struct Operation: Codable, Sendable, Hashable {
+        /// The operation applied, `lhs op rhs`.
         public var op: ArithmeticOp
+        /// The left operand.
         public var lhs: Operand
+        /// The right operand (the divisor of a division, the subtrahend of a subtraction).
         public var rhs: Operand
+        /// The exact result of `lhs op rhs`.
         public var result: Int
+        /// An operation from its parts; `result` is not checked against the operands.
         public init(op: ArithmeticOp, lhs: Operand, rhs: Operand, result: Int) {
             self.op = op
             self.lhs = lhs
@@ -88,6 +96,7 @@ public struct ComputationGraph: Codable, Sendable, Hashable {
     /// Operations in a valid (topological) order; each reads only quantities and earlier results.
     public var operations: [Operation]
 
+    /// A graph from its parts; operations must be in topological order (each reads only earlier results).
     public init(quantities: [Int], operations: [Operation]) {
         self.quantities = quantities
         self.operations = operations

@@ -6,12 +6,14 @@ import LemaCore
 /// normalised text across the whole set, so train, dev and test never share a question, and every random choice
 /// derives from `(seed, problem index, attempt)` — the same config gives the same bytes on every machine.
 public struct ProblemGenerator: Sendable {
+    /// What to generate; validated when generating (`GeneratorError.invalidConfig`).
     public let config: GeneratorConfig
     let picker: NumberPicker
 
     /// How many fresh attempts one problem gets before generation gives up (the config's space is too small).
     public static let attemptsPerProblem = 400
 
+    /// A generator for `config`; nothing is validated or generated until asked.
     public init(config: GeneratorConfig) {
         self.config = config
         picker = NumberPicker(range: config.operandRange, maxValue: config.maxValue)
@@ -101,6 +103,7 @@ public enum GeneratorError: Error, CustomStringConvertible, Sendable, Equatable 
     /// No new unique problem could be made (the number ranges allow too few distinct questions).
     case exhausted(index: Int, steps: Int, produced: Int)
 
+    /// One line saying what failed and what to change in the config.
     public var description: String {
         switch self {
         case .invalidConfig(let issues):

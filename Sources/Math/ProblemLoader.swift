@@ -13,13 +13,17 @@ public enum DatasetFormat: Codable, Sendable, Hashable {
 
 /// Field names of a generic JSON Lines problem file.
 public struct JSONLFields: Codable, Sendable, Hashable {
+    /// The field holding the question text (required on every line).
     public var question: String
     /// A number or a string answer (`"1,234"`, `"$5"`); when absent from a line, the answer is extracted from
     /// the solution field.
     public var answer: String?
+    /// The field holding the gold solution; nil means none (the solution is empty).
     public var solution: String?
+    /// The field holding the problem's id; nil means ids are `<file stem>-<line>`.
     public var id: String?
 
+    /// Defaults: question from `question`, answer from `answer`, no solution, no id.
     public init(question: String = "question", answer: String? = "answer", solution: String? = nil, id: String? = nil) {
         self.question = question
         self.answer = answer
@@ -34,6 +38,7 @@ public struct LoadOptions: Codable, Sendable, Hashable {
     public var skipMalformed: Bool = false
     /// The split every loaded problem gets.
     public var split: Split = .test
+    /// Defaults: fail on the first malformed line; problems go to `.test`.
     public init(skipMalformed: Bool = false, split: Split = .test) {
         self.skipMalformed = skipMalformed
         self.split = split
@@ -42,8 +47,11 @@ public struct LoadOptions: Codable, Sendable, Hashable {
 
 /// Loaded problems and the lines that were skipped (only with `skipMalformed`).
 public struct LoadResult: Sendable, Hashable {
+    /// The problems read, in file order.
     public var problems: [Problem]
+    /// One error per skipped line, naming file, line and what was wrong.
     public var skipped: [DataFileError]
+    /// Lines skipped as malformed.
     public var skippedCount: Int { skipped.count }
 }
 

@@ -6,6 +6,7 @@
 public enum SafeArithmetic {
     /// Longest text accepted, and deepest nesting, so hostile input cannot make the parser slow or overflow the stack.
     public static let maxLength = 200
+    /// Deepest nesting of parentheses and unary signs; deeper text is invalid (`nil`).
     public static let maxDepth = 32
 
     /// The value of `text`, or `nil` when it is not a complete, valid expression or divides by zero.

@@ -5,9 +5,11 @@ import LemaCore
 public struct ScoreItem: Codable, Sendable, Hashable {
     /// 1-based line of the gold file (and of the prediction file: they are read in lockstep).
     public var line: Int
+    /// The gold answer, extracted from the gold completion.
     public var gold: Double
     /// `nil` when the first sample states no answer.
     public var predicted: Double?
+    /// Whether the first sample's answer equals `gold` (see `AnswerComparison.matches`).
     public var correct: Bool
 
     /// `{"correct":…,"gold":…,"line":…,"predicted":…}` with sorted keys; `predicted` is `null` for no answer.
@@ -25,12 +27,17 @@ public struct ScoreItem: Codable, Sendable, Hashable {
 
 /// Accuracy of a set of predictions with its Wilson 95% interval.
 public struct ScoreReport: Codable, Sendable, Hashable {
+    /// One item per gold line, in file order.
     public var items: [ScoreItem]
+    /// Items scored.
     public var total: Int { items.count }
+    /// Items whose prediction matched the gold answer.
     public var correct: Int { items.filter(\.correct).count }
     /// Items whose first sample states no answer (they count as wrong).
     public var noAnswer: Int { items.filter { $0.predicted == nil }.count }
+    /// `correct / total` in [0, 1]; 0 when there are no items.
     public var accuracy: Double { total == 0 ? 0 : Double(correct) / Double(total) }
+    /// Wilson 95% interval around `accuracy` ([0, 1] when there are no items).
     public var interval: WilsonInterval { WilsonInterval(successes: correct, total: total) }
 
     /// One line per item (see `ScoreItem.jsonLine`), each ending in a newline.
@@ -51,6 +58,7 @@ public struct Scorer: Sendable {
     /// Compare after rounding both numbers to two decimals (the reference's option).
     public var roundToTwoDecimals: Bool
 
+    /// A scorer comparing exactly, or after rounding both answers to two decimals.
     public init(roundToTwoDecimals: Bool = false) { self.roundToTwoDecimals = roundToTwoDecimals }
 
     /// Scores two files. Errors name the file and line (`DataFileError`).

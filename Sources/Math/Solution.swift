@@ -1,8 +1,11 @@
 /// One numbered step of a solution: `Step 2: He has 4 * 6 = 24 pens.` has number 2 and text
 /// `He has 4 * 6 = 24 pens.` (continuation lines of a step stay in its text, joined by `\n`).
 public struct Step: Codable, Sendable, Hashable {
+    /// The number written after `Step` (1-based; not necessarily the step's position).
     public var number: Int
+    /// The step's text after `Step n: `, continuation lines joined by `\n`.
     public var text: String
+    /// A step from its number and text, as written.
     public init(number: Int, text: String) {
         self.number = number
         self.text = text
@@ -21,8 +24,10 @@ public struct Step: Codable, Sendable, Hashable {
 public struct Solution: Codable, Sendable, Hashable {
     /// Lines before the first `Step 1:` (e.g. a model's chatter), or `nil`.
     public var preamble: String?
+    /// The steps in the order written.
     public var steps: [Step]
 
+    /// A solution from parts; steps keep the numbers they are given (see `renumbered(from:)`).
     public init(preamble: String? = nil, steps: [Step]) {
         self.preamble = preamble
         self.steps = steps

@@ -18,6 +18,7 @@ public enum MistakeKind: String, Codable, Sendable, Hashable, CaseIterable {
 
 /// The outcome of checking a solution.
 public enum Verdict: Codable, Sendable, Hashable {
+    /// Every step is right and the stated answer is the gold one.
     case correct
     /// `step` is the 1-based position of the first incorrect step in the solution.
     case mistake(step: Int, kind: MistakeKind)
@@ -25,12 +26,19 @@ public enum Verdict: Codable, Sendable, Hashable {
 
 /// What exactly is wrong, with the values an explanation needs.
 public enum MistakeDetail: Sendable, Hashable {
+    /// The claim's left side evaluates to `exact`, not to what it states.
     case arithmeticSlip(claim: ArithmeticClaim, exact: Double)
+    /// `expected` is the graph operation the step should compute.
     case wrongOperand(claim: ArithmeticClaim, expected: Int)
+    /// `expected` is the graph operation whose operands the claim uses with the wrong operation.
     case wrongOperation(claim: ArithmeticClaim, expected: Int)
+    /// `missing` are the graph operations that must be computed first, in graph order.
     case missingStep(claim: ArithmeticClaim, missing: [Int])
+    /// `expected` is the operation that should come next (nil when none is left).
     case extraStep(claim: ArithmeticClaim, expected: Int?)
+    /// The answer stated (or `.none`) and the gold answer.
     case wrongFinalAnswer(stated: ExtractedAnswer, expected: Int)
+    /// `expected` is the operation the step should compute, if any is ready.
     case unparseable(expected: Int?)
     /// The solution ends with operations still to do (`remaining` are graph operation indices).
     case stopsEarly(remaining: [Int])
@@ -38,9 +46,11 @@ public enum MistakeDetail: Sendable, Hashable {
 
 /// The result of `StepChecker.check`: the verdict, what the valid prefix computed, and the mistake's details.
 public struct Diagnosis: Sendable, Hashable {
+    /// Correct, or the first incorrect step and its kind.
     public var verdict: Verdict
     /// Graph operations matched by the steps before the first incorrect one (all of them when correct), in order.
     public var matchedOperations: [Int]
+    /// The numbers behind the mistake; `nil` when the solution is correct.
     public var detail: MistakeDetail?
 }
 
@@ -49,6 +59,7 @@ public struct Diagnosis: Sendable, Hashable {
 /// its result is right — so steps done in another valid order are accepted. The first step that is not right is
 /// classified (see `MistakeKind`).
 public enum StepChecker {
+    /// Checks `solution` against `graph`. An empty solution is an `.unparseable` mistake at step 1.
     public static func check(_ solution: Solution, against graph: ComputationGraph) -> Diagnosis {
         var state = State(graph: graph)
         guard !solution.steps.isEmpty else {

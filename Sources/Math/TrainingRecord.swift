@@ -1,7 +1,10 @@
 /// One supervised example: the model reads `prompt` and learns to write `target` (loss on the target only).
 public struct TrainingRecord: Codable, Sendable, Hashable {
+    /// What the model reads; no loss is taken on it.
     public var prompt: String
+    /// What the model learns to write right after `prompt`; the loss covers only these tokens.
     public var target: String
+    /// A record from its two halves, taken verbatim (no separator is added between them).
     public init(prompt: String, target: String) {
         self.prompt = prompt
         self.target = target
@@ -18,6 +21,7 @@ public struct RecordTemplates: Codable, Sendable, Hashable {
     /// (`Incorrect Step:` with all components) is appended after it.
     public var correctionPrompt: String
 
+    /// Templates with `{question}` (and, in `correctionPrompt`, `{solution}`) placeholders.
     public init(cotPrompt: String, correctionPrompt: String) {
         self.cotPrompt = cotPrompt
         self.correctionPrompt = correctionPrompt
@@ -38,10 +42,12 @@ public struct RecordTemplates: Codable, Sendable, Hashable {
 
 /// Builds and reads back CoT and correction training records.
 public struct RecordBuilder: Sendable {
+    /// The prompt formats the records are built with and read back by.
     public var templates: RecordTemplates
     /// Whether correction targets write `...` or repeat the unchanged steps.
     public var style: CorrectionStyle
 
+    /// Defaults: the paper's templates, with elided correction targets.
     public init(templates: RecordTemplates = .paper, style: CorrectionStyle = .elided) {
         self.templates = templates
         self.style = style

@@ -33,7 +33,10 @@ import UnixSignals
 /// await server.stop()
 /// ```
 public final class ModelServer: Sendable {
+    /// The name clients address the model by: listed in `/v1/models`, echoed in every response; a request naming
+    /// another `model` gets 404 (an empty name means this one).
     public let modelName: String
+    /// Listening, batching and request limits, fixed at init.
     public let configuration: ServeConfiguration
     /// The model's context length in tokens.
     public let contextLength: Int
@@ -48,6 +51,7 @@ public final class ModelServer: Sendable {
         var port: Int?
     }
 
+    /// Sets up the generation queue for `model` (its thread starts here); nothing listens until `start()`.
     public init(model: ServedModel, configuration: ServeConfiguration = ServeConfiguration()) {
         modelName = model.name
         self.configuration = configuration

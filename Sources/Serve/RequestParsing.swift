@@ -192,6 +192,7 @@ private struct Fields: Decodable {
 /// their role, joined with a blank line ("\n\n"). A single user message is therefore sent to the model exactly as
 /// written, which is how the endpoint backend sends its prompts.
 public enum ChatRendering {
+    /// The messages' contents in order, whatever their role, joined with a blank line; roles are dropped.
     public static func prompt(_ messages: [ChatMessage]) -> String {
         messages.map(\.content).joined(separator: "\n\n")
     }

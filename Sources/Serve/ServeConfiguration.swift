@@ -26,6 +26,7 @@ public struct ServeConfiguration: Sendable {
     /// chunks arrive while a completion is still being generated.
     var afterStreamedToken: (@Sendable () -> Void)? = nil
 
+    /// Defaults: loopback on port 8080, one kernel thread, up to 8 rows per batch; other limits keep their defaults.
     public init(host: String = "127.0.0.1", port: Int = 8080, threads: Int = 1, batchRows: Int = 8) {
         self.host = host
         self.port = port

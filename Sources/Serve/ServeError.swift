@@ -5,13 +5,16 @@ import OpenAIWire
 /// An error a client caused (or the server state), answered as `ErrorResponseBody` JSON with an HTTP status.
 /// Messages name the offending field and say what would be accepted.
 public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// HTTP status of the response (400, 404, 413, 500, …).
     public var status: Int
+    /// What went wrong, for a person; names the field and what would be accepted.
     public var message: String
     /// OpenAI's error `type`: "invalid_request_error", "not_found_error", "server_error", ….
     public var type: String
     /// The request field at fault, if any (OpenAI's `param`; returned as `code` here).
     public var field: String?
 
+    /// An error answered with `status`; `field` is reported as the body's `code`.
     public init(status: Int, message: String, type: String, field: String? = nil) {
         self.status = status
         self.message = message
@@ -29,6 +32,7 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
         APIError(status: 400, message: message, type: "invalid_request_error")
     }
 
+    /// "status: message", for logs and test failures.
     public var description: String { "\(status): \(message)" }
 
     var body: ErrorResponseBody { ErrorResponseBody(message: message, type: type, code: field) }
@@ -36,12 +40,18 @@ public struct APIError: Error, Sendable, Equatable, CustomStringConvertible {
 
 /// Why `lema serve` could not start or load its model (reported by the CLI, not over HTTP).
 public enum ServeError: Error, Sendable, CustomStringConvertible {
+    /// No file at the path given.
     case missingCheckpoint(String)
+    /// The file exists but is not a model `InferenceModel` can load: (path, why).
     case unreadableCheckpoint(String, String)
+    /// Another socket already holds host:port.
     case addressInUse(host: String, port: Int)
+    /// Binding failed for another reason, given as text.
     case cannotListen(host: String, port: Int, String)
+    /// The server shut down before its socket accepted connections.
     case stopped
 
+    /// One line for the CLI: what failed and, where there is one, how to fix it.
     public var description: String {
         switch self {
         case .missingCheckpoint(let path):

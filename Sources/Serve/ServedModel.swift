@@ -7,12 +7,16 @@ import TinyGPT
 /// `@unchecked Sendable`: `GPT` is a class with mutable activation buffers; a `ModelServer` hands it to its one
 /// generation thread and never touches it elsewhere.
 public struct ServedModel: @unchecked Sendable {
+    /// The name clients address the model by (the `model` field of requests and responses).
     public let name: String
+    /// The network; used only by the server's one generation thread.
     public let model: GPT
+    /// Turns prompts into tokens and generated tokens back into text.
     public let tokenizer: any Tokenizer
     /// Training steps behind the weights.
     public let step: Int
 
+    /// Wraps an already loaded model; `step` is the training steps behind its weights (0 when unknown).
     public init(name: String, model: GPT, tokenizer: any Tokenizer, step: Int = 0) {
         self.name = name
         self.model = model

@@ -1,8 +1,9 @@
 /// The Wilson score interval for a binomial proportion: unlike the normal approximation it stays inside [0, 1] and
 /// behaves at 0 and n successes, which matters for the small evaluation sets of a miniature experiment.
 public struct WilsonInterval: Codable, Sendable, Hashable {
-    /// Lower and upper bound, both in [0, 1].
+    /// Lower bound, in [0, 1].
     public let lower: Double
+    /// Upper bound, in [0, 1].
     public let upper: Double
 
     /// z for a two-sided 95% interval.

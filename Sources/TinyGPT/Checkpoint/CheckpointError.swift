@@ -26,13 +26,16 @@ public struct CheckpointError: Error, CustomStringConvertible, Sendable, Equatab
 
     /// Path of the file concerned.
     public let file: String
+    /// What is wrong with the file.
     public let problem: Problem
 
+    /// An error about `file` (its path, as shown in the message).
     public init(file: String, problem: Problem) {
         self.file = file
         self.problem = problem
     }
 
+    /// "checkpoint <file>: <problem>", with what to do about it where there is something to do.
     public var description: String {
         let what: String
         switch problem {

@@ -7,11 +7,14 @@ import Foundation
 /// `@unchecked Sendable`: `GPT` is a class with mutable activation buffers, so one `InferenceModel` is used by one
 /// thread at a time (callers keep one per thread, or hand it to one generation thread).
 public struct InferenceModel: @unchecked Sendable {
+    /// The network with the checkpoint's weights; used by one thread at a time.
     public let model: GPT
+    /// The tokenizer the model was trained with.
     public let tokenizer: any Tokenizer
     /// Training steps behind the weights.
     public let step: Int
 
+    /// Wraps a model already in memory; `step` is the training steps behind its weights (0 when unknown).
     public init(model: GPT, tokenizer: any Tokenizer, step: Int = 0) {
         self.model = model
         self.tokenizer = tokenizer

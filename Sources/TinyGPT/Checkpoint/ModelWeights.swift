@@ -3,8 +3,11 @@ import Foundation
 /// What inference needs: weights, config and tokenizer. Loads from a weights file (`writeWeights`) or from a
 /// full training checkpoint (its optimizer state is ignored).
 public struct ModelWeights: Sendable, Equatable {
+    /// Optimizer steps behind the weights (`lema.step`).
     public var step: Int
+    /// `lema.config`: the model's `GPTConfig` as JSON.
     public var configJSON: String
+    /// `lema.tokenizer`: the tokenizer's `TokenizerArchive` JSON.
     public var tokenizerJSON: String
     /// F32 weights in model order.
     public var weights: [NamedTensor]

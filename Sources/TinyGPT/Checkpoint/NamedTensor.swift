@@ -4,9 +4,13 @@
 
 /// Element types lema writes to safetensors files (names as in the safetensors spec).
 public enum TensorDType: String, Sendable, Codable, CaseIterable {
+    /// 32-bit IEEE float.
     case f32 = "F32"
+    /// 32-bit signed integer.
     case i32 = "I32"
+    /// 64-bit signed integer.
     case i64 = "I64"
+    /// 64-bit unsigned integer.
     case u64 = "U64"
 
     /// Bytes per element.
@@ -20,11 +24,16 @@ public enum TensorDType: String, Sendable, Codable, CaseIterable {
 
 /// The elements of a tensor, row-major.
 public enum TensorValues: Sendable {
+    /// F32 elements.
     case f32([Float])
+    /// I32 elements.
     case i32([Int32])
+    /// I64 elements.
     case i64([Int64])
+    /// U64 elements.
     case u64([UInt64])
 
+    /// The element type these values are stored as.
     public var dtype: TensorDType {
         switch self {
         case .f32: .f32
@@ -34,6 +43,7 @@ public enum TensorValues: Sendable {
         }
     }
 
+    /// Number of elements.
     public var count: Int {
         switch self {
         case .f32(let v): v.count
@@ -60,11 +70,14 @@ extension TensorValues: Equatable {
 
 /// A named, shaped tensor as stored in a safetensors file.
 public struct NamedTensor: Sendable, Equatable {
+    /// The tensor's key in the safetensors header (e.g. `h.0.attn.qkv.weight`).
     public var name: String
     /// Dimensions, outermost first; `[]` is a scalar (one element).
     public var shape: [Int]
+    /// The elements, row-major; their count should be the product of `shape`.
     public var values: TensorValues
 
+    /// A tensor from its parts; shape and count are checked when the file is written.
     public init(name: String, shape: [Int], values: TensorValues) {
         self.name = name
         self.shape = shape
@@ -76,6 +89,7 @@ public struct NamedTensor: Sendable, Equatable {
         self.init(name: name, shape: shape, values: .f32(floats))
     }
 
+    /// The element type of `values`.
     public var dtype: TensorDType { values.dtype }
 
     /// The float elements, or nil if the tensor is not F32.

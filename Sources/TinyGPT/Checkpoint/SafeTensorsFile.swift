@@ -29,6 +29,7 @@ public struct SafeTensorsFile: Sendable, Equatable {
     /// Metadata, including `lema.sha256` when present.
     public let metadata: [String: String]
 
+    /// A file's contents; `file` names it in error messages.
     public init(file: String, tensors: [NamedTensor], metadata: [String: String]) {
         self.file = file
         self.tensors = tensors

@@ -20,16 +20,22 @@ import Foundation
 ///
 /// Free metadata keys are stored as given; they must not start with `lema.`.
 public struct TrainingCheckpoint: Sendable, Equatable {
+    /// `lema.format` of a full training checkpoint.
     public static let formatName = "lema.training-checkpoint"
+    /// `lema.format` of a weights-only file (`writeWeights`).
     public static let weightsFormatName = "lema.weights"
+    /// `lema.version` this build writes and reads.
     public static let version = 1
     /// Prefixes of the AdamW moment tensors.
     public static let firstMomentPrefix = "optimizer.m."
+    /// Prefix of the second-moment (`v`) tensors; see `firstMomentPrefix`.
     public static let secondMomentPrefix = "optimizer.v."
 
     /// Optimizer steps taken.
     public var step: Int
+    /// `lema.config`: the model's `GPTConfig` as JSON (see `GPTConfig.checkpointJSON()`).
     public var configJSON: String
+    /// `lema.tokenizer`: the tokenizer's `TokenizerArchive` JSON.
     public var tokenizerJSON: String
     /// F32 weights in model order.
     public var weights: [NamedTensor]
@@ -42,6 +48,7 @@ public struct TrainingCheckpoint: Sendable, Equatable {
     /// Free metadata (loss so far, wall time, …); keys must not start with `lema.`.
     public var metadata: [String: String]
 
+    /// A checkpoint from its parts; checked only when written.
     public init(step: Int, configJSON: String, tokenizerJSON: String, weights: [NamedTensor],
                 optimizerMoments: OptimizerMoments?, rngState: [UInt64], dataCursorJSON: String,
                 metadata: [String: String] = [:]) {
@@ -62,6 +69,7 @@ public struct TrainingCheckpoint: Sendable, Equatable {
         /// Second moments, named like the weights.
         public var v: [NamedTensor]
 
+        /// Moments from their tensors; `m` and `v` each list one tensor per weight, in weight order.
         public init(m: [NamedTensor], v: [NamedTensor]) {
             self.m = m
             self.v = v

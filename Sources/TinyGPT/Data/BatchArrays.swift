@@ -15,7 +15,9 @@ public struct BatchArrays: Sendable, Equatable {
     public var segments: [Int32]  // (B,T)
     /// Real (non-padding) input positions per row; padding only ever follows them. Feeds `Batch.validLengths`.
     public var validLengths: [Int32]  // (B)
+    /// B: rows.
     public let batchSize: Int
+    /// T: positions per row (the context length).
     public let length: Int
     /// Indices (into the batcher's examples) of the examples in this batch, in layout order.
     public var exampleIndices: [Int]

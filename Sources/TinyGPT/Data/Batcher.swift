@@ -18,17 +18,24 @@
 /// stays); if even an empty prompt is too long, the target is cut at the end (losing `eos` first). Such examples
 /// are counted in `BatchArrays.truncatedExamples`.
 public struct Batcher: Sendable {
+    /// How examples fill rows: one per row (`pad`) or back to back (`pack`); see the type's documentation.
     public enum Layout: String, Codable, Sendable, CaseIterable {
+        /// One example per row, padded to the end.
         case pad
+        /// Examples back to back in a row while they fit.
         case pack
     }
 
+    /// All examples, indexed by the cursor.
     public let examples: [Example]
+    /// Rows per batch (B).
     public let batchSize: Int
     /// Context length `T`.
     public let length: Int
+    /// How examples are laid out in rows.
     public let layout: Layout
 
+    /// Throws `DataError.noExamples` for no examples and `.invalidBatchShape` when B or T is below 1.
     public init(examples: [Example], batchSize: Int, length: Int, layout: Layout) throws(DataError) {
         guard !examples.isEmpty else { throw .noExamples }
         guard batchSize >= 1, length >= 1 else { throw .invalidBatchShape(batchSize: batchSize, length: length) }

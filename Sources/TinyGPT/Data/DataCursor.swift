@@ -8,8 +8,11 @@ import LemaCore
 /// its JSON continues exactly where the saved one stopped. Only the five fields are stored; the permutation is
 /// recomputed.
 public struct DataCursor: Sendable, Codable, Equatable {
+    /// Seed of every epoch's shuffle.
     public let seed: UInt64
+    /// Examples per epoch; must match the batcher's.
     public let exampleCount: Int
+    /// Whether epochs are shuffled (false: index order every epoch).
     public let shuffle: Bool
     /// Completed passes over the data.
     public private(set) var epoch: Int
@@ -70,6 +73,7 @@ public struct DataCursor: Sendable, Codable, Equatable {
         return index
     }
 
+    /// Same five stored fields (the order follows from them).
     public static func == (a: DataCursor, b: DataCursor) -> Bool {
         a.seed == b.seed && a.exampleCount == b.exampleCount && a.shuffle == b.shuffle && a.epoch == b.epoch
             && a.position == b.position
@@ -79,6 +83,8 @@ public struct DataCursor: Sendable, Codable, Equatable {
 
     private enum CodingKeys: String, CodingKey { case seed, exampleCount, shuffle, epoch, position }
 
+    /// Decodes the five fields and recomputes the order; throws `DecodingError` for a missing field and
+    /// `DataError.invalidCursor` when they are inconsistent (no examples, negative epoch, position ≥ count).
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         try self.init(exampleCount: c.decode(Int.self, forKey: .exampleCount), seed: c.decode(UInt64.self, forKey: .seed),
@@ -86,6 +92,7 @@ public struct DataCursor: Sendable, Codable, Equatable {
                       position: c.decode(Int.self, forKey: .position))
     }
 
+    /// Encodes the five fields, not the order.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(seed, forKey: .seed)

@@ -1,9 +1,12 @@
 /// One supervised training example: the model reads `prompt` and learns to write `target`. Loss is computed on
 /// the target tokens (and the `eos` that ends them), never on the prompt.
 public struct Example: Sendable, Hashable, Codable {
+    /// Prompt token ids, without `bos` (the batcher adds it).
     public var prompt: [Int32]
+    /// Target token ids, without `eos` (the batcher adds it).
     public var target: [Int32]
 
+    /// An example from token ids, `bos`/`eos` not included.
     public init(prompt: [Int32], target: [Int32]) {
         self.prompt = prompt
         self.target = target
@@ -20,11 +23,16 @@ public struct Example: Sendable, Hashable, Codable {
 
 /// Errors of batching and of restoring a data cursor.
 public enum DataError: Error, CustomStringConvertible, Sendable, Equatable {
+    /// The batcher or cursor was given no examples.
     case noExamples
+    /// Batch size or context length below 1.
     case invalidBatchShape(batchSize: Int, length: Int)
+    /// A restored cursor counts a different number of examples than the batcher holds.
     case cursorMismatch(cursorExamples: Int, batcherExamples: Int)
+    /// A saved cursor's fields are inconsistent.
     case invalidCursor(String)
 
+    /// What went wrong and how to fix it.
     public var description: String {
         switch self {
         case .noExamples:

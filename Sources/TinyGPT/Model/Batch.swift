@@ -17,6 +17,7 @@ public struct Batch: Sendable, Hashable {
     /// (B) real (unpadded) tokens per row, or nil when every row is full.
     public var validLengths: [Int32]?
 
+    /// A batch from flat row-major (B,T) arrays; not checked here (see `validate(for:)`).
     public init(
         tokens: [Int32], targets: [Int32], lossMask: [Float], batchSize: Int, length: Int,
         validLengths: [Int32]? = nil

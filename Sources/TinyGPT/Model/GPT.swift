@@ -7,7 +7,9 @@ import LemaCore
 ///
 /// Not thread-safe: one caller at a time (the worker pool gives each model its own threads).
 public final class GPT {
+    /// The model's shape; fixed at init.
     public let config: GPTConfig
+    /// Offsets and names of every tensor in `params` and `grads`.
     public let layout: ParameterLayout
     /// (P) all parameters, carved into tensors by `layout`.
     public let params: FloatBuffer

@@ -14,6 +14,7 @@ public struct GPTConfig: Codable, Sendable, Hashable {
     /// MLP hidden width as a multiple of dModel (GPT-2 uses 4).
     public var mlpRatio: Int = 4
 
+    /// Defaults are config M (see `benchM`): vocab 64, 256 positions, 4 layers, d_model 128, 4 heads, MLP 4×.
     public init(
         vocabSize: Int = 64, contextLength: Int = 256, layers: Int = 4, dModel: Int = 128, heads: Int = 4,
         mlpRatio: Int = 4
@@ -28,7 +29,9 @@ public struct GPTConfig: Codable, Sendable, Hashable {
 
     /// Benchmark configs of `bench/kernels/torch_gpt.py` (vocab 64, 256 positions).
     public static let benchS = GPTConfig(layers: 2, dModel: 64, heads: 4)
+    /// Config M: 4 layers, d_model 128, 4 heads (the defaults).
     public static let benchM = GPTConfig(layers: 4, dModel: 128, heads: 4)
+    /// Config L: 6 layers, d_model 256, 8 heads.
     public static let benchL = GPTConfig(layers: 6, dModel: 256, heads: 8)
 
     /// Head size dModel / heads.
@@ -50,11 +53,16 @@ public struct GPTConfig: Codable, Sendable, Hashable {
 
 /// Errors of the model, optimiser and sampler, each naming what is wrong and how to fix it.
 public enum GPTError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The model's shape is unusable (`GPTConfig.validate`).
     case invalidConfig(String)
+    /// A batch does not fit the model: shapes, token ids, lengths.
     case invalidBatch(String)
+    /// A saved trainer state does not match this model or is inconsistent.
     case invalidState(String)
+    /// Sampling options or prompts out of range.
     case invalidSampling(String)
 
+    /// What failed (`invalid GPT config: …`, `cannot restore training state: …`) and the detail.
     public var description: String {
         switch self {
         case .invalidConfig(let s): "invalid GPT config: \(s)"

@@ -7,7 +7,9 @@ import Kernels
 /// when the cache was made (`GPT.makeKVCache`): a cache decodes with those weights, so make a new one after
 /// changing the model (the sampler makes one per call).
 public final class KVCache {
+    /// Rows (sequences) decoded together.
     public let batchSize: Int
+    /// Positions per row the cache holds, at most the model's contextLength.
     public let maxLength: Int
     let storage: FloatBuffer
     let keys: [UnsafeMutablePointer<Float>]  // per layer (B,NH,hd,maxT), transposed

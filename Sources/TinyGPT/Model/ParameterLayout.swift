@@ -5,7 +5,9 @@ import Kernels
 public struct ParameterLayout: Sendable {
     /// Offsets of one transformer block's tensors.
     public struct Block: Sendable {
+        /// Offsets of LayerNorm 1, the fused QKV projection (3C, C) and attention's output projection (C, C).
         public let ln1Weight, ln1Bias, qkvWeight, qkvBias, projWeight, projBias: Int
+        /// Offsets of LayerNorm 2 and the MLP's up (H, C) and down (C, H) projections, H = mlpRatio·C.
         public let ln2Weight, ln2Bias, fcWeight, fcBias, fc2Weight, fc2Bias: Int
     }
 
@@ -13,12 +15,18 @@ public struct ParameterLayout: Sendable {
     public let tensors: [(name: String, shape: [Int], range: Range<Int>)]
     /// Total number of parameters.
     public let count: Int
+    /// Offset of the token embedding (V, C), row-major; also the tied LM head.
     public let wte: Int  // (V,C), also the tied LM head
+    /// Offset of the position embedding (contextLength, C), row-major.
     public let wpe: Int  // (maxT,C)
+    /// One entry per transformer block, in order.
     public let blocks: [Block]
+    /// Offset of the final LayerNorm's gain (C).
     public let lnfWeight: Int  // (C)
+    /// Offset of the final LayerNorm's bias (C).
     public let lnfBias: Int  // (C)
 
+    /// The layout of `config`: `wte`, `wpe`, the blocks in order, then `ln_f`, packed without gaps.
     public init(config: GPTConfig) {
         let C = config.dModel, V = config.vocabSize, H = config.mlpRatio * C
         var list: [(name: String, shape: [Int], range: Range<Int>)] = []
@@ -54,9 +62,12 @@ public struct ParameterLayout: Sendable {
 /// A fixed-size Float buffer with manual lifetime (the kernels work on raw pointers; no copy-on-write surprises).
 public final class FloatBuffer: @unchecked Sendable {
     // @unchecked: the owner (model, trainer) is used by one thread at a time; kernels split writes disjointly.
+    /// Start of the floats; valid while the buffer lives.
     public let pointer: UnsafeMutablePointer<Float>
+    /// Number of floats.
     public let count: Int
 
+    /// A buffer of `count` floats, every one set to `value`.
     public init(count: Int, value: Float = 0) {
         self.count = count
         pointer = LargeBuffer.allocateFloats(count)  // room for at least one float
@@ -73,5 +84,6 @@ public final class FloatBuffer: @unchecked Sendable {
         values.withUnsafeBufferPointer { pointer.update(from: $0.baseAddress!, count: min(count, $0.count)) }
     }
 
+    /// Sets every float to 0.
     public func zero() { pointer.update(repeating: 0, count: count) }
 }

@@ -2,15 +2,20 @@ import Kernels
 
 /// AdamW hyper-parameters (defaults as the benchmark: torch.optim.AdamW with betas 0.9/0.95, weight decay 0.1).
 public struct AdamWConfig: Codable, Sendable, Hashable {
+    /// Learning rate per step; default a constant 1e-3.
     public var schedule: LRSchedule = .constant(1e-3)
+    /// Decay rate of the first-moment (mean) estimate.
     public var beta1: Float = 0.9
+    /// Decay rate of the second-moment (squared gradient) estimate.
     public var beta2: Float = 0.95
+    /// Added to √v̂ in the denominator to avoid division by zero.
     public var epsilon: Float = 1e-8
     /// Decoupled weight decay, applied to matrices and embeddings only (never to biases or norm gains).
     public var weightDecay: Float = 0.1
     /// Global gradient-norm clip; nil disables clipping.
     public var gradClip: Float? = 1.0
 
+    /// Defaults as the properties: constant 1e-3, betas 0.9/0.95, ε 1e-8, weight decay 0.1, clip at norm 1.
     public init(
         schedule: LRSchedule = .constant(1e-3), beta1: Float = 0.9, beta2: Float = 0.95, epsilon: Float = 1e-8,
         weightDecay: Float = 0.1, gradClip: Float? = 1.0

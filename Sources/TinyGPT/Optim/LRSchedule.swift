@@ -12,6 +12,7 @@ public enum LRSchedule: Codable, Sendable, Hashable {
     /// at `totalSteps`; `minimum` afterwards.
     case warmupCosine(peak: Float, minimum: Float, warmupSteps: Int, totalSteps: Int)
 
+    /// The rate for 0-based `step`; warm-up starts at peak/warmupSteps (never 0).
     public func rate(atStep step: Int) -> Float {
         switch self {
         case .constant(let lr):

@@ -20,6 +20,7 @@ public struct SamplingOptions: Codable, Sendable, Hashable {
     /// Use the key/value cache (fast path); false recomputes the whole sequence each step (reference path).
     public var useKVCache: Bool = true
 
+    /// Defaults as the properties: 128 new tokens, temperature 1, no top-k/top-p, no stops, seed 0, KV cache on.
     public init(
         maxNewTokens: Int = 128, temperature: Float = 1, topK: Int? = nil, topP: Float? = nil,
         stopTokens: [Int32] = [], stopSequences: [[Int32]] = [], seed: UInt64 = 0, useKVCache: Bool = true
@@ -58,6 +59,7 @@ public struct SamplingOptions: Codable, Sendable, Hashable {
 
 /// Why a row stopped.
 public enum FinishReason: String, Codable, Sendable, Hashable {
+    /// A stop token, a stop sequence or the caller's stop callback; `maxNewTokens` reached; context full.
     case stopToken, stopSequence, stopCallback, maxTokens, contextFull
 }
 
@@ -67,5 +69,6 @@ public struct SampleResult: Sendable, Hashable {
     public var tokens: [[Int32]]
     /// log p(token) of each generated id under the model (temperature 1, before top-k/top-p), per row.
     public var logProbs: [[Float]]
+    /// Why each row stopped, one per row.
     public var finishReasons: [FinishReason]
 }

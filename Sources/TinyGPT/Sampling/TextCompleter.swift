@@ -15,6 +15,7 @@ public struct TextCompletion: Sendable, Hashable {
     public var promptTokens: Int
     /// Tokens generated, the end token and the tokens of a stop string included.
     public var completionTokens: Int
+    /// Why the row ended: a stop (end token or stop string) or a length limit.
     public var finish: Finish
     /// Each generated token's text (`<|eos|>` for the end token), aligned with `tokenLogprobs`.
     public var tokens: [String]
@@ -35,11 +36,14 @@ public struct TextCompletion: Sendable, Hashable {
 ///
 /// Not thread-safe: the model's activation buffers belong to one caller at a time.
 public struct TextCompleter {
+    /// The model generating; its activation buffers make the completer single-caller.
     public let model: GPT
+    /// Turns prompts into ids and generated ids back into text.
     public let tokenizer: any Tokenizer
     /// Cores the forward passes use.
     public let threads: Int
 
+    /// A completer over `model`; `threads` is raised to at least 1.
     public init(model: GPT, tokenizer: any Tokenizer, threads: Int = 1) {
         self.model = model
         self.tokenizer = tokenizer

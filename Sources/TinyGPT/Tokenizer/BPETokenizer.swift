@@ -8,7 +8,9 @@
 public struct BPETokenizer: Tokenizer, Equatable {
     /// One learnt merge: `left` followed by `right` becomes one new token.
     public struct Merge: Sendable, Hashable {
+        /// Id of the first token of the pair.
         public let left: Int32
+        /// Id of the second token of the pair.
         public let right: Int32
     }
 
@@ -61,6 +63,7 @@ public struct BPETokenizer: Tokenizer, Equatable {
         pieceStarts = pieces.reduce(into: [0]) { $0.append($0[$0.count - 1] + $1.count) }
     }
 
+    /// Equal alphabets and merges in the same order (everything else derives from them).
     public static func == (a: BPETokenizer, b: BPETokenizer) -> Bool {
         a.alphabet == b.alphabet && a.merges == b.merges
     }
@@ -70,13 +73,17 @@ public struct BPETokenizer: Tokenizer, Equatable {
         UInt64(UInt32(bitPattern: left)) << 32 | UInt64(UInt32(bitPattern: right))
     }
 
+    /// Always `.bpe`.
     public var kind: TokenizerKind { .bpe }
+    /// 4 specials + the alphabet + one id per merge.
     public var vocabularySize: Int { pieceStarts.count - 1 }
 
+    /// The alphabet's code points and the merges as id pairs.
     public var archive: TokenizerArchive {
         TokenizerArchive(kind: .bpe, alphabet: alphabet.scalars, merges: merges.map { [$0.left, $0.right] })
     }
 
+    /// The token's text; specials render as `<|eos|>` etc., ids outside the vocabulary as U+FFFD.
     public func piece(for id: Int32) -> String {
         let i = Int(id)
         if i >= SpecialTokens.count && i < vocabularySize {
@@ -85,6 +92,7 @@ public struct BPETokenizer: Tokenizer, Equatable {
         return SpecialTokens.renderedText(id) ?? "\u{FFFD}"
     }
 
+    /// Concatenates the tokens' UTF-8 bytes; specials per `specials`, unknown ids as U+FFFD.
     public func decode(_ ids: [Int32], specials: SpecialTokenRendering) -> String {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(ids.count * 3)

@@ -13,15 +13,19 @@ public struct CharTokenizer: Tokenizer, Equatable {
 
     init(alphabet: ScalarAlphabet) { self.alphabet = alphabet }
 
+    /// Always `.char`.
     public var kind: TokenizerKind { .char }
+    /// 4 specials + one id per distinct scalar of the training texts.
     public var vocabularySize: Int { alphabet.idCount }
 
+    /// One id per Unicode scalar; scalars not in the training texts become `unk`.
     public func encode(_ text: String) -> [Int32] {
         var ids: [Int32] = []
         alphabet.appendIDs(of: text, to: &ids)
         return ids
     }
 
+    /// One scalar per id; specials per `specials`, `unk` and unknown ids as U+FFFD.
     public func decode(_ ids: [Int32], specials: SpecialTokenRendering) -> String {
         // Building UTF-8 bytes and decoding once is several times faster than appending scalars to a String.
         var bytes: [UInt8] = []
@@ -40,10 +44,12 @@ public struct CharTokenizer: Tokenizer, Equatable {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// The id's scalar as a string; specials render as `<|eos|>` etc., unknown ids as U+FFFD.
     public func piece(for id: Int32) -> String {
         alphabet.scalar(of: id).map { String($0) } ?? SpecialTokens.renderedText(id) ?? "\u{FFFD}"
     }
 
+    /// The alphabet's code points; no merges.
     public var archive: TokenizerArchive {
         TokenizerArchive(kind: .char, alphabet: alphabet.scalars, merges: [])
     }

@@ -43,9 +43,13 @@ extension Tokenizer {
 /// The fixed special ids shared by all lema tokenizers. They sit below every ordinary token so that a vocabulary
 /// can grow (more characters, more merges) without moving them.
 public enum SpecialTokens {
+    /// Padding id; never encoded, no loss on it.
     public static let pad: Int32 = 0
+    /// Begin-of-sequence id, the first token of every row and prompt.
     public static let bos: Int32 = 1
+    /// End-of-sequence id, the last token of every target; generation stops on it.
     public static let eos: Int32 = 2
+    /// Unknown-character id, for scalars not seen when the tokenizer was built.
     public static let unk: Int32 = 3
     /// Number of reserved ids; ordinary tokens start here.
     public static let count = 4
@@ -72,6 +76,8 @@ public enum SpecialTokenRendering: Sendable {
 
 /// The concrete tokenizer types.
 public enum TokenizerKind: String, Codable, Sendable, CaseIterable {
+    /// `CharTokenizer`: one token per Unicode scalar.
     case char
+    /// `BPETokenizer`: the character alphabet plus learnt merges.
     case bpe
 }

@@ -14,12 +14,18 @@ public struct TokenizerArchive: Codable, Sendable, Equatable {
     /// The newest archive version this build reads and writes.
     public static let currentVersion = 1
 
+    /// Always `formatName`; checked on load.
     public var format: String
+    /// Archive version; this build loads only `currentVersion`.
     public var version: Int
+    /// Which tokenizer to restore.
     public var kind: TokenizerKind
+    /// Code points in id order: id = 4 + index.
     public var alphabet: [UInt32]
+    /// BPE merges as [left, right] id pairs in rank order; empty for `.char`.
     public var merges: [[Int32]]
 
+    /// An archive of the current format and version; contents are validated by `makeTokenizer()`.
     public init(kind: TokenizerKind, alphabet: [UInt32], merges: [[Int32]]) {
         format = Self.formatName
         version = Self.currentVersion
@@ -67,8 +73,10 @@ public struct TokenizerArchive: Codable, Sendable, Equatable {
 
 /// A tokenizer archive that cannot be restored.
 public enum TokenizerArchiveError: Error, CustomStringConvertible, Sendable, Equatable {
+    /// What is wrong with the archive.
     case invalid(String)
 
+    /// What is wrong, and that the tokenizer must be rebuilt from the training data.
     public var description: String {
         switch self {
         case .invalid(let why): "invalid tokenizer archive: \(why); rebuild the tokenizer from the training data"

@@ -3,7 +3,9 @@
 /// while a larger vocabulary makes the output layer dearer and each token rarer. Which one *learns* better per
 /// second can only be settled by training; these numbers are the cheap part of that comparison.
 public struct TokenizerStatistics: Sendable, Equatable, Codable {
+    /// Which tokenizer was measured.
     public let kind: TokenizerKind
+    /// Its vocabulary size, specials included.
     public let vocabularySize: Int
     /// Number of examples measured.
     public let examples: Int
@@ -13,9 +15,11 @@ public struct TokenizerStatistics: Sendable, Equatable, Codable {
     public let tokens: Int
     /// Tokens that were `unk` (characters missing from the tokenizer's training texts).
     public let unknownTokens: Int
+    /// `tokens / examples`, bos and eos included.
     public let meanTokensPerExample: Double
     /// 95th percentile (nearest rank) of tokens per example: the context length that fits 95% of examples.
     public let p95TokensPerExample: Int
+    /// Tokens of the longest example, bos and eos included.
     public let maxTokensPerExample: Int
 
     /// Compression: scalars per token, specials excluded (1.0 for a char tokenizer).

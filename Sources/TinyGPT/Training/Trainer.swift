@@ -4,7 +4,9 @@ import LemaCore
 /// Everything needed to continue training bit-exactly: plain arrays and numbers, so a checkpoint format can store
 /// them as tensors (`parameters`, `adamM`, `adamV`, all in `GPT.namedTensors()` layout) and metadata.
 public struct TrainerState: Codable, Sendable, Equatable {
+    /// The model's shape.
     public var config: GPTConfig
+    /// The optimiser settings, schedule included.
     public var optimizer: AdamWConfig
     /// (P) parameters.
     public var parameters: [Float]
@@ -17,6 +19,7 @@ public struct TrainerState: Codable, Sendable, Equatable {
     /// The trainer's RNG (`SeededRNG.stateWords`), for callers that draw data order from it.
     public var rngState: [UInt64]
 
+    /// A state from its parts; config and sizes are checked when a trainer restores it (`GPTError.invalidState`).
     public init(
         config: GPTConfig, optimizer: AdamWConfig, parameters: [Float], adamM: [Float], adamV: [Float], step: Int,
         rngState: [UInt64]
@@ -33,7 +36,9 @@ public struct TrainerState: Codable, Sendable, Equatable {
 
 /// Owns a model and its AdamW state; `step(batch:)` runs forward, backward, clipping and the update.
 public final class Trainer {
+    /// The model being trained; its parameters change with every `step(batch:)`.
     public let model: GPT
+    /// The optimiser settings, fixed at init.
     public let optimizer: AdamWConfig
     /// Threads for every kernel call of this trainer (results do not depend on it).
     public var threads: Int
