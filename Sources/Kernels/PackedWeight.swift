@@ -1,8 +1,8 @@
 import KernelsAVX512
 
 /// A layer's weight (OC, IC) packed once into the AVX-512 GEMM's panel layout, for products that reuse it many
-/// times with few rows each — the decode steps of sampling, where packing the weights on every call took 38% of
-/// L's sampling time. A copy: it does not follow later changes to the weight.
+/// times with few rows each — the decode steps of sampling, where packing the weights on every call was a large share
+/// of sampling time (figure in docs/operations.md, "Kernel design measurements"). A copy: it does not follow later changes to the weight.
 public final class PackedWeight: @unchecked Sendable {  // immutable after init
     /// Output features: rows of the weight (OC, IC), columns of the product.
     public let OC: Int
@@ -40,7 +40,7 @@ public final class PackedWeight: @unchecked Sendable {  // immutable after init
     }
 
     /// Packs several weights (pointer, OC, IC) one after the other into one buffer, on up to `threads` threads: a
-    /// model's decode weights (19 MB for L, streamed at every decode step) then lie on 2 MiB pages instead of
+    /// model's decode weights (megabytes, streamed at every decode step) then lie on 2 MiB pages instead of
     /// 4 KiB ones. Nil when the GEMM backend is not lema's AVX-512 kernel.
     public static func packAll(
         _ weights: [(weight: UnsafePointer<Float>, OC: Int, IC: Int)], threads: Int = 1

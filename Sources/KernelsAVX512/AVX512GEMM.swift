@@ -130,8 +130,8 @@ public enum AVX512GEMM {
             if transposed {
                 // op(B)(k, j) = b[j·ldb + k]: each stored row is one column of the panel. In blocks of 16 steps, so
                 // the writes of a block stay within 16 panel rows (4 KiB, in L1) while every column passes
-                // (column by column over all k scattered each write over the whole panel: L fc2's forward ran
-                // 28% slower than the same product without the transpose).
+                // (column by column over all k scattered each write over the whole panel, and a transposed product
+                // ran markedly slower than the same product without the transpose).
                 var s0 = 0
                 while s0 < k {
                     let steps = min(16, k - s0)
@@ -231,7 +231,7 @@ public enum AVX512GEMM {
             // L3 or memory when it is a layer's weight — streams in order. The first strip of a block would wait for
             // B to arrive (the hardware prefetcher only follows it), so each block's strips fetch the next block
             // into L2 meanwhile — when B is large enough to come from beyond L2 at all: a head's packed keys or
-            // values (8–64 KiB) are still in L1 or L2, and fetching them again cost 1.5% of L's training step.
+            // values (8–64 KiB) are still in L1 or L2, and fetching them again only costs time.
             let streamed = layout.floats > streamedFloats
             // B's block after (panel, pass) in that order, and its floats; nil after the last.
             func nextBlock(panel: Int, pass: Int) -> (UnsafePointer<Float>, Int)? {
@@ -259,8 +259,8 @@ public enum AVX512GEMM {
             for pass in 0..<passes {
                 // A transposed A whose stored rows are more than 2 KiB apart steps past the L1 stride prefetcher's
                 // reach (each depth step is a new row): this pass's full strips of the block are copied together
-                // first, reading whole stretches of each row. Measured on the weight gradients of L (rows 3 and
-                // 4 KiB apart): +20%; at 1–2 KiB apart copying cost more than it saved.
+                // first, reading whole stretches of each row. Below 2 KiB apart copying costs more than it saves
+                // (figures in docs/operations.md, "Kernel design measurements").
                 let packA = transA && lda > 512
                 if packA {
                     packTransposedA(a: a, lda: lda, i0: blockStart, count: blockEnd - blockStart,

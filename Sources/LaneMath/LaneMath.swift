@@ -94,7 +94,8 @@ public protocol LaneArithmetic {
 
 /// A vector of Float lanes. The generic math above uses only these requirements and `LaneArithmetic`, each
 /// implemented on the concrete vector types below: generic code calling the standard library's own SIMD operations
-/// (comparisons, masked replace, integer lanes) was not specialised into vector instructions and ran 5× slower.
+/// (comparisons, masked replace, integer lanes) was not specialised into vector instructions and ran several times slower (docs/operations.md, "Kernel design
+/// measurements").
 public protocol FloatLanes: LaneArithmetic {
     /// Each lane clamped to [lower, upper] (NaN stays NaN).
     func clamped(_ lower: Float, _ upper: Float) -> Self
