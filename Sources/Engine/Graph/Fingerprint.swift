@@ -4,7 +4,9 @@ import LemaCore
 
 /// What a node's fingerprint is made of, for `lema why` (which component changed between two runs).
 public struct FingerprintComponents: Sendable, Hashable, Codable {
+    /// The stage kind's name.
     public var kind: String
+    /// The kind's implementation version; bumping it changes every fingerprint of the kind.
     public var kindVersion: Int
     /// Canonical JSON of the resolved parameters (sorted keys, no whitespace).
     public var params: String
@@ -16,6 +18,7 @@ public struct FingerprintComponents: Sendable, Hashable, Codable {
     /// The pipeline seed: every random choice of a node derives from it, so changing it changes every node.
     public var seed: UInt64
 
+    /// Components with these parts; `stage` is set only for duplicate work (see `stage`).
     public init(kind: String, kindVersion: Int, params: String, inputs: [String: [String]], stage: String? = nil,
                 seed: UInt64 = 0) {
         self.kind = kind

@@ -3,14 +3,19 @@ import LemaCore
 
 /// A place in a spec file, for error messages (`file:line:col`). Lines and columns are 1-based.
 public struct SourceLocation: Sendable, Hashable, CustomStringConvertible {
+    /// The spec file's name as given to the compiler (or `--set` for override problems).
     public var file: String
+    /// 1-based line.
     public var line: Int
+    /// 1-based column.
     public var column: Int
+    /// A location at `line`:`column` of `file`.
     public init(file: String, line: Int, column: Int) {
         self.file = file
         self.line = line
         self.column = column
     }
+    /// `file:line:col`.
     public var description: String { "\(file):\(line):\(column)" }
 }
 
@@ -31,6 +36,7 @@ public struct Graph: Sendable {
     /// The top-level `executor:` (run-wide limits such as `max_jobs`); each node carries its own `execution`.
     public var executor: ExecutorSettings
 
+    /// A graph from already-resolved parts; `nodes` must be in topological order.
     public init(pipelineName: String, seed: UInt64, specDirectory: URL, nodes: [GraphNode], variants: [GraphVariant],
                 executor: ExecutorSettings = ExecutorSettings()) {
         self.pipelineName = pipelineName
@@ -57,6 +63,7 @@ public struct GraphVariant: Sendable, Hashable {
     /// Stage name → node fingerprint for this variant.
     public var stageNodes: [String: String]
 
+    /// A variant with these values.
     public init(name: String, params: [String: JSONValue], stageNodes: [String: String]) {
         self.name = name
         self.params = params
@@ -66,11 +73,16 @@ public struct GraphVariant: Sendable, Hashable {
 
 /// A unit of work: a stage with fully resolved parameters. Its `id` is the fingerprint: SHA-256 (hex) over the
 /// kind, kind version, canonical resolved parameters, the pipeline seed and the fingerprints of its inputs —
-/// nothing else (not the stage name, retries, timeout, threads, executor or resources, which do not change the result).
+/// nothing else (not retries, timeout, threads, executor or resources, which do not change the result, nor the stage
+/// name, except to tell apart two stages that resolve to exactly the same work).
 public struct GraphNode: Sendable, Hashable {
+    /// The fingerprint (SHA-256 hex); also the node's key in the store.
     public var id: String
+    /// Name of the spec stage the node resolves.
     public var stage: String
+    /// The stage kind that runs the node.
     public var kind: String
+    /// Version of the kind's implementation; part of the fingerprint, so a bumped version reruns the node.
     public var kindVersion: Int
     /// Resolved parameters, defaults applied, `${params.x}` substituted; references kept as written.
     public var params: [String: JSONValue]
@@ -92,6 +104,7 @@ public struct GraphNode: Sendable, Hashable {
     /// share a node, it keeps the execution of the first variant that has it.
     public var execution: NodeExecution
 
+    /// A node from already-resolved parts; `id` must be the fingerprint of those parts.
     public init(id: String, stage: String, kind: String, kindVersion: Int, params: [String: JSONValue],
                 inputs: [String: [InputEdge]], retries: Int, timeout: Double?, threads: Int, variants: [String],
                 location: SourceLocation, seed: UInt64 = 0, execution: NodeExecution = NodeExecution()) {
@@ -132,6 +145,7 @@ public struct InputEdge: Sendable, Hashable {
     /// The artifact named by `stage.artifact`, or nil.
     public var artifact: String?
 
+    /// An edge; `artifact` nil means the producer's default artifact.
     public init(parameter: String, nodeID: String, stage: String, artifact: String?) {
         self.parameter = parameter
         self.nodeID = nodeID

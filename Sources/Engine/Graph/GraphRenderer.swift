@@ -13,6 +13,7 @@ public enum GraphFormat: String, CaseIterable, Sendable {
 
 /// Renders a compiled graph as text, Graphviz dot or Mermaid. Pure; output is deterministic.
 public enum GraphRenderer {
+    /// The whole graph in `format`; same graph, same text.
     public static func render(_ graph: Graph, format: GraphFormat) -> String {
         switch format {
         case .text: renderText(graph)

@@ -3,17 +3,22 @@ import LemaCore
 
 /// What the planner decided for one node, with the reason shown by `lema run`, `lema status` and `lema why`.
 public enum PlanDecision: Sendable, Hashable, CustomStringConvertible {
+    /// The node executes this run.
     case run(reason: String)
+    /// The node does not execute: it is up to date or not selected.
     case skip(reason: String)
 
+    /// Why the node runs or is skipped, as shown to the user.
     public var reason: String {
         switch self {
         case .run(let reason), .skip(let reason): reason
         }
     }
 
+    /// True for `.run`.
     public var willRun: Bool { if case .run = self { true } else { false } }
 
+    /// `run: <reason>` or `skip: <reason>`.
     public var description: String {
         switch self {
         case .run(let reason): "run: \(reason)"
@@ -27,12 +32,19 @@ public enum PlanDecision: Sendable, Hashable, CustomStringConvertible {
 public enum Planner {
     /// Reason texts, shared with the runner and tests.
     public enum Reason {
+        /// Succeeded before, no upstream node runs, and the fingerprint is unchanged.
         public static let upToDate = "succeeded before (fingerprint unchanged)"
+        /// No earlier node of the same stage to compare with, or no difference from the closest one.
         public static let newNode = "new node"
+        /// The node succeeded before but an ancestor runs again, so its inputs may change.
         public static let upstreamWillRun = "upstream will run"
+        /// Outside the stages named by `--only` and their ancestors.
         public static let notSelected = "not selected by --only"
+        /// A previous run was stopped (signal or crash) before the node finished.
         public static let interrupted = "interrupted"
+        /// Prefix of the reason for a node whose last attempt failed; the first line of the error follows.
         public static let previousFailed = "previous attempt failed"
+        /// The node was blocked last time and no ancestor runs now, so it runs on its own.
         public static let previouslyBlocked = "previously blocked by a failed upstream node"
     }
 

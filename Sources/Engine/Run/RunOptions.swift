@@ -22,6 +22,7 @@ public struct RunOptions: Sendable {
     public var dryRun: Bool
     /// After a failure keep running everything that does not depend on the failed node.
     public var keepGoing: Bool
+    /// How live progress is shown (default `.auto`).
     public var progress: ProgressMode
     /// First retry waits about this long; each further retry doubles it (with deterministic jitter).
     public var retryBaseDelay: TimeInterval
@@ -45,6 +46,8 @@ public struct RunOptions: Sendable {
     /// (in-process callers such as tests have no such binary).
     public var nodeExecutable: String?
 
+    /// Defaults: 2 jobs, keep going, `.auto` progress, retry waits from 1 s up to 60 s, signal handling on, a 60 s
+    /// lock wait. `jobs` is raised to at least 1; `executor` and `nodeExecutable` start nil.
     public init(jobs: Int = 2, only: [String] = [], dryRun: Bool = false, keepGoing: Bool = true,
                 progress: ProgressMode = .auto, retryBaseDelay: TimeInterval = 1, retryMaxDelay: TimeInterval = 60,
                 handleSignals: Bool = true, onForcedExit: (@Sendable () -> Void)? = nil,

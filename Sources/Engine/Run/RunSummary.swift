@@ -4,13 +4,16 @@ import Foundation
 public struct RunSummary: Sendable {
     /// One node in one of the summary's lists.
     public struct Entry: Sendable, Hashable {
+        /// The node's fingerprint.
         public var nodeID: String
+        /// Name of the spec stage the node belongs to.
         public var stage: String
         /// Variants containing the node (empty for single-variant pipelines' "default").
         public var variants: [String]
         /// Why it was skipped / why it ran / the error / which failed node blocked it.
         public var reason: String
 
+        /// An entry with these fields.
         public init(nodeID: String, stage: String, variants: [String], reason: String) {
             self.nodeID = nodeID
             self.stage = stage
@@ -24,9 +27,13 @@ public struct RunSummary: Sendable {
         }
     }
 
+    /// Name of the pipeline that ran.
     public var pipeline: String
+    /// Ran and succeeded in this run.
     public var succeeded: [Entry] = []
+    /// Not run: up to date or not selected by `--only`.
     public var skipped: [Entry] = []
+    /// Failed for good, after any retries (`reason` is the last error message).
     public var failed: [Entry] = []
     /// Not run because an ancestor failed (`reason` names it).
     public var blocked: [Entry] = []
@@ -36,10 +43,14 @@ public struct RunSummary: Sendable {
     public var notStarted: [Entry] = []
     /// Planned to run (filled by a dry run instead of `succeeded`).
     public var planned: [Entry] = []
+    /// True when SIGINT/SIGTERM stopped the run; the exit code is then 130.
     public var interrupted = false
+    /// True for `--dry-run`: nothing executed, `planned` lists what would run.
     public var dryRun = false
+    /// Wall time of `Runner.run()` in seconds, from taking the run lock to the final flush.
     public var wallSeconds: Double = 0
 
+    /// An empty summary of `pipeline`.
     public init(pipeline: String) { self.pipeline = pipeline }
 
     /// 0 = everything done, 1 = something failed or was blocked, 130 = interrupted.

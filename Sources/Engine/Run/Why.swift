@@ -4,6 +4,8 @@ import Foundation
 /// `lema run --dry-run` and `lema status` show) and, for a node that has not succeeded, the earlier node of the
 /// stage the reason was computed against with each fingerprint difference on its own line.
 public enum Why {
+    /// The explanation for `nodes` (the nodes of one stage), one verdict line each followed by indented detail
+    /// lines. `records` are all stored node rows by id and `plan` the planner's decisions for `graph`.
     public static func explain(nodes: [GraphNode], graph: Graph, records: [String: NodeRecord],
                                plan: [String: PlanDecision]) -> String {
         var lines: [String] = []

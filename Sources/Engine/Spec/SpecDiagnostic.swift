@@ -8,6 +8,7 @@ public struct SpecDiagnostic: Error, Sendable, Hashable, CustomStringConvertible
     /// What is wrong, e.g. "unknown stage kind 'trian' — did you mean 'train'?".
     public var message: String
 
+    /// A diagnostic at `location` (nil when tied to no place).
     public init(location: SourceLocation?, message: String) {
         self.location = location
         self.message = message
@@ -22,8 +23,10 @@ public struct SpecDiagnostic: Error, Sendable, Hashable, CustomStringConvertible
 
 /// Every problem found while compiling a spec, sorted by location. Thrown by `PipelineCompiler`.
 public struct SpecErrors: Error, Sendable, CustomStringConvertible {
+    /// The problems in location order; when the collector filled up, a last location-less one says so.
     public var diagnostics: [SpecDiagnostic]
 
+    /// Wraps `diagnostics` as given (not re-sorted).
     public init(diagnostics: [SpecDiagnostic]) {
         self.diagnostics = diagnostics
     }

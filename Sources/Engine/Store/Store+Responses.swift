@@ -3,8 +3,11 @@ import StageAPI
 
 /// Token usage of the responses one node fetched from model endpoints.
 public struct ResponseUsage: Sendable, Hashable {
+    /// Cached responses first fetched by the node (a cache hit is not counted again).
     public var responses: Int
+    /// Prompt tokens summed over those responses, as the endpoint reported them.
     public var promptTokens: Int
+    /// Completion tokens summed over those responses, as the endpoint reported them.
     public var completionTokens: Int
 }
 

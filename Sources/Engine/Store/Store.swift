@@ -31,6 +31,7 @@ public final class Store: @unchecked Sendable {
 
     /// The database file.
     public let path: URL
+    /// The buffered-writer knobs this store was opened with.
     public let options: StoreOptions
 
     let db: SQLiteConnection

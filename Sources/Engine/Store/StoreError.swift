@@ -20,6 +20,7 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     /// The previous owner was killed but still held the lock after `waited` seconds (stuck in the kernel).
     case lockNotReleased(path: String, owner: LockOwner?, waited: Double)
 
+    /// A one-line message naming the file and, where it helps, how to fix the problem.
     public var description: String {
         switch self {
         case .locked(let path, let owner):
