@@ -4,6 +4,7 @@ import Foundation
 /// The `lema` command line. Every error of every subcommand leaves through `LemaCommand.runMain()`, which turns it
 /// into one message on standard error and an exit code (see `ErrorFunnel`).
 public struct LemaCommand: ParsableCommand {
+    /// Name, help text and the subcommands of `lema`.
     public static let configuration = CommandConfiguration(
         commandName: "lema",
         abstract: "Learning-from-mistakes experiments as resumable pipelines.",
@@ -18,6 +19,7 @@ public struct LemaCommand: ParsableCommand {
         ]
     )
 
+    /// Required by ArgumentParser; arguments are filled in by parsing.
     public init() {}
 
     /// Parses the process arguments, runs the chosen subcommand, and exits through the error funnel.

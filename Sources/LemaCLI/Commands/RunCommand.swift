@@ -6,6 +6,7 @@ import Stages
 /// `lema run SPEC`: completes whatever is missing. Running it again after a crash, SIGKILL or Ctrl-C resumes:
 /// finished nodes are skipped (with the reason shown), finished items of map-like stages are kept.
 public struct RunCommand: ParsableCommand {
+    /// Name, help text and exit codes of `lema run`.
     public static let configuration = CommandConfiguration(
         commandName: "run",
         abstract: "Run a pipeline (or resume it: finished work is skipped).",
@@ -43,13 +44,18 @@ public struct RunCommand: ParsableCommand {
     @Option(name: .customLong("retry-delay"), help: ArgumentHelp("Seconds before the first retry (doubles per retry).", visibility: .hidden))
     var retryDelay: Double = 1
 
+    /// Required by ArgumentParser; arguments are filled in by parsing.
     public init() {}
 
+    /// Rejects `--jobs` below 1 and a negative `--retry-delay` before anything is opened.
     public func validate() throws {
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1 (got \(jobs))") }
         guard retryDelay >= 0 else { throw ValidationError("--retry-delay must be ≥ 0") }
     }
 
+    /// Compiles the spec, runs (or dry-runs) it, prints the summary and publishes the report. Throws spec and store
+    /// errors (invalid spec, lock held by a live process) and `ExitCode` 1 or 130 when a node failed or the run was
+    /// interrupted.
     public func run() throws {
         let graph = try pipeline.compile()
         for stage in only { _ = try graph.requireStage(stage) }

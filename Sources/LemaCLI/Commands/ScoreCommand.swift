@@ -6,6 +6,7 @@ import Math
 /// `lema score --gold FILE --pred FILE [--items FILE] [--round]`: accuracy of model outputs as the LeMa evaluation
 /// computes it. All scoring logic lives in `Math.Scorer`; this command parses flags, prints and writes.
 public struct ScoreCommand: ParsableCommand {
+    /// Name and help text of `lema score`, including the expected line formats.
     public static let configuration = CommandConfiguration(
         commandName: "score",
         abstract: "Score model outputs against gold answers (GSM8K rules, first sample, pass@1).",
@@ -17,20 +18,27 @@ public struct ScoreCommand: ParsableCommand {
             Mismatched line counts and malformed lines are errors naming file and line.
             """)
 
+    /// `--gold`: path of the gold JSONL file.
     @Option(name: .long, help: ArgumentHelp("Gold JSONL file.", valueName: "file"))
     public var gold: String
 
+    /// `--pred`: path of the predictions JSONL file, one line per gold line.
     @Option(name: .long, help: ArgumentHelp("Predictions JSONL file, one {\"samples\": [...]} per gold line.", valueName: "file"))
     public var pred: String
 
+    /// `--items`: where to write per-item results as JSONL; nil writes none.
     @Option(name: .long, help: ArgumentHelp("Write per-item results here as JSONL (line, gold, predicted, correct).", valueName: "file"))
     public var items: String?
 
+    /// `--round`: compare answers rounded to two decimals.
     @Flag(name: .long, help: "Round both answers to two decimals before comparing.")
     public var round = false
 
+    /// Required by ArgumentParser; arguments are filled in by parsing.
     public init() {}
 
+    /// Scores the predictions and prints the summary; throws the scorer's errors (unreadable file, malformed line,
+    /// mismatched line counts) and file-write errors for `--items`.
     public func run() throws {
         let scorer = Scorer(roundToTwoDecimals: round)
         let report = try scorer.score(goldFile: URL(fileURLWithPath: gold), predictionFile: URL(fileURLWithPath: pred))
