@@ -2,13 +2,19 @@ import LemaCore
 
 /// Settings of one dedupe pass (the `dedupe` kind's parameters, typed).
 public struct DedupeOptions: Sendable, Hashable {
+    /// Remove records whose normalized text equals an earlier record's (`exact`, default true).
     public var exact: Bool
+    /// Remove near duplicates found by MinHash + LSH and verified by exact Jaccard (`near`, default true).
     public var near: Bool
     /// Records whose shingle sets have Jaccard similarity ≥ this are near duplicates.
     public var threshold: Double
+    /// Shingle unit (`shingle`, default `.char`).
     public var shingle: ShingleUnit
+    /// Units per shingle; defaults to 5 for `.char` and 3 for `.word`.
     public var shingleSize: Int
+    /// MinHash permutations (`num_perm`, default 128); at least 1.
     public var permutations: Int
+    /// LSH bands (`bands`, default 32), clamped to 1...`permutations`; rows per band = permutations / bands.
     public var bands: Int
 
     /// A value with the given fields.
@@ -27,6 +33,7 @@ public struct DedupeOptions: Sendable, Hashable {
 
 /// Removed records grouped under the record kept in their place.
 public struct DedupeCluster: Sendable, Hashable {
+    /// Which pass removed a cluster's records.
     public enum Kind: String, Sendable { case exact, near }
     /// Input index of the kept record (the first of its cluster in input order).
     public var kept: Int
@@ -43,7 +50,9 @@ public struct DedupeResult: Sendable, Hashable {
     public var kept: [Int]
     /// Sorted by kept index; the `exact` entry of a kept record comes before its `near` entry.
     public var clusters: [DedupeCluster]
+    /// Records removed as exact duplicates.
     public var exactRemoved: Int
+    /// Records removed as near duplicates (after the exact pass).
     public var nearRemoved: Int
     /// Kept records that absorbed at least one removed record.
     public var clusterCount: Int

@@ -5,8 +5,11 @@ import LemaCore
 /// each. Two sets agree on one permutation with probability ≈ their Jaccard similarity, so records that agree on all
 /// `rows` values of some band become candidate pairs (probability 1 − (1 − J^rows)^bands).
 public struct MinHasher: Sendable {
+    /// Values per signature (hash functions).
     public let permutations: Int
+    /// LSH bands the signature is split into.
     public let bands: Int
+    /// Signature values per band; records whose values agree on a whole band become a candidate pair.
     public var rows: Int { permutations / bands }
     private let a: [UInt64]
     private let b: [UInt64]

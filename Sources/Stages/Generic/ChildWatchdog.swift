@@ -14,6 +14,8 @@ public final class ChildWatchdog: @unchecked Sendable {
         var terminatedAt: Date?
     }
 
+    /// The process-wide watchdog, safe to use from any thread. Creating it sets SIGPIPE to ignored for the whole
+    /// process.
     public static let shared = ChildWatchdog()
     /// Time between SIGTERM and SIGKILL.
     static let gracePeriod: TimeInterval = 3

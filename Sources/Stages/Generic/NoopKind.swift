@@ -25,5 +25,6 @@ public struct NoopKind: StageKind {
 
 /// The generic stage kinds of the engine: `command`, `map`, `noop`.
 public enum GenericKinds {
+    /// A fresh instance of each generic kind, in this order.
     public static var all: [any StageKind] { [CommandKind(), MapKind(), NoopKind()] }
 }

@@ -15,9 +15,11 @@ public struct LossCurve: Sendable, Hashable {
         self.points = points
     }
 
+    /// Equal when names match and the points are equal pairwise (tuples are not `Equatable`).
     public static func == (a: LossCurve, b: LossCurve) -> Bool {
         a.name == b.name && a.points.elementsEqual(b.points) { $0.step == $1.step && $0.loss == $1.loss }
     }
+    /// Hashes the name and the point count only: consistent with `==` and cheap for long curves.
     public func hash(into hasher: inout Hasher) { hasher.combine(name); hasher.combine(points.count) }
 
     /// Reads the curves of gathered `train` inputs. A node without a readable `loss` artifact adds a note instead

@@ -33,6 +33,7 @@ public enum ReportCells {
         return "\(percent(accuracy)) [\(SVGFormat.fixed(low * 100, 1)), \(SVGFormat.fixed(high * 100, 1))]"
     }
 
+    /// A fraction as a percentage with one decimal (`0.4123` → `41.2%`); a non-finite value shows as `0.0%`.
     public static func percent(_ fraction: Double) -> String { SVGFormat.fixed(fraction * 100, 1) + "%" }
 }
 
@@ -137,6 +138,7 @@ public enum ReportHTML {
 /// on are right-aligned numbers); `results` has one entry per (stage, variant) with `stage`, `variant`, `params`,
 /// `accuracy`, `ci_low`, `ci_high`, `n`, `no_answer` (null when unknown).
 public enum ReportResults {
+    /// The `results.json` value for `table`, in the shape described above.
     public static func json(title: String, table: ReportTable) -> JSONValue {
         let header = ReportCells.header(table)
         return .object([

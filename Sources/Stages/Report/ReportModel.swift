@@ -15,10 +15,13 @@ public struct ReportRow: Sendable, Hashable {
     public var params: [String: JSONValue]
     /// pass@1 accuracy in [0, 1].
     public var accuracy: Double?
+    /// Lower end of the 95% Wilson interval of `accuracy`, in [0, 1].
     public var ciLow: Double?
+    /// Upper end of the 95% Wilson interval of `accuracy`, in [0, 1].
     public var ciHigh: Double?
     /// Questions evaluated.
     public var n: Int?
+    /// Questions whose output had no extractable answer.
     public var noAnswer: Int?
     /// Difficulty (as written in the summary) → accuracy.
     public var byDifficulty: [String: Double]
@@ -34,12 +37,14 @@ public struct ReportRow: Sendable, Hashable {
 
 /// The rows of a report and the column choices derived from them (pure; built from gathered inputs).
 public struct ReportTable: Sendable, Hashable {
+    /// One row per (evaluated node, variant), in the order `build` describes.
     public var rows: [ReportRow]
-    /// The x-axis parameter and the line-separating parameter.
+    /// The sweep parameter on the x axis.
     public var x: String
     /// The sweep parameter whose values get separate lines.
     public var series: String
-    /// Swept parameter columns: `x`, then `series`, then the others by name (only those some row sets).
+    /// Swept parameter columns: `x` and `series` when some row sets them, then by name the others whose value differs
+    /// between rows.
     public var paramColumns: [String]
     /// Difficulty columns, numerically sorted when they are numbers.
     public var difficulties: [String]

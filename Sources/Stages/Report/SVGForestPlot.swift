@@ -27,7 +27,9 @@ public struct SVGForestPlot: Sendable, Hashable {
 
     /// The figure's title.
     public var title: String
+    /// The value axis's label (e.g. `pass@1 (%)`).
     public var axisLabel: String
+    /// The rows, drawn top to bottom in this order.
     public var rows: [Row]
     /// The row whose value is drawn as the reference line (nil: none).
     public var reference: Int?

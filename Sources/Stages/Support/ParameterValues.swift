@@ -6,9 +6,11 @@ import StageAPI
 /// through this so a missing key still falls back to the kind's declared default (tests, direct calls), and a value
 /// of the wrong type becomes a `StageFailure` naming the stage and key instead of a crash.
 public struct ParameterValues: Sendable {
+    /// The resolved parameters by key; a `null` value counts as missing.
     public let values: [String: JSONValue]
+    /// The kind's declared parameters, for defaults.
     public let specs: [ParameterSpec]
-    /// The stage the row comes from.
+    /// Name of the stage, for error messages.
     public let stage: String
 
     /// A value with the given fields.
@@ -25,24 +27,30 @@ public struct ParameterValues: Sendable {
         throw StageFailure("stage '\(stage)': parameter '\(name)' is required", retryable: false)
     }
 
+    /// An integer parameter (a whole-number double is accepted); throws a non-retryable `StageFailure` when it is
+    /// missing without a default or of another type.
     public func int(_ name: String) throws -> Int {
         let v = try value(name)
         guard let i = v.intValue else { throw mistyped(name, v, "an integer") }
         return i
     }
 
+    /// A number parameter (integers widen); throws a non-retryable `StageFailure` when it is missing without a default
+    /// or not a number.
     public func double(_ name: String) throws -> Double {
         let v = try value(name)
         guard let d = v.doubleValue else { throw mistyped(name, v, "a number") }
         return d
     }
 
+    /// A boolean parameter; throws a non-retryable `StageFailure` when it is missing without a default or not a bool.
     public func bool(_ name: String) throws -> Bool {
         let v = try value(name)
         guard let b = v.boolValue else { throw mistyped(name, v, "true or false") }
         return b
     }
 
+    /// A string parameter; throws a non-retryable `StageFailure` when it is missing without a default or not a string.
     public func string(_ name: String) throws -> String {
         let v = try value(name)
         guard let s = v.stringValue else { throw mistyped(name, v, "a string") }
