@@ -17,6 +17,7 @@ public struct DecodingSettings: Sendable, Hashable {
     /// Empty strings are ignored.
     public var stop: [String]
 
+    /// Settings as given, unvalidated; defaults are 128 tokens at temperature 1, no top-k/top-p cut, no stop strings.
     public init(maxTokens: Int = 128, temperature: Double = 1, topK: Int? = nil, topP: Double? = nil,
                 stop: [String] = []) {
         self.maxTokens = maxTokens
