@@ -14,7 +14,7 @@ public struct RunCommand: ParsableCommand {
             Progress goes to standard error (a live block on a terminal, log lines otherwise); the closing summary \
             to standard output. Exit codes: 0 all done, 1 a node failed (the rest completed), 2 invalid spec, \
             3 another lema process is running this pipeline, 130 interrupted (run again to resume).
-            Tuning (environment): LEMA_LEDGER_BATCH (records per state commit, default 512), \
+            Tuning (environment): LEMA_LEDGER_BATCH (records per state commit, default 1024), \
             LEMA_LEDGER_DELAY_MS (longest a finished item or node waits for its commit, default 25).
             """)
 
