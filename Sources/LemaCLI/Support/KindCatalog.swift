@@ -5,7 +5,7 @@ import Stages
 public enum KindCatalog {
     /// The registry the spec compiler, the runner, `lema kinds` and `lema node-exec` resolve `kind:` names against.
     public static let registry = KindRegistry(GenericKinds.all + [
-        DatasetKind(), TrainKind(), SampleKind(), FilterKind(), CorrectKind(), DedupeKind(), MixKind(),
+        DatasetKind(), TrainKind(), SampleKind(), FilterKind(), CorrectKind(), DedupeKind(), MixKind(), EvolveKind(), VoteKind(),
         EvaluateKind(), ReportKind(),
     ])
 }
