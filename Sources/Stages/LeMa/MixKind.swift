@@ -25,6 +25,8 @@ public struct MixKind: StageKind {
         [
             ParameterSpec("cot", .reference, default: nil, doc: "CoT data: a dataset split (each problem's gold solution)."),
             ParameterSpec("corrections", .reference, default: nil, doc: "Correction records (a `correct` or `dedupe` stage)."),
+            ParameterSpec("more_corrections", .references, default: .array([]),
+                          doc: "More correction records used with `corrections` as one set (e.g. corrections of evolved questions)."),
             ParameterSpec("pool", .references, default: .array([]),
                           doc: "Extra CoT problems for `cot-same-size` (a whole dataset stage means its `pool` split); when short, CoT examples are repeated."),
             ParameterSpec("mode", .choice(Self.modes), default: .string("lema"),
@@ -40,6 +42,14 @@ public struct MixKind: StageKind {
             ParameterSpec("style", .choice(["elided", "full"]), default: .string("elided"),
                           doc: "Correction targets write `...` for unchanged earlier steps (`elided`) or repeat them (`full`)."),
         ]
+    }
+
+    /// The parameters the fingerprint covers. `more_corrections` is left out while empty, so mix nodes made before
+    /// it existed keep their fingerprints.
+    public func fingerprinted(_ params: [String: JSONValue]) -> [String: JSONValue] {
+        var out = params
+        if out["more_corrections"]?.arrayValue?.isEmpty ?? true { out["more_corrections"] = nil }
+        return out
     }
 
     /// Checks that span several parameters; each problem names the parameter and the fix.
@@ -68,13 +78,16 @@ public struct MixKind: StageKind {
         guard let correctionInput = context.inputs("corrections").first else {
             throw StageFailure("stage '\(context.stageName)': no input bound to 'corrections'", retryable: false)
         }
+        let correctionInputs = [correctionInput] + context.inputs("more_corrections")
         // Every line is parsed before any is read as a record, so a broken line is reported before a lacking one.
-        let correctionFields = try JSONLines.read(try correctionInput.file(default: "corrections")).map {
-            try RecordFields($0, record: CorrectionRecord.record)
+        let correctionFields = try correctionInputs.flatMap { input in
+            try JSONLines.read(try input.file(default: "corrections")).map {
+                try RecordFields($0, record: CorrectionRecord.record)
+            }
         }
         var corrections = try correctionFields.map(CorrectionRecord.init)
         // One order per correction set, independent of ratio and mode: sweeps get nested subsets.
-        var orderRNG = SeededRNG(seed: SeededRNG.derive(0x4C654D61, correctionInput.fingerprint))
+        var orderRNG = SeededRNG(seed: SeededRNG.derive(0x4C654D61, labels: correctionInputs.map(\.fingerprint)))
         orderRNG.shuffle(&corrections)
         let wanted = Int((p.ratio * Double(cotProblems.count)).rounded())
         let used = mode == .cotOnly ? 0 : min(wanted, corrections.count)
