@@ -32,6 +32,13 @@ public struct EvolveKind: StageKind {
             ParameterSpec("perturbations", .list(.choice(ProblemEvolver.Perturbation.allCases.map(\.rawValue))),
                           default: .array(ProblemEvolver.Perturbation.allCases.map { .string($0.rawValue) }),
                           doc: "How a new question relates to its seed, taken in turn: `numbers` (same operations, new story and numbers), `extra_step` (one more step), `operation` (one operation swapped)."),
+            ParameterSpec("generator", .choice(["synthetic", "llm"]), default: .string("synthetic"),
+                          doc: "`synthetic`: perturb generated questions' computation graphs (new questions carry their gold answer). `llm`: ask a model behind `endpoint` (works on real data; new questions have no answer until `vote`, their `answer` field is 0)."),
+            EndpointBackend.parameter("`generator: llm`: the OpenAI-compatible endpoint that writes new questions; responses are cached in the run's store."),
+            ParameterSpec("temperature", .double, default: .double(0.7), doc: "`llm`: sampling temperature."),
+            ParameterSpec("max_tokens", .int, default: .int(256), doc: "`llm`: most tokens per new question."),
+            ParameterSpec("unparseable_retries", .int, default: .int(1),
+                          doc: "`llm`: new tries (another sample index) when an answer holds no usable question."),
             ParameterSpec("operand_min", .int, default: .int(1), doc: "Smallest number stated in a new question (match the dataset's)."),
             ParameterSpec("operand_max", .int, default: .int(20), doc: "Largest number stated in a new question (match the dataset's)."),
             ParameterSpec("max_value", .int, default: .int(200), doc: "Bound on every intermediate result (match the dataset's)."),
@@ -42,9 +49,22 @@ public struct EvolveKind: StageKind {
         ]
     }
 
+    /// The parameters the fingerprint covers: the endpoint's operational settings (and, without an endpoint, the
+    /// LLM-only keys) are left out.
+    public func fingerprinted(_ params: [String: JSONValue]) -> [String: JSONValue] {
+        EndpointBackend.fingerprinted(params, endpointOnly: ["temperature", "max_tokens", "unparseable_retries"])
+    }
+
     /// Checks that span several parameters; each problem names the parameter and the fix.
     public func validate(_ params: [String: JSONValue]) -> [ParameterProblem] {
-        var out: [ParameterProblem] = []
+        var out = EndpointBackend.validate(params)
+        let hasEndpoint = !(params["endpoint"]?.isNull ?? true)
+        if params["generator"]?.stringValue == "llm", !hasEndpoint {
+            out.append(.init(parameter: "endpoint", message: "`generator: llm` needs an `endpoint` (base_url and model)"))
+        }
+        if params["generator"]?.stringValue != "llm", hasEndpoint {
+            out.append(.init(parameter: "generator", message: "an `endpoint` is given but `generator` is 'synthetic'; set `generator: llm`"))
+        }
         let hasCorrections = !(params["corrections"]?.isNull ?? true)
         if params["seeds"]?.stringValue != "random", !hasCorrections {
             out.append(.init(parameter: "corrections", message: "`seeds: corrections` needs `corrections` (a `correct` or `dedupe` stage)"))
@@ -63,17 +83,23 @@ public struct EvolveKind: StageKind {
 
     /// Runs one node of this kind: its artifacts and summary are described on the type.
     public func run(_ context: any StageContext) throws -> StageOutcome {
-        let p = try EvolveParameters(ParameterValues(context.params, specs: parameters, stage: context.stageName))
-        let evolver = ProblemEvolver(config: p.generator)
-        let issues = evolver.validationIssues
-        guard issues.isEmpty else {
-            throw StageFailure("stage '\(context.stageName)': " + issues.joined(separator: "; "), retryable: false)
-        }
+        let values = ParameterValues(context.params, specs: parameters, stage: context.stageName)
+        let p = try EvolveParameters(values)
         let dataset = try EvolutionInputs.dataset(context)
         let correctedIDs = try EvolutionInputs.correctedQuestionIDs(context)
         let seeds = try EvolutionInputs.seeds(p, dataset: dataset, correctedIDs: correctedIDs,
                                               seed: context.seed, stage: context.stageName)
         var excluded = Set(dataset.all.map(\.normalizedQuestion))
+        if try values.string("generator") == "llm" {
+            let (made, summary) = try LLMEvolution(values, context: context).run(seeds: seeds, parameters: p,
+                                                                                 excluded: &excluded)
+            return try Self.finish(made, seeds: seeds, correctedIDs: correctedIDs, summary: summary, context: context)
+        }
+        let evolver = ProblemEvolver(config: p.generator)
+        let issues = evolver.validationIssues
+        guard issues.isEmpty else {
+            throw StageFailure("stage '\(context.stageName)': " + issues.joined(separator: "; "), retryable: false)
+        }
         var made: [Problem] = []
         var unmade = 0
         var byPerturbation: [String: Int64] = [:]
@@ -96,13 +122,21 @@ public struct EvolveKind: StageKind {
             }
             context.progress(done: n + 1, total: seeds.count, note: nil)
         }
+        return try Self.finish(made, seeds: seeds, correctedIDs: correctedIDs, summary: [
+            "unmade": .int(Int64(unmade)), "by_perturbation": .object(byPerturbation.mapValues { .int($0) }),
+        ], context: context)
+    }
+
+    /// Writes the new questions and the seeds; the summary counts them.
+    static func finish(_ made: [Problem], seeds: [Problem], correctedIDs: [String], summary: [String: JSONValue],
+                       context: any StageContext) throws -> StageOutcome {
         try ProblemFiles.write(made, to: context.outputDirectory.appendingPathComponent("problems_evolved.jsonl"))
         try ProblemFiles.write(seeds, to: context.outputDirectory.appendingPathComponent("seeds.jsonl"))
-        return StageOutcome(artifacts: ["train": "problems_evolved.jsonl", "seeds": "seeds.jsonl"], summary: [
-            "seeds": .int(Int64(seeds.count)), "questions": .int(Int64(made.count)), "unmade": .int(Int64(unmade)),
-            "corrected_questions": .int(Int64(correctedIDs.count)),
-            "by_perturbation": .object(byPerturbation.mapValues { .int($0) }),
-        ])
+        return StageOutcome(artifacts: ["train": "problems_evolved.jsonl", "seeds": "seeds.jsonl"],
+                            summary: summary.merging([
+                                "seeds": .int(Int64(seeds.count)), "questions": .int(Int64(made.count)),
+                                "corrected_questions": .int(Int64(correctedIDs.count)),
+                            ], uniquingKeysWith: { _, new in new }))
     }
 }
 
