@@ -10,41 +10,31 @@ import StageAPI
 /// cached in the run's store, so a rerun or resume sends nothing twice.
 struct LLMEvolution {
     var context: any StageContext
-    var config: EndpointConfig
-    var temperature: Double
-    var maxTokens: Int
-    var retries: Int
+    var settings: LLMSettings
     let prompt = EvolutionPrompt()
 
     init(_ p: ParameterValues, context: any StageContext) throws {
         self.context = context
-        guard let config = try EndpointBackend.config(context) else {
-            throw StageFailure("stage '\(context.stageName)': `generator: llm` needs an `endpoint`", retryable: false)
-        }
-        self.config = config
-        temperature = try p.double("temperature")
-        maxTokens = try p.int("max_tokens")
-        retries = max(0, try p.int("unparseable_retries"))
+        settings = try LLMSettings(p, context: context, setting: "`generator: llm`")
     }
 
     /// The new questions (in seed, then variant order) and the stage summary of the calls.
     func run(seeds: [Problem], parameters p: EvolveParameters, excluded: inout Set<String>)
         throws -> ([Problem], [String: JSONValue]) {
-        let client = try EndpointBackend.client(config, context: context)
+        let client = try EndpointBackend.client(settings.config, context: context)
         defer { client.shutdown() }
         let items = seeds.flatMap { seed in (0..<p.perQuestion).map { (seed, $0) } }
         func perturbation(_ variant: Int) -> ProblemEvolver.Perturbation { p.perturbations[variant % p.perturbations.count] }
         var texts = [String?](repeating: nil, count: items.count)
         var unusable = 0
-        for attempt in 0...retries {
+        for attempt in 0...settings.unparseableRetries {
             let open = items.indices.filter { texts[$0] == nil }
             if open.isEmpty { break }
             let calls = open.map { i in
                 let (seed, variant) = items[i]
                 return EndpointCall(
                     prompt: prompt.prompt(seed: seed.question, perturbation: perturbation(variant)),
-                    decoding: DecodingSettings(maxTokens: maxTokens, temperature: temperature,
-                                               stop: EvolutionPrompt.stopSequences),
+                    decoding: settings.decoding(attempt: attempt, stop: EvolutionPrompt.stopSequences),
                     seed: EndpointBackend.wireSeed(SeededRNG.derive(context.seed, seed.id, String(variant), "try\(attempt)")),
                     sampleIndex: attempt)
             }
@@ -64,7 +54,7 @@ struct LLMEvolution {
                                 difficulty: seed.difficulty + (perturbation(variant) == .extraStep ? 1 : 0),
                                 split: .train))
         }
-        let summary = EndpointBackend.summary(client.stats, config: config).merging([
+        let summary = EndpointBackend.summary(client.stats, config: settings.config).merging([
             "unmade": .int(Int64(items.count - made.count)), "unusable_outputs": .int(Int64(unusable)),
         ], uniquingKeysWith: { _, new in new })
         return (made, summary)

@@ -11,32 +11,20 @@ import StageAPI
 struct LLMCorrection {
     var context: any StageContext
     var prompt: CorrectionPrompt
-    var config: EndpointConfig
-    var temperature: Double
-    var maxTokens: Int
-    var retries: Int
+    var settings: LLMSettings
     var chunk: Int
-
-    /// Lowest temperature of a retry: at temperature 0 the same prompt would give the same unparseable text again.
-    static let retryTemperature = 0.7
 
     init(_ p: ParameterValues, context: any StageContext) throws {
         self.context = context
         let builder = RecordBuilder(templates: try p.templates())
         prompt = CorrectionPrompt(builder: builder, shots: try p.int("shots"))
-        guard let config = try EndpointBackend.config(context) else {
-            throw StageFailure("stage '\(context.stageName)': `corrector: llm` needs an `endpoint`", retryable: false)
-        }
-        self.config = config
-        temperature = try p.double("temperature")
-        maxTokens = try p.int("max_tokens")
-        retries = max(0, try p.int("unparseable_retries"))
+        settings = try LLMSettings(p, context: context, setting: "`corrector: llm`")
         chunk = try p.int("chunk")
     }
 
     func run() throws -> StageOutcome {
         let inputs = try CorrectionInputs(context)
-        let client = try EndpointBackend.client(config, context: context)
+        let client = try EndpointBackend.client(settings.config, context: context)
         defer { client.shutdown() }
         let seed = context.seed
         let map = LedgeredMap(keys: inputs.keys, chunkSize: chunk, workers: max(2, context.threads))
@@ -50,14 +38,11 @@ struct LLMCorrection {
             var outcome = [Data?](repeating: nil, count: items.count)
             var unparseable = [Int](repeating: 0, count: items.count)
             // Try 0 for every item, then again only for the items whose output did not parse.
-            for attempt in 0...retries {
+            for attempt in 0...settings.unparseableRetries {
                 let open = items.indices.filter { outcome[$0] == nil }
                 if open.isEmpty { break }
                 let calls = open.map { j in
-                    EndpointCall(prompt: prompts[j], decoding: DecodingSettings(
-                                     maxTokens: maxTokens,
-                                     temperature: attempt == 0 ? temperature : max(temperature, Self.retryTemperature),
-                                     stop: prompt.stopSequences),
+                    EndpointCall(prompt: prompts[j], decoding: settings.decoding(attempt: attempt, stop: prompt.stopSequences),
                                  seed: EndpointBackend.wireSeed(SeededRNG.derive(seed, inputs.keys[items[j]], "try\(attempt)")),
                                  sampleIndex: attempt)
                 }
@@ -66,7 +51,7 @@ struct LLMCorrection {
                     do {
                         let correction = try prompt.parse(completion: text)
                         outcome[j] = Self.judge(correction, mistake: inputs.mistakes[items[j]], problem: problems[j],
-                                                model: config.model, unparseable: unparseable[j])
+                                                model: settings.config.model, unparseable: unparseable[j])
                     } catch {
                         unparseable[j] += 1
                     }
@@ -78,7 +63,7 @@ struct LLMCorrection {
             }
         }
         // Unparseable outputs over all tries are kept in each payload, so the count survives a resume.
-        return try inputs.finish(payloads, context: context, extra: EndpointBackend.summary(client.stats, config: config),
+        return try inputs.finish(payloads, context: context, extra: EndpointBackend.summary(client.stats, config: settings.config),
                                  countUnparseableOutputs: true)
     }
 
