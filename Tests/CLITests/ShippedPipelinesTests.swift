@@ -14,7 +14,7 @@ import Testing
     }
 
     @Test func theExpectedPipelinesShip() {
-        #expect(Set(["lema.yaml", "ratio-sweep.yaml", "smoke.yaml"]).isSubset(of: Set(Self.files)))
+        #expect(Set(["lema.yaml", "ratio-sweep.yaml", "smoke.yaml", "evolution.yaml", "diagnostics.yaml"]).isSubset(of: Set(Self.files)))
     }
 
     @Test(arguments: files)
@@ -33,5 +33,19 @@ import Testing
             #expect(graph.nodes(ofStage: stage).count == 1, "\(stage)")
         }
         #expect(graph.nodes(ofStage: "finetune").count == 3)
+    }
+
+    /// Correction-centric and random evolution share everything up to the corrections and plain LeMa's arm; each
+    /// evolves, labels and corrects on its own.
+    @Test func evolutionSharesThePlainLeMaArmAndEvolvesPerVariant() throws {
+        let graph = try PipelineCompiler.compile(file: Self.directory.appendingPathComponent("evolution.yaml"),
+                                                 overrides: [], registry: KindCatalog.registry)
+        #expect(graph.variants.map(\.name) == ["seeds=corrections", "seeds=random"])
+        for stage in ["problems", "base", "dedupe", "mix_lema", "finetune_lema", "evaluate_lema", "report"] {
+            #expect(graph.nodes(ofStage: stage).count == 1, "\(stage)")
+        }
+        for stage in ["evolve", "teacher", "vote", "correct_evolved", "mix", "finetune", "evaluate"] {
+            #expect(graph.nodes(ofStage: stage).count == 2, "\(stage)")
+        }
     }
 }
