@@ -82,7 +82,7 @@ let package = Package(
         .target(name: "Stages", dependencies: ["StageAPI", "LemaCore", "Math", "TinyGPT", "Endpoint", "OpenAIWire"]),
         // The one place that turns errors into messages and exit codes.
         .target(name: "LemaCLI", dependencies: [
-            "Engine", "Stages", "Math", "StageAPI", "LemaCore", "Serve", "TinyGPT",
+            "Engine", "Stages", "Math", "StageAPI", "LemaCore", "Serve", "TinyGPT", "Slurm",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "lema", dependencies: ["LemaCLI", "Kernels"]),

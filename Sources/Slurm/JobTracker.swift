@@ -37,6 +37,8 @@ public struct JobTracker: Sendable {
     public var client: SlurmClient
     /// Where final records are kept; read from `scontrol show config` on first need when nil.
     public var configuration: SlurmConfiguration?
+    /// What the last poll's squeue said about each job it listed (state, reason, node, elapsed time).
+    public private(set) var lastQueue: [String: JobSnapshot] = [:]
 
     public init(client: SlurmClient, configuration: SlurmConfiguration? = nil) {
         self.client = client
@@ -47,6 +49,7 @@ public struct JobTracker: Sendable {
     public mutating func poll(_ jobs: [TrackedJob]) throws -> [String: JobOutcome] {
         guard !jobs.isEmpty else { return [:] }
         let queue = try client.snapshots(of: jobs.map(\.id))
+        lastQueue = queue
         var outcomes: [String: JobOutcome] = [:]
         var vanished: [TrackedJob] = []
         for job in jobs {

@@ -44,6 +44,9 @@ public struct RunOptions: Sendable {
     /// The `lema` binary Slurm jobs run (`lema node-exec`). Without it nodes of the slurm executor run locally
     /// (in-process callers such as tests have no such binary).
     public var nodeExecutable: String?
+    /// `lema run --detach`: submit the Slurm jobs that can start now and return without waiting for them; a later
+    /// `lema run` follows them (and submits what depends on them), `lema status` shows them.
+    public var detach = false
 
     public init(jobs: Int = 2, only: [String] = [], dryRun: Bool = false, keepGoing: Bool = true,
                 progress: ProgressMode = .auto, retryBaseDelay: TimeInterval = 1, retryMaxDelay: TimeInterval = 60,

@@ -17,8 +17,10 @@ public final class Runner {
     /// `runDirectory` is `runs/<pipeline>/`; node outputs go to `runDirectory/nodes/<stage>-<fp12>/`.
     public init(graph: Graph, store: Store, registry: KindRegistry, runDirectory: URL, options: RunOptions) {
         var graph = graph
-        if let executor = options.executor {
-            for k in graph.nodes.indices { graph.nodes[k].execution.executor = executor }
+        for k in graph.nodes.indices {
+            if let executor = options.executor { graph.nodes[k].execution.executor = executor }
+            // A kind that must stay in the controller's process does, whatever the spec or --executor say.
+            if registry[graph.nodes[k].kind]?.placement == .local { graph.nodes[k].execution.executor = .local }
         }
         self.graph = graph
         self.store = store
@@ -61,8 +63,10 @@ public final class Runner {
         }
         var executors = self.executors
         if executors[.slurm] == nil, let executable = options.nodeExecutable,
-           graph.nodes.contains(where: { $0.execution.executor == .slurm }) {
-            executors[.slurm] = SlurmExecutor(settings: graph.executor, executable: executable)
+           graph.nodes.contains(where: { $0.execution.executor == .slurm && plan[$0.id]?.willRun ?? true }) {
+            let slurm = SlurmExecutor(settings: graph.executor, executable: executable, detach: options.detach)
+            try slurm.checkReady(runDirectory: runDirectory) { output("lema: \($0)\n") }
+            executors[.slurm] = slurm
         }
         let scheduler = Scheduler(graph: graph, plan: plan, records: records, options: options, registry: registry,
                                   runDirectory: runDirectory, recorder: recorder, reporter: reporter,

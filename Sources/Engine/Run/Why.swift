@@ -4,9 +4,12 @@ import Foundation
 /// `lema run --dry-run` and `lema status` show) and, for a node that has not succeeded, the earlier node of the
 /// stage the reason was computed against with each fingerprint difference on its own line.
 public enum Why {
+    /// `jobs`: the run's cluster jobs; a node whose latest job has not ended is said to wait for it.
     public static func explain(nodes: [GraphNode], graph: Graph, records: [String: NodeRecord],
-                               plan: [String: PlanDecision]) -> String {
+                               plan: [String: PlanDecision], jobs: [JobRecord] = []) -> String {
         var lines: [String] = []
+        var latestJob: [String: JobRecord] = [:]
+        for job in jobs where job.attempt >= (latestJob[job.node]?.attempt ?? 0) { latestJob[job.node] = job }
         let previousByStage = Planner.previousRecords(graph: graph, records: records)
         for node in nodes {
             let label = node.variants.count == graph.variants.count && graph.variants.count > 1
@@ -18,6 +21,10 @@ public enum Why {
             case nil: verdict = "not planned"
             }
             lines.append("\(node.stage) [\(label)] \(node.id.prefix(12)): \(verdict)")
+            if let job = latestJob[node.id], job.endedAt == nil, records[node.id]?.status != .succeeded {
+                lines.append("  waits for its Slurm job \(job.jobID ?? "(being submitted)") (attempt \(job.attempt)): "
+                             + (job.reason ?? job.state) + "; `lema run` follows it (never submits the node again)")
+            }
             if records[node.id]?.status == .succeeded { continue }
             guard let closest = Planner.closestEarlier(node: node, previous: previousByStage[node.stage] ?? []) else {
                 lines.append("  no earlier run of '\(node.stage)' to compare with: this is a new node")

@@ -40,6 +40,9 @@ public struct RunCommand: ParsableCommand {
     @Option(help: "Where nodes run, whatever the spec says: local or slurm.")
     var executor: ExecutorKind?
 
+    @Flag(help: "Submit the Slurm jobs that can start now and return; `lema run` again follows them, `lema status` shows them.")
+    var detach = false
+
     @Option(name: .customLong("retry-delay"), help: ArgumentHelp("Seconds before the first retry (doubles per retry).", visibility: .hidden))
     var retryDelay: Double = 1
 
@@ -63,6 +66,7 @@ public struct RunCommand: ParsableCommand {
                 _exit(LemaExitCode.interrupted)
             })
         options.executor = executor
+        options.detach = detach
         options.nodeExecutable = Bundle.main.executablePath
         let runner = Runner(graph: graph, store: store, registry: KindCatalog.registry, runDirectory: runDirectory,
                             options: options)
