@@ -45,6 +45,19 @@ public struct JobTracker: Sendable {
         self.configuration = configuration
     }
 
+    /// A marker's outcome. A payload killed by a signal (status above 128) may have been killed by Slurm ending the
+    /// job (the time limit, scancel) with the script living long enough to write the marker: Slurm's word decides
+    /// then — wait while it still calls the job alive, take its ending when it has one.
+    static func outcome(_ marker: ExitMarker, slurm: JobState?) -> JobOutcome {
+        if marker.exitCode == 0 { return .succeeded(marker) }
+        guard marker.exitCode > 128, let slurm else { return .failed(marker) }
+        switch slurm {
+        case .pending, .running, .completing, .suspended, .requeued: return .alive(slurm)
+        case .timeout, .outOfMemory, .nodeFail, .preempted, .cancelled: return .ended(slurm)
+        case .completed, .failed, .lost: return .failed(marker)
+        }
+    }
+
     /// The outcome of every job, by job id.
     public mutating func poll(_ jobs: [TrackedJob]) throws -> [String: JobOutcome] {
         guard !jobs.isEmpty else { return [:] }
@@ -54,7 +67,7 @@ public struct JobTracker: Sendable {
         var vanished: [TrackedJob] = []
         for job in jobs {
             if let marker = ExitMarker.read(at: job.marker) {
-                outcomes[job.id] = marker.exitCode == 0 ? .succeeded(marker) : .failed(marker)
+                outcomes[job.id] = Self.outcome(marker, slurm: queue[job.id]?.state)
             } else if let snapshot = queue[job.id] {
                 outcomes[job.id] = snapshot.state.isAlive ? .alive(snapshot.state) : .ended(snapshot.state)
             } else {

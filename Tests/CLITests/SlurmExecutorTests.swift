@@ -6,7 +6,7 @@ import Testing
 
 /// The slurm executor against the real one-node cluster (`sudo scripts/slurm-cluster.sh start`; skipped, with the
 /// reason printed, when no controller answers).
-@Suite(.serialized) struct SlurmExecutorTests {
+@Suite(.serialized, .slurmCluster) struct SlurmExecutorTests {
     static let isUp = SlurmProbe.clusterAnswers(for: "SlurmExecutorTests")
 
     /// The files a run leaves that are not the job's own (`job.*`, `journal.*`: the slurm executor's) or the

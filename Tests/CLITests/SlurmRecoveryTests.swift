@@ -6,7 +6,7 @@ import Testing
 
 /// The slurm executor when things go wrong, against the real one-node cluster (issue 15, tests 2, 3 and 6; skipped
 /// with the reason printed when no controller answers).
-@Suite(.serialized) struct SlurmRecoveryTests {
+@Suite(.serialized, .slurmCluster) struct SlurmRecoveryTests {
     static let isUp = SlurmProbe.clusterAnswers(for: "SlurmRecoveryTests")
 
     /// A pipeline of `count` independent command stages (`s0`, `s1`, …) that each sleep `seconds` and write one
@@ -191,6 +191,45 @@ import Testing
             let nodes = dir.appendingPathComponent("runs").path
             let made = (FileManager.default.enumerator(atPath: nodes)?.allObjects as? [String]) ?? []
             #expect(!made.contains { $0.contains("/nodes/") }, "\(made)")
+        }
+    }
+
+    /// Item 7: a node that ran partly locally hands its finished items to its Slurm job (the seed journal): only
+    /// the items the store lacks run in the job.
+    @Test(.enabled(if: isUp)) func itemsFinishedLocallyAreNotRedoneInTheJob() throws {
+        try CLI.withScratch { dir in
+            let log = dir.appendingPathComponent("calls.log").path
+            let flag = dir.appendingPathComponent("fail-3").path
+            let spec = """
+                name: seed\(UUID().uuidString.prefix(8).lowercased())
+                executor: {kind: slurm, poll_interval: 0.2s}
+                stages:
+                  items:
+                    kind: command
+                    argv: [sh, -c, "seq 0 5 > {out}/items.txt"]
+                    outputs: {items: items.txt}
+                  work:
+                    kind: map
+                    input: items
+                    parallel: 1
+                    argv: [sh, -c, "echo {index} >> \(log); if [ {index} = 3 ] && [ -e \(flag) ]; then exit 1; fi; echo {item}"]
+
+                """
+            try CLI.write(spec, to: dir.appendingPathComponent("seed.yaml"))
+            try CLI.write("", to: URL(fileURLWithPath: flag))
+            let local = try CLI.run(["run", "seed.yaml", "--runs-dir", "runs", "--executor", "local", "-q"], in: dir)
+            #expect(local.code == 1, "\(local.stdout)")
+            let ranLocally = CLI.lines(URL(fileURLWithPath: log))
+            #expect(ranLocally.contains("3") && ranLocally.count > 1, "\(ranLocally)")
+            try FileManager.default.removeItem(atPath: flag)
+
+            let slurm = try CLI.run(["run", "seed.yaml", "--runs-dir", "runs", "-q"], in: dir)
+            #expect(slurm.code == 0, "\(slurm.stdout)\n\(slurm.stderr)")
+            let inJob = Array(CLI.lines(URL(fileURLWithPath: log)).dropFirst(ranLocally.count))
+            // Every item ran exactly once successfully: the job ran item 3 again and what the local run never got to.
+            #expect(inJob.contains("3"))
+            #expect(Set(ranLocally.filter { $0 != "3" }).isDisjoint(with: inJob), "local \(ranLocally), job \(inJob)")
+            #expect(Set(ranLocally + inJob) == Set((0...5).map(String.init)))
         }
     }
 }

@@ -116,6 +116,7 @@ final class SlurmExecutor: NodeExecutor, @unchecked Sendable {
         let jobAttempt = latest.map { unfinished ? $0.attempt : $0.attempt + 1 } ?? 1
         var inputs: [String: [JobInput]] = [:]
         for parameter in node.inputs.keys { inputs[parameter] = context.inputs(parameter).map(JobInput.init) }
+        if !unfinished { try writeSeedJournal(node: node.id, directory: directory, store: store) }
         let prior = (0..<jobAttempt).map { directory.appendingPathComponent("journal.\($0).jsonl").path }
             .filter { FileManager.default.fileExists(atPath: $0) }
         let spec = JobSpec(stageName: node.stage, fingerprint: node.id, kind: node.kind, kindVersion: node.kindVersion,
@@ -143,6 +144,27 @@ final class SlurmExecutor: NodeExecutor, @unchecked Sendable {
             if let latest, latest.attempt == jobAttempt { job.hasRun = latest.startedAt != nil }
         }
         return job
+    }
+
+    /// `journal.0.jsonl`: what the store already has for the node — finished items (from a run that went partly
+    /// locally, or imported from earlier jobs) and the latest checkpoint — so that the job never redoes them. Every
+    /// new attempt rewrites it from the store (replacing it atomically); nothing to seed, no file.
+    private func writeSeedJournal(node: String, directory: URL, store: Store) throws {
+        let url = directory.appendingPathComponent("journal.0.jsonl")
+        let items = try store.ledgerItems(node)
+        let checkpoint = try store.latestCheckpoint(node)
+        guard !items.isEmpty || checkpoint != nil else {
+            try? FileManager.default.removeItem(at: url)
+            return
+        }
+        var text = ""
+        for (key, payload) in items.sorted(by: { $0.key < $1.key }) {
+            text += JournalRecord.item(key: key, payload: payload).json.canonicalText + "\n"
+        }
+        if let checkpoint {
+            text += JournalRecord.checkpoint(step: checkpoint.step, file: checkpoint.file).json.canonicalText + "\n"
+        }
+        try AtomicFile.write(Data(text.utf8), to: url)
     }
 
     /// The warning before a checkpointing stage's time limit: a minute, or a third of a short limit.
