@@ -232,4 +232,31 @@ import Testing
             #expect(Set(ranLocally + inJob) == Set((0...5).map(String.init)))
         }
     }
+
+    /// `--detach`: submits what can start and returns; `lema status` and `lema why` show the jobs (asking squeue,
+    /// since no controller follows them); `lema run` again follows them and finishes the run, one job per node.
+    @Test(.enabled(if: isUp)) func detachSubmitsAndALaterRunPicksTheJobsUp() throws {
+        try CLI.withScratch { dir in
+            let (name, text) = Self.fanSpec(count: 2, seconds: 3, memory: "100M")
+            try CLI.write(text, to: dir.appendingPathComponent("fan.yaml"))
+            let detached = try CLI.run(["run", "fan.yaml", "--runs-dir", "runs", "--detach"], in: dir)
+            #expect(detached.code == 0, "\(detached.stdout)\n\(detached.stderr)")
+            #expect(detached.stdout.contains("2 submitted (--detach)"), "\(detached.stdout)")
+            #expect(detached.stderr.contains("is under /tmp"), "\(detached.stderr)")
+            let prefix = "lema.\(name)."
+            #expect(try SlurmRecords.queue(prefix: prefix).values.filter(\.state.isAlive).count == 2)
+
+            let status = try CLI.run(["status", "fan.yaml", "--runs-dir", "runs"], in: dir).stdout
+            #expect(status.contains("no controller follows this run's 2 job(s)"), "\(status)")
+            #expect(status.contains("RUNNING on") || status.contains("PENDING ("), "\(status)")
+            let why = try CLI.run(["why", "fan.yaml", "s0", "--runs-dir", "runs"], in: dir).stdout
+            #expect(why.contains("waits for its Slurm job"), "\(why)")
+
+            let follow = try CLI.run(["run", "fan.yaml", "--runs-dir", "runs", "--progress", "plain"], in: dir)
+            #expect(follow.code == 0, "\(follow.stdout)\n\(follow.stderr)")
+            #expect(follow.stdout.contains("3 ran"), "\(follow.stdout)")
+            let submissions = try SlurmRecords.submissions(prefix: prefix)
+            #expect(submissions.count == 3 && submissions.values.allSatisfy { $0.count == 1 }, "\(submissions)")
+        }
+    }
 }
