@@ -2,14 +2,16 @@ import Engine
 import Foundation
 import Slurm
 
-/// `lema-bench slurm-fan [--nodes N] [--poll S] [--lema PATH] [--dir DIR]`: N independent `command` nodes (`true`)
-/// through `lema run --executor slurm`, then the same N jobs submitted by hand (`sbatch --wrap`, one squeue per poll
-/// until all have ended), in one run against the same cluster. Prints both wall times, their ratio and each way's
-/// submit-to-done latency per job (median, p90, max). Needs a Slurm cluster (scripts/slurm-cluster.sh start).
+/// `lema-bench slurm-fan [--nodes N] [--poll S] [--rounds R] [--lema PATH] [--dir DIR]`: N independent `command`
+/// nodes (`true`) through `lema run --executor slurm`, then the same N jobs submitted by hand (`sbatch --wrap`, one
+/// squeue per poll until all have ended), alternating R times in one run against the same cluster. Prints both wall
+/// times, their ratio and each way's submit-to-done latency per job (median, p90, max) per round, then the median
+/// ratio. Needs a Slurm cluster (scripts/slurm-cluster.sh start).
 enum SlurmFanBench {
     static func main(_ args: [String]) throws {
         var nodes = 200
         var poll = 0.5
+        var rounds = 3
         var lema = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
             .appendingPathComponent("lema").path
         var directory: URL?
@@ -21,9 +23,10 @@ enum SlurmFanBench {
             switch option {
             case "--nodes": nodes = try positive(Int(args[i]).map(Double.init), option).roundedInt
             case "--poll": poll = try positive(Double(args[i]), option)
+            case "--rounds": rounds = try positive(Int(args[i]).map(Double.init), option).roundedInt
             case "--lema": lema = args[i]
             case "--dir": directory = URL(fileURLWithPath: args[i])
-            default: throw BenchUsage("unknown option '\(option)' (use --nodes N --poll S --lema PATH --dir DIR)")
+            default: throw BenchUsage("unknown option '\(option)' (use --nodes N --poll S --rounds R --lema PATH --dir DIR)")
             }
             i += 1
         }
@@ -41,11 +44,18 @@ enum SlurmFanBench {
         defer { if directory == nil { try? FileManager.default.removeItem(at: scratch) } }
         print("lema-bench slurm-fan: \(nodes) jobs of `true`, poll every \(poll) s (\(try client.version()))")
 
-        let viaLema = try throughLema(nodes: nodes, poll: poll, lema: lema, in: scratch)
-        report("lema run --executor slurm", viaLema)
-        let byHand = try byHand(nodes: nodes, poll: poll, client: client, in: scratch)
-        report("sbatch --wrap ×\(nodes) + squeue loop", byHand)
-        print(String(format: "  lema / by hand = %.2f× (target ≤ 1.2×)", viaLema.wall / byHand.wall))
+        var ratios: [Double] = []
+        for round in 1...rounds {
+            print("round \(round):")
+            let viaLema = try throughLema(nodes: nodes, poll: poll, lema: lema, round: round, in: scratch)
+            report("lema run --executor slurm", viaLema)
+            let byHand = try byHand(nodes: nodes, poll: poll, client: client, round: round, in: scratch)
+            report("sbatch --wrap ×\(nodes) + squeue loop", byHand)
+            ratios.append(viaLema.wall / byHand.wall)
+            print(String(format: "  lema / by hand = %.2f×", ratios.last ?? .nan))
+        }
+        print(String(format: "median of %d rounds: lema / by hand = %.2f× (target ≤ 1.2×)", rounds,
+                     ratios.sorted()[ratios.count / 2]))
     }
 
     struct Result {
@@ -62,8 +72,8 @@ enum SlurmFanBench {
     }
 
     /// The fan as a spec: one `command` stage per job, all independent, every job in flight at once.
-    static func throughLema(nodes: Int, poll: Double, lema: String, in scratch: URL) throws -> Result {
-        let name = "fan\(getpid())"
+    static func throughLema(nodes: Int, poll: Double, lema: String, round: Int, in scratch: URL) throws -> Result {
+        let name = "fan\(getpid())r\(round)"
         var spec = "name: \(name)\nexecutor: {kind: slurm, poll_interval: \(poll), max_jobs: \(nodes)}\nstages:\n"
         for k in 0..<nodes { spec += "  n\(k): {kind: command, argv: [\"true\"]}\n" }
         let specURL = scratch.appendingPathComponent("\(name).yaml")
@@ -84,8 +94,8 @@ enum SlurmFanBench {
     }
 
     /// What a user would write: submit every job, then one squeue per poll until none is alive.
-    static func byHand(nodes: Int, poll: Double, client: SlurmClient, in scratch: URL) throws -> Result {
-        let out = scratch.appendingPathComponent("byhand", isDirectory: true)
+    static func byHand(nodes: Int, poll: Double, client: SlurmClient, round: Int, in scratch: URL) throws -> Result {
+        let out = scratch.appendingPathComponent("byhand\(round)", isDirectory: true)
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
         let start = Date()
         var submitted: [String: Date] = [:]

@@ -35,7 +35,10 @@ extension SlurmExecutor {
         let store = scheduler.recorder.store
         let nodeID = scheduler.nodes[job.node].id
         var importError: (any Error)?
-        if FileManager.default.fileExists(atPath: job.journal.path) {
+        // Only a journal that grew is read (each import commits to the store; most polls find most journals as
+        // they were).
+        let size = (try? FileManager.default.attributesOfItem(atPath: job.journal.path)[.size] as? Int) ?? nil
+        if let size, size > job.offset {
             do {
                 let (next, end) = try store.importJournal(job.journal, node: nodeID, from: job.offset)
                 job.offset = next
