@@ -73,6 +73,9 @@ extension SlurmExecutor {
         return nil
     }
 
+    /// Seconds a requeued job is left held before lema lets it start.
+    static let requeueReleaseDelay: TimeInterval = 2
+
     /// The row update of a live job whose state or reason changed; lifts the hold Slurm puts on a requeued job
     /// (`BeginTime`, about two minutes) so that it continues at once.
     private func aliveUpdate(_ job: inout InFlight, state: JobState, node: String, in scheduler: Scheduler) -> JobUpdate? {
@@ -83,8 +86,15 @@ extension SlurmExecutor {
             startedAt = Date().addingTimeInterval(-Double(snapshot?.elapsedSeconds ?? 0))
         }
         if case .pending(let reason) = state, reason == "BeginTime", job.hasRun || job.recorded?.state == "REQUEUED" {
-            do { try client.startNow(job.job.id) } catch {
-                scheduler.reporter.log("slurm: could not release requeued job \(job.job.id): \(error)")
+            // Not at once: slurmd refuses a job whose credential dates from the second its previous run was killed
+            // in ("Job credential revoked"), which is what Slurm's own hold of about two minutes avoids.
+            let seen = job.heldSince ?? Date()
+            job.heldSince = seen
+            if Date().timeIntervalSince(seen) >= Self.requeueReleaseDelay {
+                job.heldSince = nil
+                do { try client.startNow(job.job.id) } catch {
+                    scheduler.reporter.log("slurm: could not release requeued job \(job.job.id): \(error)")
+                }
             }
         }
         let record = JobStateRecord(state: state.name, reason: state.message)

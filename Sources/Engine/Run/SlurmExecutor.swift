@@ -25,6 +25,8 @@ final class SlurmExecutor: NodeExecutor, @unchecked Sendable {
         var recorded: JobStateRecord?
         /// Seen running once: a later `BeginTime` hold is Slurm's delay after a requeue, which lema lifts.
         var hasRun = false
+        /// When a requeued job was first seen held (`BeginTime`); lema lifts the hold a little later.
+        var heldSince: Date?
     }
 
     /// A job's state as the jobs table keeps it.
