@@ -259,4 +259,20 @@ import Testing
             #expect(submissions.count == 3 && submissions.values.allSatisfy { $0.count == 1 }, "\(submissions)")
         }
     }
+
+    /// Running locally a node whose Slurm job may still run is said to risk two writers, with the way out.
+    @Test(.enabled(if: isUp)) func runningLocallyBesideALiveJobIsWarned() throws {
+        try CLI.withScratch { dir in
+            let (name, text) = Self.fanSpec(count: 1, seconds: 2, memory: "100M")
+            try CLI.write(text, to: dir.appendingPathComponent("fan.yaml"))
+            let detached = try CLI.run(["run", "fan.yaml", "--runs-dir", "runs", "--detach", "-q"], in: dir)
+            #expect(detached.code == 0, "\(detached.stderr)")
+            let local = try CLI.run(["run", "fan.yaml", "--runs-dir", "runs", "--executor", "local", "-q"], in: dir)
+            #expect(local.code == 0, "\(local.stderr)")
+            #expect(local.stderr.contains("warning: stage 's0' runs locally, but its Slurm job"), "\(local.stderr)")
+            #expect(!local.stderr.contains("stage 'join' runs locally"), "\(local.stderr)")
+            let ids = try SlurmRecords.queue(prefix: "lema.\(name).").keys
+            try SlurmRecords.command("scancel", Array(ids))
+        }
+    }
 }
