@@ -252,9 +252,13 @@ import Testing
             let why = try CLI.run(["why", "fan.yaml", "s0", "--runs-dir", "runs"], in: dir).stdout
             #expect(why.contains("waits for its Slurm job"), "\(why)")
 
+            // Detached again once both jobs have ended: they are imported and join is submitted, detached in turn.
+            #expect(try SlurmRecords.waitFor(prefix: prefix, timeout: 30) { jobs in jobs.allSatisfy { !$0.state.isAlive } })
+            let again = try CLI.run(["run", "fan.yaml", "--runs-dir", "runs", "--detach"], in: dir)
+            #expect(again.stdout.contains("2 ran") && again.stdout.contains("1 submitted (--detach)"), "\(again.stdout)")
             let follow = try CLI.run(["run", "fan.yaml", "--runs-dir", "runs", "--progress", "plain"], in: dir)
             #expect(follow.code == 0, "\(follow.stdout)\n\(follow.stderr)")
-            #expect(follow.stdout.contains("3 ran"), "\(follow.stdout)")
+            #expect(follow.stdout.contains("1 ran, 2 skipped"), "\(follow.stdout)")
             let submissions = try SlurmRecords.submissions(prefix: prefix)
             #expect(submissions.count == 3 && submissions.values.allSatisfy { $0.count == 1 }, "\(submissions)")
         }

@@ -27,6 +27,8 @@ final class SlurmExecutor: NodeExecutor, @unchecked Sendable {
         var hasRun = false
         /// When a requeued job was first seen held (`BeginTime`); lema lifts the hold a little later.
         var heldSince: Date?
+        /// Submitted by an earlier run and followed now.
+        var reattached = false
     }
 
     /// A job's state as the jobs table keeps it.
@@ -84,7 +86,9 @@ final class SlurmExecutor: NodeExecutor, @unchecked Sendable {
             let (context, attempt) = scheduler.beginAttempt(i)
             do {
                 let job = try submit(i, attempt: attempt, context: context, in: scheduler)
-                if detach {
+                // Detached, a job is left to itself — unless it is an earlier run's that has already ended by itself
+                // (its exit marker is there): that one is imported now, and what depends on it is submitted.
+                if detach, !(job.reattached && FileManager.default.fileExists(atPath: job.job.marker.path)) {
                     for n in scheduler.finishAttempt(i, attempt: attempt, result: .detached(jobID: job.job.id)) {
                         scheduler.launch(n)
                     }
@@ -142,6 +146,7 @@ final class SlurmExecutor: NodeExecutor, @unchecked Sendable {
         var job = InFlight(node: i, attempt: attempt, job: TrackedJob(id: id, name: request.name, marker: request.markerURL),
                            journal: spec.journalURL)
         if source != .submitted {
+            job.reattached = true
             scheduler.reporter.log("slurm: stage '\(node.stage)' follows its job \(id) submitted by an earlier run")
             if let latest, latest.attempt == jobAttempt { job.hasRun = latest.startedAt != nil }
         }
