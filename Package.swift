@@ -82,12 +82,12 @@ let package = Package(
         .target(name: "Stages", dependencies: ["StageAPI", "LemaCore", "Math", "TinyGPT", "Endpoint", "OpenAIWire"]),
         // The one place that turns errors into messages and exit codes.
         .target(name: "LemaCLI", dependencies: [
-            "Engine", "Stages", "Math", "StageAPI", "LemaCore", "Serve", "TinyGPT",
+            "Engine", "Stages", "Math", "StageAPI", "LemaCore", "Serve", "TinyGPT", "Slurm",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "lema", dependencies: ["LemaCLI", "Kernels"]),
         .executableTarget(name: "lema-bench", dependencies: [
-            "Engine", "Stages", "Kernels", "KernelsAVX512", "TinyGPT", "LemaCore", "COpenBLAS",
+            "Engine", "Stages", "Kernels", "KernelsAVX512", "TinyGPT", "LemaCore", "COpenBLAS", "Slurm",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: optimised),
 
@@ -96,7 +96,7 @@ let package = Package(
                     swiftSettings: optimised),
         .testTarget(name: "TinyGPTTests", dependencies: ["TinyGPT", "Kernels", "LemaCore"], swiftSettings: optimised),
         .testTarget(name: "MathTests", dependencies: ["Math", "LemaCore"]),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "StageAPI", "LemaCore"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "StageAPI", "LemaCore", "LemaTestSupport"]),
         // Parsers against recorded command output, and (when scripts/slurm-cluster.sh has a cluster up) real jobs.
         .testTarget(name: "SlurmTests", dependencies: ["Slurm", "LemaCore", "LemaTestSupport"]),
         .testTarget(name: "StagesTests", dependencies: ["Stages", "StageAPI", "Math", "TinyGPT", "LemaCore"]),

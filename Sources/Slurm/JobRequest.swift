@@ -87,6 +87,10 @@ public struct JobRequest: Sendable {
         self.environment = environment
     }
 
+    /// The payload's exit status when it stopped on request (SIGTERM, or the warning before the time limit) after
+    /// saving its progress: EX_TEMPFAIL, "try again".
+    public static let stoppedOnRequest: Int32 = 75
+
     /// Files in `directory`, per attempt: a requeued job appends to its attempt's output.
     public var scriptURL: URL { directory.appendingPathComponent("job.\(name.attempt).sh") }
     public var stdoutURL: URL { directory.appendingPathComponent("job.\(name.attempt).out") }
@@ -110,13 +114,25 @@ public struct JobRequest: Sendable {
         var lines = ["#!/bin/sh", "# \(name): written by lema; runs the node's payload and records its exit code.",
                      "cd \(ShellQuote.quote(directory.path)) || exit 1",
                      // A requeued job runs this script again: the marker of its previous run is not its outcome.
-                     "rm -f \(ShellQuote.quote(markerURL.path))"]
+                     "rm -f \(ShellQuote.quote(markerURL.path))",
+                     // Slurm ending the job (time limit, scancel, requeue) signals this shell too: no marker then,
+                     // whatever the payload's status says.
+                     "trap 'exit 143' TERM"]
         if let warning {
             // `wait` returns early when the trap runs; wait again until the payload has really ended.
-            lines += ["warned=0", "trap 'warned=1; kill -\(warning.name) $child 2>/dev/null' \(warning.name)",
+            lines += ["warned=0 signalled=0",
+                      "trap 'warned=1; signalled=1; kill -\(warning.name) $child 2>/dev/null' \(warning.name)",
                       "\(command) &", "child=$!",
                       "wait $child; code=$?",
                       "while [ $warned = 1 ]; do warned=0; wait $child; code=$?; done"]
+            if requeue {
+                // Warned before the time limit, the payload saved its progress and stopped (`stoppedOnRequest`):
+                // back to the queue under the same job id, to continue from there, with no exit marker (this run
+                // is not the job's outcome). If the requeue fails, the marker tells the controller, which retries.
+                lines += ["if [ $signalled = 1 ] && [ $code = \(Self.stoppedOnRequest) ]; then",
+                          "  scontrol requeue \"$SLURM_JOB_ID\" && exit 0",
+                          "fi"]
+            }
         } else {
             lines += [command, "code=$?"]
         }

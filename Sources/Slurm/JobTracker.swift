@@ -37,21 +37,37 @@ public struct JobTracker: Sendable {
     public var client: SlurmClient
     /// Where final records are kept; read from `scontrol show config` on first need when nil.
     public var configuration: SlurmConfiguration?
+    /// What the last poll's squeue said about each job it listed (state, reason, node, elapsed time).
+    public private(set) var lastQueue: [String: JobSnapshot] = [:]
 
     public init(client: SlurmClient, configuration: SlurmConfiguration? = nil) {
         self.client = client
         self.configuration = configuration
     }
 
+    /// A marker's outcome. A payload killed by a signal (status above 128) may have been killed by Slurm ending the
+    /// job (the time limit, scancel) with the script living long enough to write the marker: Slurm's word decides
+    /// then — wait while it still calls the job alive, take its ending when it has one.
+    static func outcome(_ marker: ExitMarker, slurm: JobState?) -> JobOutcome {
+        if marker.exitCode == 0 { return .succeeded(marker) }
+        guard marker.exitCode > 128, let slurm else { return .failed(marker) }
+        switch slurm {
+        case .pending, .running, .completing, .suspended, .requeued: return .alive(slurm)
+        case .timeout, .outOfMemory, .nodeFail, .preempted, .cancelled: return .ended(slurm)
+        case .completed, .failed, .lost: return .failed(marker)
+        }
+    }
+
     /// The outcome of every job, by job id.
     public mutating func poll(_ jobs: [TrackedJob]) throws -> [String: JobOutcome] {
         guard !jobs.isEmpty else { return [:] }
         let queue = try client.snapshots(of: jobs.map(\.id))
+        lastQueue = queue
         var outcomes: [String: JobOutcome] = [:]
         var vanished: [TrackedJob] = []
         for job in jobs {
             if let marker = ExitMarker.read(at: job.marker) {
-                outcomes[job.id] = marker.exitCode == 0 ? .succeeded(marker) : .failed(marker)
+                outcomes[job.id] = Self.outcome(marker, slurm: queue[job.id]?.state)
             } else if let snapshot = queue[job.id] {
                 outcomes[job.id] = snapshot.state.isAlive ? .alive(snapshot.state) : .ended(snapshot.state)
             } else {

@@ -96,3 +96,13 @@ public struct SlurmClient: Sendable {
         .commandFailed(tool: tool, arguments: args, status: out.status, stderr: out.stderr)
     }
 }
+
+extension SlurmClient {
+    /// Lets a pending job start now (`scontrol update jobid=N StartTime=now`): Slurm holds a requeued job back for
+    /// a while (its `BeginTime`), which a job lema requeued to continue from its checkpoint need not wait out.
+    public func startNow(_ id: String) throws {
+        let args = ["update", "jobid=\(id)", "StartTime=now"]
+        let out = try run("scontrol", args)
+        guard out.status == 0 else { throw failure("scontrol", args, out) }
+    }
+}

@@ -21,6 +21,20 @@ public protocol StageKind: Sendable {
     /// Default: all of them. A kind drops purely operational settings (an endpoint's rate limits, timeout, the name
     /// of its key variable) so that changing them does not redo finished work; the node still runs with them.
     func fingerprinted(_ params: [String: JSONValue]) -> [String: JSONValue]
+    /// Where the kind may run and how it stops; default `.anywhere`.
+    var placement: KindPlacement { get }
+}
+
+/// Where a kind's nodes may run, for executors that run nodes elsewhere (Slurm).
+public enum KindPlacement: Sendable, Hashable {
+    /// Locally or as a cluster job.
+    case anywhere
+    /// Anywhere; a long run that saves checkpoints and resumes from them: a cluster job of it may be requeued, and
+    /// is warned before its time limit so that it saves a checkpoint and the requeued job continues from it.
+    case checkpointing
+    /// Always in the controller's process, whatever the executor (work too small for a job, or that needs the
+    /// run's store, like the report).
+    case local
 }
 
 extension StageKind {
@@ -28,6 +42,8 @@ extension StageKind {
     public func validate(_ params: [String: JSONValue]) -> [ParameterProblem] { [] }
     /// Every parameter counts.
     public func fingerprinted(_ params: [String: JSONValue]) -> [String: JSONValue] { params }
+    /// Runs anywhere.
+    public var placement: KindPlacement { .anywhere }
 }
 
 /// A problem found by `StageKind.validate`: which parameter and what is wrong (with the fix where possible).

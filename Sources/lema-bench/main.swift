@@ -5,14 +5,16 @@ import Foundation
 //   lema-bench ledger [...]   1,000,000 ledger items through the store
 //   lema-bench kernels [...]  tiny-GPT training/sampling tokens/s (configs S, M, L) and GEMM GFLOP/s
 //   lema-bench spec [...]     hostile specs of about 10 MB: accepted or refused, and how fast
+//   lema-bench slurm-fan [...] 200 command jobs through lema's slurm executor vs sbatch --wrap and a polling loop
 let arguments = Array(CommandLine.arguments.dropFirst())
-let usage = "usage: lema-bench engine|ledger|kernels|spec [options]   (see docs/operations.md#benchmarks)"
+let usage = "usage: lema-bench engine|ledger|kernels|spec|slurm-fan [options]   (see docs/operations.md#benchmarks)"
 do {
     switch arguments.first {
     case "engine": try EngineBench.main(Array(arguments.dropFirst()))
     case "ledger": try LedgerBench.main(Array(arguments.dropFirst()))
     case "kernels": try KernelsBench.main(Array(arguments.dropFirst()))
     case "spec": try HostileSpecBench.main(Array(arguments.dropFirst()))
+    case "slurm-fan": try SlurmFanBench.main(Array(arguments.dropFirst()))
     default:
         FileHandle.standardError.write(Data((usage + "\n").utf8))
         exit(2)

@@ -63,7 +63,7 @@ struct NodeExecTests {
     }
 
     @Test("inside a real Slurm job: submitted, tracked to its marker, journal imported",
-          .enabled(if: NodeExecTests.clusterIsUp, "needs a running Slurm cluster"))
+          .enabled(if: NodeExecTests.clusterIsUp, "needs a running Slurm cluster"), .slurmCluster)
     func onSlurm() throws {
         let node = URL(fileURLWithPath: "/tmp/lema-slurm-tests/node-exec-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: node, withIntermediateDirectories: true)

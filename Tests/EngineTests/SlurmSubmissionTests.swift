@@ -1,4 +1,5 @@
 import Foundation
+import LemaTestSupport
 import Slurm
 import Synchronization
 import Testing
@@ -149,7 +150,7 @@ enum SlurmClusterProbe {
     }()
 }
 
-@Suite("Slurm submission against a real cluster", .enabled(if: SlurmClusterProbe.isUp, "needs a running Slurm cluster"))
+@Suite("Slurm submission against a real cluster", .enabled(if: SlurmClusterProbe.isUp, "needs a running Slurm cluster"), .slurmCluster)
 struct SlurmSubmissionClusterTests {
 
     @Test("sbatch went through but the controller died before recording the id: the next one finds it, Slurm has one job")

@@ -54,4 +54,35 @@ struct StoreJobTests {
             try store.close()
         }
     }
+
+    /// The start time is kept once known: later updates without one (the state changes, the job ends) leave it, and
+    /// the elapsed time runs to the end, or to now while the job lives.
+    @Test func startTimeIsKeptAndElapsedRunsToTheEnd() throws {
+        try Fx.withTemporaryDirectory { dir in
+            let store = try Store(path: Fx.storeURL(dir))
+            defer { try? store.close() }
+            let node = Fx.fingerprint("a")
+            let t0 = Date(timeIntervalSince1970: 1_796_000_000)
+            try store.recordJobIntent(node: node, attempt: 1, jobName: "lema.demo.a.1", at: t0)
+            try store.recordJobID(node: node, attempt: 1, jobID: "7")
+            #expect(try store.allJobs().first?.elapsed(now: t0) == nil)
+            try store.updateJobs([JobUpdate(node: node, attempt: 1, state: "RUNNING", reason: "RUNNING on vm",
+                                            endedAt: nil, startedAt: t0.addingTimeInterval(5))])
+            #expect(try store.allJobs().first?.elapsed(now: t0.addingTimeInterval(8)) == 3)
+            try store.updateJobs([JobUpdate(node: node, attempt: 1, state: "TIMEOUT", reason: "TIMEOUT: …",
+                                            endedAt: t0.addingTimeInterval(65))])
+            let ended = try #require(store.allJobs().first)
+            #expect(ended.startedAt == t0.addingTimeInterval(5))
+            #expect(ended.elapsed(now: t0.addingTimeInterval(1000)) == 60)
+            #expect(ended.state == "TIMEOUT" && ended.reason == "TIMEOUT: …")
+        }
+    }
+
+    @Test("a run directory plainly local to this machine is named", arguments: [
+        ("/tmp/runs", "under /tmp"), ("/var/tmp/x/y", "under /var/tmp"), ("/dev/shm/r", "under /dev/shm"),
+        ("/work/runs", nil), ("/scratch/tmp/runs", nil),
+    ])
+    func localFilesystem(path: String, expected: String?) {
+        #expect(LocalFilesystem.reason(URL(fileURLWithPath: path)) == expected)
+    }
 }

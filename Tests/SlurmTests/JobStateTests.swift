@@ -66,4 +66,18 @@ struct JobStateTests {
         #expect(JobState.exitCode("7") == nil)
         #expect(JobState.exitCode("a:b") == nil)
     }
+
+    @Test("a marker decides, except a signal-killed payload's while Slurm says it ended the job (or has not yet)",
+          arguments: [
+        (0, JobState?.some(.timeout), JobOutcome.succeeded(ExitMarker(exitCode: 0, finishedAt: 1))),
+        (3, .some(.completed), .failed(ExitMarker(exitCode: 3, finishedAt: 1))),
+        (143, .some(.timeout), .ended(.timeout)),
+        (143, .some(.cancelled(by: "0")), .ended(.cancelled(by: "0"))),
+        (143, .some(.completing(node: "vm")), .alive(.completing(node: "vm"))),
+        (143, .some(.failed(exitCode: 143, signal: nil, reason: "")), .failed(ExitMarker(exitCode: 143, finishedAt: 1))),
+        (143, nil, .failed(ExitMarker(exitCode: 143, finishedAt: 1))),
+    ])
+    func markerOutcome(code: Int, slurm: JobState?, expected: JobOutcome) {
+        #expect(JobTracker.outcome(ExitMarker(exitCode: code, finishedAt: 1), slurm: slurm) == expected)
+    }
 }

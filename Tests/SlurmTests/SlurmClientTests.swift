@@ -64,7 +64,9 @@ struct SlurmClientTests {
         #expect(call.environment == ["PATH": "/bin", "SLURM_CONF": "/c", "SLURMD_NODENAME": "x", "LEMA_NODE": "n"])
         let script = try String(contentsOf: job.scriptURL, encoding: .utf8)
         #expect(script.contains("echo 'it'\\''s' &"))
-        #expect(script.contains("trap 'warned=1; kill -USR1 $child 2>/dev/null' USR1"))
+        #expect(script.contains("trap 'warned=1; signalled=1; kill -USR1 $child 2>/dev/null' USR1"))
+        #expect(script.contains("scontrol requeue \"$SLURM_JOB_ID\" && exit 0"))
+        #expect(script.contains("trap 'exit 143' TERM"))
         #expect(script.hasSuffix("exit $code\n"))
     }
 

@@ -55,7 +55,7 @@ final class CountingRunner: CommandRunner {
     }
 }
 
-@Suite("Slurm client against a real cluster", .enabled(if: LiveCluster.isUp, "needs a running Slurm cluster"))
+@Suite("Slurm client against a real cluster", .enabled(if: LiveCluster.isUp, "needs a running Slurm cluster"), .slurmCluster)
 struct SlurmClusterTests {
     let client = SlurmClient()
 

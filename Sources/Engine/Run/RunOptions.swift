@@ -45,6 +45,9 @@ public struct RunOptions: Sendable {
     /// The `lema` binary Slurm jobs run (`lema node-exec`). Without it nodes of the slurm executor run locally
     /// (in-process callers such as tests have no such binary).
     public var nodeExecutable: String?
+    /// `lema run --detach`: submit the Slurm jobs that can start now and return without waiting for them; a later
+    /// `lema run` follows them (and submits what depends on them), `lema status` shows them.
+    public var detach = false
 
     /// Defaults: 2 jobs, keep going, `.auto` progress, retry waits from 1 s up to 60 s, signal handling on, a 60 s
     /// lock wait. `jobs` is raised to at least 1; `executor` and `nodeExecutable` start nil.

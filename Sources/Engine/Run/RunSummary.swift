@@ -41,6 +41,8 @@ public struct RunSummary: Sendable {
     public var interruptedNodes: [Entry] = []
     /// Planned to run but never started (the run was interrupted or stopped after a failure without keep-going).
     public var notStarted: [Entry] = []
+    /// Submitted as cluster jobs this run did not wait for (`lema run --detach`).
+    public var detached: [Entry] = []
     /// Planned to run (filled by a dry run instead of `succeeded`).
     public var planned: [Entry] = []
     /// True when SIGINT/SIGTERM stopped the run; the exit code is then 130.
@@ -70,6 +72,7 @@ public struct RunSummary: Sendable {
             return lines.joined(separator: "\n")
         }
         var head = "\(pipeline): \(succeeded.count) ran, \(skipped.count) skipped"
+        if !detached.isEmpty { head += ", \(detached.count) submitted (--detach)" }
         if !failed.isEmpty { head += ", \(failed.count) failed" }
         if !blocked.isEmpty { head += ", \(blocked.count) blocked" }
         if interrupted { head += ", interrupted (\(interruptedNodes.count) node(s) stopped)" }
@@ -80,6 +83,7 @@ public struct RunSummary: Sendable {
         if !interrupted, let first = notStarted.first {
             lines.append("  \(notStarted.count) node(s) not started (\(first.reason.replacingOccurrences(of: "not started: ", with: "")))")
         }
+        for entry in detached { lines.append("  submitted \(entry.label): \(entry.reason)") }
         if interrupted {
             lines.append("  run `lema run` again to resume; finished items and checkpoints are kept")
         }

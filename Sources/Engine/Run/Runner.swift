@@ -17,8 +17,10 @@ public final class Runner {
     /// `runDirectory` is `runs/<pipeline>/`; node outputs go to `runDirectory/nodes/<stage>-<fp12>/`.
     public init(graph: Graph, store: Store, registry: KindRegistry, runDirectory: URL, options: RunOptions) {
         var graph = graph
-        if let executor = options.executor {
-            for k in graph.nodes.indices { graph.nodes[k].execution.executor = executor }
+        for k in graph.nodes.indices {
+            if let executor = options.executor { graph.nodes[k].execution.executor = executor }
+            // A kind that must stay in the controller's process does, whatever the spec or --executor say.
+            if registry[graph.nodes[k].kind]?.placement == .local { graph.nodes[k].execution.executor = .local }
         }
         self.graph = graph
         self.store = store
@@ -59,10 +61,13 @@ public final class Runner {
         if !reclaimed.isEmpty {
             reporter.log("reclaimed \(reclaimed.count) node(s) left running by a crashed run; their finished items are kept")
         }
+        try warnAboutLiveJobsOfLocalNodes(plan: plan) { output("lema: \($0)\n") }
         var executors = self.executors
         if executors[.slurm] == nil, let executable = options.nodeExecutable,
-           graph.nodes.contains(where: { $0.execution.executor == .slurm }) {
-            executors[.slurm] = SlurmExecutor(settings: graph.executor, executable: executable)
+           graph.nodes.contains(where: { $0.execution.executor == .slurm && plan[$0.id]?.willRun ?? true }) {
+            let slurm = SlurmExecutor(settings: graph.executor, executable: executable, detach: options.detach)
+            try slurm.checkReady(runDirectory: runDirectory) { output("lema: \($0)\n") }
+            executors[.slurm] = slurm
         }
         let scheduler = Scheduler(graph: graph, plan: plan, records: records, options: options, registry: registry,
                                   runDirectory: runDirectory, recorder: recorder, reporter: reporter,
@@ -92,6 +97,18 @@ public final class Runner {
         profile.report()
         summary.wallSeconds = Date().timeIntervalSince(start)
         return summary
+    }
+
+    /// A node about to run here while a Slurm job of it (from an earlier run on the slurm executor) may still be
+    /// queued or running would have two writers of its directory: say so, with the way out.
+    private func warnAboutLiveJobsOfLocalNodes(plan: [String: PlanDecision], warn: (String) -> Void) throws {
+        let live = Dictionary(try store.liveJobs().map { ($0.node, $0) }, uniquingKeysWith: { _, newer in newer })
+        guard !live.isEmpty else { return }
+        for node in graph.nodes where node.execution.executor == .local && plan[node.id]?.willRun ?? true {
+            guard let job = live[node.id] else { continue }
+            warn("warning: stage '\(node.stage)' runs locally, but its Slurm job \(job.jobID ?? job.jobName) from an "
+                 + "earlier run may still be queued or running: `scancel` it, or run with --executor slurm to follow it")
+        }
     }
 
     /// Wall time per phase of a run, printed to stderr when LEMA_PROFILE is set (for tuning, not for users).

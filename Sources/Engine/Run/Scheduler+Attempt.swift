@@ -8,6 +8,8 @@ enum AttemptResult {
     case failed(message: String, retryable: Bool)
     /// Stopped because of SIGINT/SIGTERM.
     case interrupted
+    /// Submitted as a cluster job that this run does not wait for (`lema run --detach`).
+    case detached(jobID: String)
 }
 
 extension Scheduler {
@@ -67,6 +69,8 @@ extension Scheduler {
             return finishSucceeded(i, outcome: outcome, reason: plan[nodes[i].id]?.reason ?? "")
         case .interrupted:
             return finishInterrupted(i)
+        case .detached(let jobID):
+            return finishDetached(i, jobID: jobID)
         case .failed(let message, let retryable):
             let canRetry = retryable && attempt <= nodes[i].retries && !isStopping()
             return canRetry ? scheduleRetry(i, attempt: attempt, message: message) : finishFailed(i, message: message)
@@ -213,6 +217,20 @@ extension Scheduler {
             release(i)
             wakeIfIdleLocked()
             return []
+        }
+    }
+
+    private func finishDetached(_ i: Int, jobID: String) -> [Int] {
+        let reason = "submitted as Slurm job \(jobID) (--detach); `lema run` again follows it"
+        recorder.pending(nodes[i].id, reason: reason)
+        reporter.nodeFinished(nodeID: nodes[i].id, status: "SUBMITTED", detail: "job \(jobID)")
+        return lock.locked {
+            states[i] = .interrupted
+            summary.detached.append(entry(i, reason: reason))
+            release(i)
+            let next = takeLaunchable()
+            wakeIfIdleLocked()
+            return next
         }
     }
 

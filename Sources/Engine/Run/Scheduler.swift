@@ -129,7 +129,10 @@ final class Scheduler: @unchecked Sendable {
         for i in states.indices {
             switch states[i] {
             case .ready, .waiting:
-                let why = interruptedBySignal ? Planner.Reason.interrupted : "not started: stopped after a failure (--no-keep-going)"
+                let why = interruptedBySignal ? Planner.Reason.interrupted
+                    : options.detach && !summary.detached.isEmpty
+                    ? "not started: waits for detached Slurm jobs (run `lema run` again to follow them)"
+                    : "not started: stopped after a failure (--no-keep-going)"
                 summary.notStarted.append(entry(i, reason: why))
             default: break
             }

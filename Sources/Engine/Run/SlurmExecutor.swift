@@ -5,13 +5,14 @@ import StageAPI
 
 /// Runs nodes as Slurm jobs: `start` writes the node's `job.json` and submits `lema node-exec <node dir>` at most
 /// once (`SlurmSubmission.submitOnce`); one poller thread asks Slurm about every job in flight with one squeue call
-/// per `pollInterval` (`JobTracker`), imports each job's journal into the store while it runs and when it ends (the
-/// controller stays the only writer of `state.sqlite`), and books the attempt through `Scheduler.finishAttempt`.
-/// At most `max_jobs` nodes are in flight; they hold no local tokens.
+/// per `pollInterval` (`JobTracker`), keeps each job's row in the jobs table up to date (state, reason, start),
+/// imports each job's journal into the store while it runs and when it ends (the controller stays the only writer of
+/// `state.sqlite`), and books the attempt through `Scheduler.finishAttempt`. At most `max_jobs` nodes are in flight;
+/// they hold no local tokens.
 final class SlurmExecutor: NodeExecutor, @unchecked Sendable {
     // @unchecked Sendable: `reserved` is only touched under the scheduler's lock, `jobs`/`polling` under `lock`,
     // `tracker` only on the poller thread.
-    private struct InFlight {
+    struct InFlight {
         let node: Int
         /// This run's attempt of the node (what `retries` counts).
         let attempt: Int
@@ -20,22 +21,43 @@ final class SlurmExecutor: NodeExecutor, @unchecked Sendable {
         var offset = 0
         /// The journal's ending once imported (it may arrive a poll before the job leaves the queue).
         var ending: JournalEnding?
+        /// The state and reason last written to the jobs table (only changes are written).
+        var recorded: JobStateRecord?
+        /// Seen running once: a later `BeginTime` hold is Slurm's delay after a requeue, which lema lifts.
+        var hasRun = false
+        /// When a requeued job was first seen held (`BeginTime`); lema lifts the hold a little later.
+        var heldSince: Date?
+        /// Submitted by an earlier run and followed now.
+        var reattached = false
+    }
+
+    /// A job's state as the jobs table keeps it.
+    struct JobStateRecord: Equatable {
+        var state: String
+        var reason: String
     }
 
     let settings: ExecutorSettings
     let client: SlurmClient
     /// The `lema` binary jobs run (the controller's own path unless configured).
     let executable: String
+    /// Seconds before the time limit at which checkpointing stages are warned (`--signal=B:USR1@N`).
+    let warningSeconds: Int
+    /// Submit and return (`lema run --detach`): attempts end as `.detached` the moment their job id is recorded.
+    let detach: Bool
     private var reserved = 0
-    private let lock = NSLock()
-    private var jobs: [String: InFlight] = [:]
-    private var polling = false
-    private var tracker: JobTracker
+    let lock = NSLock()
+    var jobs: [String: InFlight] = [:]
+    var polling = false
+    var tracker: JobTracker
 
-    init(settings: ExecutorSettings, client: SlurmClient = SlurmClient(), executable: String) {
+    init(settings: ExecutorSettings, client: SlurmClient = SlurmClient(), executable: String, warningSeconds: Int = 60,
+         detach: Bool = false) {
+        self.detach = detach
         self.settings = settings
         self.client = client
         self.executable = executable
+        self.warningSeconds = warningSeconds
         tracker = JobTracker(client: client)
     }
 
@@ -53,6 +75,7 @@ final class SlurmExecutor: NodeExecutor, @unchecked Sendable {
         let ids = Array(jobs.keys)
         lock.unlock()
         guard !ids.isEmpty else { return }
+        scheduler.reporter.log("slurm: cancelling \(ids.count) job(s) of this run: \(ids.sorted().joined(separator: " "))")
         do { try client.cancel(ids) } catch {
             scheduler.reporter.log("slurm: could not cancel jobs \(ids.joined(separator: ", ")): \(error)")
         }
@@ -63,6 +86,14 @@ final class SlurmExecutor: NodeExecutor, @unchecked Sendable {
             let (context, attempt) = scheduler.beginAttempt(i)
             do {
                 let job = try submit(i, attempt: attempt, context: context, in: scheduler)
+                // Detached, a job is left to itself — unless it is an earlier run's that has already ended by itself
+                // (its exit marker is there): that one is imported now, and what depends on it is submitted.
+                if detach, !(job.reattached && FileManager.default.fileExists(atPath: job.job.marker.path)) {
+                    for n in scheduler.finishAttempt(i, attempt: attempt, result: .detached(jobID: job.job.id)) {
+                        scheduler.launch(n)
+                    }
+                    return
+                }
                 lock.lock()
                 jobs[job.job.id] = job
                 let startPoller = !polling
@@ -91,97 +122,61 @@ final class SlurmExecutor: NodeExecutor, @unchecked Sendable {
         let jobAttempt = latest.map { unfinished ? $0.attempt : $0.attempt + 1 } ?? 1
         var inputs: [String: [JobInput]] = [:]
         for parameter in node.inputs.keys { inputs[parameter] = context.inputs(parameter).map(JobInput.init) }
+        if !unfinished { try writeSeedJournal(node: node.id, directory: directory, store: store) }
         let prior = (0..<jobAttempt).map { directory.appendingPathComponent("journal.\($0).jsonl").path }
             .filter { FileManager.default.fileExists(atPath: $0) }
         let spec = JobSpec(stageName: node.stage, fingerprint: node.id, kind: node.kind, kindVersion: node.kindVersion,
                            params: node.params, seed: context.seed, threads: context.threads,
                            specDirectory: context.specDirectory.path, nodeDirectory: directory.path, inputs: inputs,
                            attempt: jobAttempt, priorJournals: prior)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
-        try AtomicFile.write(try encoder.encode(spec), to: directory.appendingPathComponent("job.json"))
+        if !unfinished {
+            // A job already submitted reads the job.json it was given; only a new attempt gets a new one.
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .prettyPrinted]
+            try AtomicFile.write(try encoder.encode(spec), to: directory.appendingPathComponent("job.json"))
+        }
+        let checkpointing = scheduler.registry[node.kind]?.placement == .checkpointing
         let request = JobRequest(name: JobName(run: scheduler.graph.pipelineName, node: node.id, attempt: jobAttempt),
                                  argv: [executable, "node-exec", directory.path], directory: directory,
-                                 resources: node.execution.resources,
+                                 resources: node.execution.resources, requeue: checkpointing,
+                                 warning: checkpointing ? warning(for: node.execution.resources) : nil,
                                  environment: JobEnvironment.forJob(from: ProcessInfo.processInfo.environment))
-        let (id, _) = try SlurmSubmission.submitOnce(request, node: node.id, store: store, client: client,
-                                                     configuration: { try self.client.configuration() })
-        return InFlight(node: i, attempt: attempt,
-                        job: TrackedJob(id: id, name: request.name, marker: request.markerURL),
-                        journal: spec.journalURL)
+        let (id, source) = try SlurmSubmission.submitOnce(request, node: node.id, store: store, client: client,
+                                                          configuration: { try self.client.configuration() })
+        var job = InFlight(node: i, attempt: attempt, job: TrackedJob(id: id, name: request.name, marker: request.markerURL),
+                           journal: spec.journalURL)
+        if source != .submitted {
+            job.reattached = true
+            scheduler.reporter.log("slurm: stage '\(node.stage)' follows its job \(id) submitted by an earlier run")
+            if let latest, latest.attempt == jobAttempt { job.hasRun = latest.startedAt != nil }
+        }
+        return job
     }
 
-    /// One squeue call per `pollInterval` for every job in flight, until none is left.
-    private func pollLoop(_ scheduler: Scheduler) {
-        while true {
-            Thread.sleep(forTimeInterval: settings.pollInterval)
-            lock.lock()
-            let current = Array(jobs.values)
-            if current.isEmpty { polling = false }
-            lock.unlock()
-            if current.isEmpty { return }
-            let outcomes: [String: JobOutcome]
-            do { outcomes = try tracker.poll(current.map(\.job)) } catch {
-                scheduler.reporter.log("slurm: poll failed (trying again in \(settings.pollInterval)s): \(error)")
-                continue
-            }
-            for job in current { settle(job, outcome: outcomes[job.job.id], in: scheduler) }
+    /// `journal.0.jsonl`: what the store already has for the node — finished items (from a run that went partly
+    /// locally, or imported from earlier jobs) and the latest checkpoint — so that the job never redoes them. Every
+    /// new attempt rewrites it from the store (replacing it atomically); nothing to seed, no file.
+    private func writeSeedJournal(node: String, directory: URL, store: Store) throws {
+        let url = directory.appendingPathComponent("journal.0.jsonl")
+        let items = try store.ledgerItems(node)
+        let checkpoint = try store.latestCheckpoint(node)
+        guard !items.isEmpty || checkpoint != nil else {
+            try? FileManager.default.removeItem(at: url)
+            return
         }
+        var text = ""
+        for (key, payload) in items.sorted(by: { $0.key < $1.key }) {
+            text += JournalRecord.item(key: key, payload: payload).json.canonicalText + "\n"
+        }
+        if let checkpoint {
+            text += JournalRecord.checkpoint(step: checkpoint.step, file: checkpoint.file).json.canonicalText + "\n"
+        }
+        try AtomicFile.write(Data(text.utf8), to: url)
     }
 
-    /// Imports what the job's journal gained and, when the job has ended, books the attempt.
-    private func settle(_ job: InFlight, outcome: JobOutcome?, in scheduler: Scheduler) {
-        var job = job
-        let store = scheduler.recorder.store
-        let nodeID = scheduler.nodes[job.node].id
-        var importError: (any Error)?
-        if FileManager.default.fileExists(atPath: job.journal.path) {
-            do {
-                let (next, end) = try store.importJournal(job.journal, node: nodeID, from: job.offset)
-                job.offset = next
-                if let end { job.ending = end }
-            } catch {
-                importError = error
-            }
-        }
-        let ending = job.ending
-        var result: AttemptResult?
-        switch outcome {
-        case .alive?, nil: result = nil
-        case .succeeded?:
-            if case .succeeded(let stageOutcome)? = ending {
-                result = scheduler.checked(stageOutcome, node: job.node)
-            } else {
-                let why = importError.map { "cannot import its journal \(job.journal.path): \($0)" }
-                    ?? "its journal \(job.journal.path) has no outcome"
-                result = .failed(message: "job \(job.job.id) exited 0 but \(why)", retryable: true)
-            }
-        case .failed(let marker)?:
-            if case .failed(let message, let retryable)? = ending {
-                result = .failed(message: message, retryable: retryable)
-            } else {
-                result = .failed(message: "job \(job.job.id) exited with code \(marker.exitCode) (see "
-                                 + "job.\(job.job.name.attempt).err in the node directory)", retryable: true)
-            }
-        case .ended(let state)?: result = .failed(message: "job \(job.job.id): \(state.message)", retryable: true)
-        case .lost?:
-            result = .failed(message: "job \(job.job.id) is LOST: gone from Slurm with no exit marker and no final "
-                             + "record", retryable: true)
-        }
-        if case .failed? = result, scheduler.interruptedBySignalNow() { result = .interrupted }
-        lock.lock()
-        jobs[job.job.id] = result == nil ? job : nil
-        lock.unlock()
-        guard let result else { return }
-        let state: String
-        switch outcome {
-        case .succeeded?: state = "COMPLETED"
-        case .failed?: state = "FAILED"
-        case .ended(let s)?: state = s.name
-        default: state = "LOST"
-        }
-        try? store.updateJobs([JobUpdate(node: nodeID, attempt: job.job.name.attempt, state: state, reason: nil,
-                                         endedAt: Date())])
-        for n in scheduler.finishAttempt(job.node, attempt: job.attempt, result: result) { scheduler.launch(n) }
+    /// The warning before a checkpointing stage's time limit: a minute, or a third of a short limit.
+    private func warning(for resources: JobResources) -> WarningSignal? {
+        guard let limit = resources.timeLimit else { return nil }
+        return WarningSignal(secondsBefore: max(1, min(warningSeconds, Int(limit / 3))))
     }
 }

@@ -14,9 +14,11 @@ public struct JobRecord: Sendable, Hashable {
     public var reason: String?
     /// Nil while the job may still run.
     public var endedAt: Date?
+    /// When it was first seen running (nil while pending, or when it ended before anyone saw it run).
+    public var startedAt: Date?
 
     public init(node: String, attempt: Int, jobName: String, jobID: String?, submittedAt: Date, state: String,
-                reason: String?, endedAt: Date?) {
+                reason: String?, endedAt: Date?, startedAt: Date? = nil) {
         self.node = node
         self.attempt = attempt
         self.jobName = jobName
@@ -25,6 +27,12 @@ public struct JobRecord: Sendable, Hashable {
         self.state = state
         self.reason = reason
         self.endedAt = endedAt
+        self.startedAt = startedAt
+    }
+
+    /// Seconds the job has run (until `now` while it runs), or nil when it never ran.
+    public func elapsed(now: Date = Date()) -> TimeInterval? {
+        startedAt.map { max(0, (endedAt ?? now).timeIntervalSince($0)) }
     }
 }
 
@@ -36,13 +44,16 @@ public struct JobUpdate: Sendable, Hashable {
     public var reason: String?
     /// Set when the job has ended (for good: a requeued job is not ended).
     public var endedAt: Date?
+    /// When the job started running; nil keeps what is recorded.
+    public var startedAt: Date?
 
-    public init(node: String, attempt: Int, state: String, reason: String?, endedAt: Date?) {
+    public init(node: String, attempt: Int, state: String, reason: String?, endedAt: Date?, startedAt: Date? = nil) {
         self.node = node
         self.attempt = attempt
         self.state = state
         self.reason = reason
         self.endedAt = endedAt
+        self.startedAt = startedAt
     }
 }
 
@@ -74,9 +85,11 @@ extension Store {
         guard !updates.isEmpty else { return }
         try write { db in
             for u in updates {
-                try db.run("UPDATE jobs SET state = ?, reason = ?, ended_at = ? WHERE node = ? AND attempt = ?",
-                           [.text(u.state), u.reason.map { .text($0) }, u.endedAt.map { .date($0) }, .text(u.node),
-                            .int(u.attempt)])
+                try db.run("""
+                    UPDATE jobs SET state = ?, reason = ?, ended_at = ?, started_at = COALESCE(?, started_at)
+                    WHERE node = ? AND attempt = ?
+                    """, [.text(u.state), u.reason.map { .text($0) }, u.endedAt.map { .date($0) },
+                          u.startedAt.map { .date($0) }, .text(u.node), .int(u.attempt)])
             }
         }
     }
@@ -84,6 +97,11 @@ extension Store {
     /// Jobs that have not ended (to reattach to after a restart, or to cancel), oldest first.
     public func liveJobs() throws -> [JobRecord] {
         try jobs(where: "ended_at IS NULL")
+    }
+
+    /// Every job of the run, oldest first.
+    public func allJobs() throws -> [JobRecord] {
+        try jobs(where: "1")
     }
 
     /// Every attempt's job of one node, first attempt first.
@@ -95,12 +113,13 @@ extension Store {
         try read { db in
             var out: [JobRecord] = []
             try db.query("""
-                SELECT node, attempt, job_name, job_id, submitted_at, state, reason, ended_at FROM jobs
+                SELECT node, attempt, job_name, job_id, submitted_at, state, reason, ended_at, started_at FROM jobs
                 WHERE \(condition) ORDER BY submitted_at, node, attempt
                 """, values) { row in
                 out.append(JobRecord(node: row.text(0), attempt: row.int(1), jobName: row.text(2),
                                      jobID: row.optionalText(3), submittedAt: Date(timeIntervalSince1970: row.double(4)),
-                                     state: row.text(5), reason: row.optionalText(6), endedAt: row.optionalDate(7)))
+                                     state: row.text(5), reason: row.optionalText(6), endedAt: row.optionalDate(7),
+                                     startedAt: row.optionalDate(8)))
             }
             return out
         }

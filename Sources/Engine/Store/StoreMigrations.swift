@@ -10,6 +10,7 @@ enum StoreMigrations {
         ("0002-indexes", indexes),
         ("0003-responses", responses),
         ("0004-jobs", jobs),
+        ("0005-job-start", jobStart),
     ]
 
     /// Tables. The high-volume tables (ledger, metrics, events, checkpoints) carry no foreign keys: they are
@@ -147,6 +148,9 @@ enum StoreMigrations {
         ) WITHOUT ROWID;
         CREATE INDEX jobs_live ON jobs(ended_at, node);
         """
+
+    /// When a job's payload started (first seen running, back-dated by Slurm's elapsed time), for `lema status`.
+    private static let jobStart = "ALTER TABLE jobs ADD COLUMN started_at REAL;"
 
     /// Applies missing migrations in one IMMEDIATE transaction (concurrent openers serialise on it).
     /// Throws `StoreError.newerSchema` when the file knows more than this build.

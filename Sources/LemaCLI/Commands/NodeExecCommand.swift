@@ -2,6 +2,7 @@ import ArgumentParser
 import Dispatch
 import Engine
 import Foundation
+import Slurm
 import StageAPI
 
 /// `lema node-exec NODE_DIR` (hidden): runs one node inside a cluster job. Reads `job.json` from the node directory
@@ -15,9 +16,8 @@ struct NodeExecCommand: ParsableCommand {
     @Argument(help: "The node directory holding job.json.")
     var nodeDirectory: String
 
-    /// Exit status of an attempt that stopped on request (SIGTERM, or the warning signal before the time limit)
-    /// after saving its progress: EX_TEMPFAIL, "try again".
-    static let stoppedOnRequest: Int32 = 75
+    /// Exit status of an attempt that stopped on request after saving its progress (the batch script requeues it).
+    static let stoppedOnRequest = JobRequest.stoppedOnRequest
 
     func run() throws {
         let file = URL(fileURLWithPath: nodeDirectory).appendingPathComponent("job.json")

@@ -15,7 +15,8 @@ public struct RunCommand: ParsableCommand {
             to standard output. Exit codes: 0 all done, 1 a node failed (the rest completed), 2 invalid spec, \
             3 another lema process is running this pipeline, 130 interrupted (run again to resume).
             Tuning (environment): LEMA_LEDGER_BATCH (records per state commit, default 1024), \
-            LEMA_LEDGER_DELAY_MS (longest a finished item or node waits for its commit, default 25).
+            LEMA_LEDGER_DELAY_MS (longest a finished item or node waits for its commit, default 25), \
+            LEMA_NODE_BINARY (the lema binary Slurm jobs run; default this one's path).
             """)
 
     @OptionGroup var pipeline: PipelineOptions
@@ -40,6 +41,9 @@ public struct RunCommand: ParsableCommand {
 
     @Option(help: "Where nodes run, whatever the spec says: local or slurm.")
     var executor: ExecutorKind?
+
+    @Flag(help: "Submit the Slurm jobs that can start now and return; `lema run` again follows them, `lema status` shows them.")
+    var detach = false
 
     @Option(name: .customLong("retry-delay"), help: ArgumentHelp("Seconds before the first retry (doubles per retry).", visibility: .hidden))
     var retryDelay: Double = 1
@@ -69,7 +73,10 @@ public struct RunCommand: ParsableCommand {
                 _exit(LemaExitCode.interrupted)
             })
         options.executor = executor
-        options.nodeExecutable = Bundle.main.executablePath
+        options.detach = detach
+        // Jobs run this very binary unless the compute nodes see it elsewhere (LEMA_NODE_BINARY).
+        options.nodeExecutable = ProcessInfo.processInfo.environment["LEMA_NODE_BINARY"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? Bundle.main.executablePath
         let runner = Runner(graph: graph, store: store, registry: KindCatalog.registry, runDirectory: runDirectory,
                             options: options)
         let summary = try runner.run()

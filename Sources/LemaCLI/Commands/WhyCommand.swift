@@ -17,13 +17,16 @@ struct WhyCommand: ParsableCommand {
         let graph = try pipeline.compile()
         let nodes = try graph.requireStage(stage)
         var records: [String: NodeRecord] = [:]
+        var jobs: [JobRecord] = []
         if FileManager.default.fileExists(atPath: pipeline.storePath(for: graph).path) {
             let store = try pipeline.openStore(for: graph, mustExist: true)
             defer { try? store.close() }
             records = try store.nodeRecords()
+            jobs = try store.allJobs()
+            if try store.currentLockOwner() == nil { jobs = LiveJobs.overlay(jobs).0 }
         }
         let onDisk = Planner.checkingArtifacts(records, of: graph, in: pipeline.runDirectory(for: graph))
         let plan = Planner.plan(graph: graph, records: onDisk, only: [])
-        print(Why.explain(nodes: nodes, graph: graph, records: records, plan: plan))
+        print(Why.explain(nodes: nodes, graph: graph, records: records, plan: plan, jobs: jobs))
     }
 }

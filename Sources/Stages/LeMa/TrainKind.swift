@@ -14,6 +14,8 @@ public struct TrainKind: StageKind {
     public let name = "train"
     /// The kind's version, part of every fingerprint: bumped when the same parameters would give other outputs.
     public let version = 1
+    /// Saves checkpoints and resumes from them: a cluster job is requeueable and warned before its time limit.
+    public var placement: KindPlacement { .checkpointing }
     /// One sentence for `lema kinds` and the spec reference.
     public let summary = "Train (or fine-tune) the in-process tiny GPT, resumable from checkpoints; or run your own trainer (`backend: command`)."
 

@@ -19,6 +19,8 @@ public struct ReportKind: StageKind {
     public var name: String { "report" }
     /// 2: a node shared by several variants is one row of the results table.
     public var version: Int { 2 }
+    /// A few charts and tables from files the controller has: not worth a job's queue wait.
+    public var placement: KindPlacement { .local }
     /// One sentence for `lema kinds` and the spec reference.
     public var summary: String {
         "Tables and SVG figures (accuracy vs a swept parameter, training loss) across all sweep variants."
