@@ -4,9 +4,12 @@ import Foundation
 public struct CommandOutput: Sendable, Equatable {
     /// Exit status (a signal-killed command reports 128 + signal).
     public var status: Int32
+    /// Everything the command wrote to standard output.
     public var stdout: String
+    /// Everything the command wrote to standard error (Slurm's error messages are here).
     public var stderr: String
 
+    /// `stderr` defaults to empty.
     public init(status: Int32, stdout: String, stderr: String = "") {
         self.status = status
         self.stdout = stdout
@@ -30,6 +33,7 @@ public struct ProcessCommandRunner: CommandRunner {
     /// Directories searched for the tools; the process's PATH by default.
     public var searchPath: [String]
 
+    /// Looks tools up in `searchPath`, or in this process's PATH (`/usr/bin:/bin` when PATH is unset) when nil.
     public init(searchPath: [String]? = nil) {
         self.searchPath = searchPath ?? (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin")
             .split(separator: ":").map(String.init)
@@ -45,6 +49,9 @@ public struct ProcessCommandRunner: CommandRunner {
         return nil
     }
 
+    /// Blocks until the command exits; past `timeout` it gets SIGTERM and, 2 s later, SIGKILL. A tool that
+    /// cannot be started throws `commandFailed` with status -1. Ignores SIGPIPE process-wide when `input` is given.
+    /// Safe to call from several threads.
     public func run(_ tool: String, _ arguments: [String], environment: [String: String]?, input: String?,
                     timeout: Double) throws -> CommandOutput {
         guard let path = locate(tool) else { throw SlurmError.commandMissing(tool: tool) }

@@ -4,10 +4,12 @@ import Foundation
 /// are advisory; this marker is the truth about a job's outcome. A job killed by Slurm (time limit, cancel, node
 /// failure) never writes one.
 public struct ExitMarker: Sendable, Equatable {
+    /// The payload's exit status; 0 is success, above 128 a signal (128 + signal number).
     public var exitCode: Int
     /// Seconds since 1970 (UTC) when the payload ended.
     public var finishedAt: Int
 
+    /// A marker as the batch script writes it (`finishedAt` in seconds since 1970).
     public init(exitCode: Int, finishedAt: Int) {
         self.exitCode = exitCode
         self.finishedAt = finishedAt

@@ -8,12 +8,14 @@ public struct JobName: Sendable, Hashable, CustomStringConvertible {
     /// 1 for the first attempt.
     public var attempt: Int
 
+    /// Takes the names as given (`description` cleans them); `attempt` counts from 1, as `init(parsing:)` requires.
     public init(run: String, node: String, attempt: Int) {
         self.run = run
         self.node = node
         self.attempt = attempt
     }
 
+    /// The `--job-name` given to sbatch: `lema.<run>.<node>.<attempt>`, run and node cleaned.
     public var description: String { "lema.\(Self.clean(run)).\(Self.clean(node)).\(attempt)" }
 
     /// The name parsed back, or nil for a job lema did not name. Run and node names keep only letters, digits,

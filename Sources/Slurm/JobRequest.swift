@@ -10,14 +10,18 @@ public struct JobResources: Sendable, Hashable {
     public var gpus: Int?
     /// Time limit in seconds (`--time`).
     public var timeLimit: Double?
+    /// Partition to run in (`--partition`).
     public var partition: String?
+    /// Account charged for the job (`--account`).
     public var account: String?
+    /// Quality of service (`--qos`).
     public var qos: String?
     /// Node features (`--constraint`).
     public var constraint: String?
     /// Passed to sbatch as written, after lema's own flags (so they can override them).
     public var extraArgs: [String]
 
+    /// Every field defaults to nil (no flag: the cluster's default) and `extraArgs` to none.
     public init(cpus: Int? = nil, memoryMiB: Int? = nil, gpus: Int? = nil, timeLimit: Double? = nil,
                 partition: String? = nil, account: String? = nil, qos: String? = nil, constraint: String? = nil,
                 extraArgs: [String] = []) {
@@ -55,6 +59,7 @@ public struct WarningSignal: Sendable, Hashable {
     /// Seconds before the limit (Slurm sends it up to a minute late; ask for enough).
     public var secondsBefore: Int
 
+    /// `secondsBefore` the time limit, Slurm sends `SIG<name>` to the batch shell; SIGUSR1 by default.
     public init(name: String = "USR1", secondsBefore: Int) {
         self.name = name
         self.secondsBefore = secondsBefore
@@ -63,19 +68,23 @@ public struct WarningSignal: Sendable, Hashable {
 
 /// One job to submit: its payload (an argv), the directory it owns, and how Slurm should treat it.
 public struct JobRequest: Sendable {
+    /// The job's name in Slurm; its attempt also names the job's files in `directory`.
     public var name: JobName
     /// The payload, run from `directory`.
     public var argv: [String]
     /// The node directory: the batch script, stdout/stderr and the exit marker go here. It must be on a filesystem
     /// the compute nodes see.
     public var directory: URL
+    /// Cores, memory, GPUs, time limit and placement asked of Slurm.
     public var resources: JobResources
     /// Whether Slurm may requeue the job (node failure, preemption, warning signal): checkpointing stages only.
     public var requeue: Bool
+    /// Signal sent before the time limit so the payload can checkpoint; nil sends none.
     public var warning: WarningSignal?
     /// The job's environment (sbatch exports its own environment to the job): see `JobEnvironment`.
     public var environment: [String: String]
 
+    /// Defaults: the cluster's resources, no requeue, no warning signal.
     public init(name: JobName, argv: [String], directory: URL, resources: JobResources = JobResources(),
                 requeue: Bool = false, warning: WarningSignal? = nil, environment: [String: String]) {
         self.name = name
@@ -93,7 +102,9 @@ public struct JobRequest: Sendable {
 
     /// Files in `directory`, per attempt: a requeued job appends to its attempt's output.
     public var scriptURL: URL { directory.appendingPathComponent("job.\(name.attempt).sh") }
+    /// The payload's standard output (`--output`), appended to across requeues.
     public var stdoutURL: URL { directory.appendingPathComponent("job.\(name.attempt).out") }
+    /// The payload's standard error (`--error`), appended to across requeues.
     public var stderrURL: URL { directory.appendingPathComponent("job.\(name.attempt).err") }
     /// The attempt's exit marker (per attempt: a marker of an earlier attempt must never answer for this one).
     public var markerURL: URL { directory.appendingPathComponent("job.\(name.attempt).exit.json") }
@@ -147,6 +158,7 @@ public enum JobEnvironment {
     /// Variables kept although they start with `SLURM_`: configuration, not allocation state.
     static let kept: Set<String> = ["SLURM_CONF"]
 
+    /// `environment` without `SLURM_*` variables (except `SLURM_CONF`), then `extra` added; `extra` wins on clashes.
     public static func forJob(from environment: [String: String], adding extra: [String: String] = [:]) -> [String: String] {
         var out = environment.filter { !$0.key.hasPrefix("SLURM_") || kept.contains($0.key) }
         for (k, v) in extra { out[k] = v }

@@ -2,11 +2,14 @@ import Foundation
 
 /// A submitted job the controller follows.
 public struct TrackedJob: Sendable, Hashable {
+    /// Slurm's job id, as sbatch returned it.
     public var id: String
+    /// The job's name, which tells its node and attempt.
     public var name: JobName
     /// The attempt's exit marker (`JobRequest.markerURL`).
     public var marker: URL
 
+    /// Follows the job with this id; `marker` is where its batch script writes the exit marker.
     public init(id: String, name: JobName, marker: URL) {
         self.id = id
         self.name = name
@@ -34,12 +37,14 @@ public enum JobOutcome: Sendable, Equatable {
 /// Follows many jobs with one squeue call per poll (plus, only for jobs that left the queue without a marker, one
 /// look at sacct or the completion log).
 public struct JobTracker: Sendable {
+    /// The client the polls go through.
     public var client: SlurmClient
     /// Where final records are kept; read from `scontrol show config` on first need when nil.
     public var configuration: SlurmConfiguration?
     /// What the last poll's squeue said about each job it listed (state, reason, node, elapsed time).
     public private(set) var lastQueue: [String: JobSnapshot] = [:]
 
+    /// With `configuration` nil, `scontrol show config` is read at the first poll that needs final records.
     public init(client: SlurmClient, configuration: SlurmConfiguration? = nil) {
         self.client = client
         self.configuration = configuration

@@ -5,6 +5,7 @@ public struct SlurmConfiguration: Sendable, Equatable {
     /// Every `Key = value` line.
     public var values: [String: String]
 
+    /// Reads `scontrol show config` output; lines without ` = ` or with a key containing a space are skipped.
     public init(parsing text: String) {
         var values: [String: String] = [:]
         for line in text.split(whereSeparator: \.isNewline) {

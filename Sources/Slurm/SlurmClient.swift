@@ -4,10 +4,12 @@ import LemaCore
 /// Slurm through its commands. Every method runs one command (submission: one sbatch; polling: one squeue for all
 /// the jobs asked about), so a controller following 200 jobs costs Slurm one query per poll.
 public struct SlurmClient: Sendable {
+    /// Starts the Slurm commands: `ProcessCommandRunner` by default, recorded output in tests.
     public var runner: any CommandRunner
     /// Seconds any one command may take before it is killed and reported.
     public var timeout: Double
 
+    /// A client for the real commands on PATH, each allowed `timeout` seconds.
     public init(runner: any CommandRunner = ProcessCommandRunner(), timeout: Double = 60) {
         self.runner = runner
         self.timeout = timeout

@@ -11,6 +11,7 @@ public enum SlurmError: Error, Equatable, CustomStringConvertible {
     /// A command's output did not have the expected shape.
     case unexpectedOutput(tool: String, detail: String)
 
+    /// One line for the user: what failed, with Slurm's own message and, where there is one, the fix.
     public var description: String {
         switch self {
         case .commandMissing(let tool):

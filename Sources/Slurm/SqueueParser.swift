@@ -1,11 +1,15 @@
 /// What Slurm reports about one job.
 public struct JobSnapshot: Sendable, Equatable {
+    /// Slurm's job id (`%i`, `JobIDRaw` in sacct), e.g. `4711`.
     public var id: String
+    /// The job name as Slurm reports it: `JobName(parsing:)` reads a lema job's name back.
     public var name: String
+    /// Slurm's state mapped to lema's, with reason and node where the listing gave them.
     public var state: JobState
     /// Run time so far (or in total, for a finished job), when Slurm reported one.
     public var elapsedSeconds: Int?
 
+    /// `elapsedSeconds` is nil when Slurm gave no run time.
     public init(id: String, name: String, state: JobState, elapsedSeconds: Int? = nil) {
         self.id = id
         self.name = name
@@ -46,6 +50,8 @@ public enum SacctParser {
     /// `--format` for sacct.
     public static let fields = "JobIDRaw,State,ExitCode,NodeList,Elapsed,JobName"
 
+    /// Jobs in sacct's listing made with `fields`; "None assigned" nodes become empty. A line with fewer than six
+    /// fields throws `SlurmError.unexpectedOutput`.
     public static func parse(_ text: String) throws -> [JobSnapshot] {
         try SqueueParser.rows(text, tool: "sacct").map { fields in
             let node = fields[3] == "None assigned" ? "" : fields[3]
