@@ -5,13 +5,21 @@ import StageAPI
 /// Everything a cluster job needs to run one node without the store: written by the controller as `job.json` in the
 /// node directory, read by `lema`'s hidden node subcommand inside the job.
 public struct JobSpec: Codable, Sendable, Hashable {
+    /// The node's stage name in the spec.
     public var stageName: String
+    /// The node's fingerprint (hex SHA-256).
     public var fingerprint: String
+    /// The stage kind (`train`, …), looked up in the registry of the `lema` binary the job runs.
     public var kind: String
+    /// The controller's version of `kind`: the job refuses to run when its binary has another.
     public var kindVersion: Int
+    /// Resolved parameters, as a local node gets them; in `job.json` as canonical JSON text (see `JobJSON`).
     public var params: [String: JSONValue]
+    /// The node's seed, derived from the pipeline seed and the fingerprint, so a job draws what a local run would.
     public var seed: UInt64
+    /// Cores the node may use (the stage's `threads`, also the job's default `cpus`).
     public var threads: Int
+    /// Absolute path of the spec file's directory, for relative paths in parameters; must be visible to compute nodes.
     public var specDirectory: String
     /// The node's directory (outputs, checkpoints, journals, markers); on a filesystem the compute nodes see.
     public var nodeDirectory: String
@@ -23,6 +31,7 @@ public struct JobSpec: Codable, Sendable, Hashable {
     /// the latest checkpoint), read before the stage starts so nothing finished runs again.
     public var priorJournals: [String]
 
+    /// Takes every field as given; the controller builds it when it submits an attempt.
     public init(stageName: String, fingerprint: String, kind: String, kindVersion: Int, params: [String: JSONValue],
                 seed: UInt64, threads: Int, specDirectory: String, nodeDirectory: String, inputs: [String: [JobInput]],
                 attempt: Int, priorJournals: [String]) {
@@ -50,6 +59,7 @@ public struct JobSpec: Codable, Sendable, Hashable {
              attempt, priorJournals
     }
 
+    /// Decodes `job.json`; throws `DecodingError` for a missing field or `params` that is not a JSON object as text.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         stageName = try c.decode(String.self, forKey: .stageName)
@@ -66,6 +76,7 @@ public struct JobSpec: Codable, Sendable, Hashable {
         priorJournals = try c.decode([String].self, forKey: .priorJournals)
     }
 
+    /// Writes `params` as canonical JSON text (see `JobJSON`), every other field as is.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(stageName, forKey: .stageName)
@@ -99,13 +110,18 @@ enum JobJSON {
 
 /// An upstream node's output as a job sees it (`InputArtifact` with paths as text).
 public struct JobInput: Codable, Sendable, Hashable {
+    /// Stage name of the producing node.
     public var stage: String
+    /// The producer's fingerprint.
     public var fingerprint: String
+    /// The artifact the reference named (`stage.artifact`), or nil when it named the whole stage.
     public var selected: String?
     /// Artifact name → absolute path.
     public var artifacts: [String: String]
+    /// The producer's summary, in `job.json` as canonical JSON text.
     public var summary: [String: JSONValue]
 
+    /// The input with its artifact URLs as paths; they must be on a filesystem the compute nodes see.
     public init(_ input: InputArtifact) {
         stage = input.stage
         fingerprint = input.fingerprint
@@ -116,6 +132,7 @@ public struct JobInput: Codable, Sendable, Hashable {
 
     private enum CodingKeys: String, CodingKey { case stage, fingerprint, selected, artifacts, summary }
 
+    /// Throws `DecodingError` for a missing field or a `summary` that is not a JSON object as text.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         stage = try c.decode(String.self, forKey: .stage)
@@ -125,6 +142,7 @@ public struct JobInput: Codable, Sendable, Hashable {
         summary = try JobJSON.decodeObject(c, forKey: .summary)
     }
 
+    /// Writes `summary` as canonical JSON text; `selected` is left out when nil.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(stage, forKey: .stage)
@@ -134,6 +152,7 @@ public struct JobInput: Codable, Sendable, Hashable {
         try c.encode(JSONValue.object(summary).canonicalText, forKey: .summary)
     }
 
+    /// The input as a stage sees it, paths back to file URLs.
     public var artifact: InputArtifact {
         InputArtifact(stage: stage, fingerprint: fingerprint, selected: selected,
                       artifacts: artifacts.mapValues { URL(fileURLWithPath: $0) }, summary: summary)

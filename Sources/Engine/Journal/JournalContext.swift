@@ -7,6 +7,7 @@ import StageAPI
 /// from the prior journals first, so a retried or requeued job resumes where the last one stopped.
 public final class JournalContext: StageContext, @unchecked Sendable {
     // @unchecked Sendable: the mutable state is guarded by `lock`; the writer is thread-safe itself.
+    /// The job as the controller described it in `job.json`.
     public let spec: JobSpec
     private let writer: JournalWriter
     private let lock = NSLock()
@@ -32,25 +33,37 @@ public final class JournalContext: StageContext, @unchecked Sendable {
         writer = try JournalWriter(url: spec.journalURL)
     }
 
+    /// The node's stage name in the spec (`JobSpec.stageName`).
     public var stageName: String { spec.stageName }
+    /// The node's fingerprint as the controller computed it; names its rows in the store.
     public var fingerprint: String { spec.fingerprint }
+    /// Resolved parameters, exactly as the controller resolved them for a local run.
     public var params: [String: JSONValue] { spec.params }
+    /// The seed a local run of the node would get, so results match across executors.
     public var seed: UInt64 { spec.seed }
+    /// Cores the node may use: the stage's `threads`, which the job's `cpus` default to.
     public var threads: Int { spec.threads }
+    /// The node directory (`JobSpec.nodeDirectory`), shared with the controller.
     public var outputDirectory: URL { URL(fileURLWithPath: spec.nodeDirectory, isDirectory: true) }
+    /// The spec's directory as the controller saw it (`JobSpec.specDirectory`).
     public var specDirectory: URL { URL(fileURLWithPath: spec.specDirectory, isDirectory: true) }
 
+    /// `checkpoints/` in the node directory, created on each access (a failure to create it shows when writing there).
     public var checkpointDirectory: URL {
         let dir = outputDirectory.appendingPathComponent("checkpoints", isDirectory: true)
         try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         return dir
     }
 
+    /// The inputs the controller bound to `parameter`, spec order; empty when it bound none.
     public func inputs(_ parameter: String) -> [InputArtifact] { (spec.inputs[parameter] ?? []).map(\.artifact) }
 
+    /// Finished items of earlier attempts and the seed journal; new ones go to this attempt's journal.
     public var ledger: any ItemLedger { JournalLedger(context: self) }
+    /// Responses this node fetched before (seed journal, earlier attempts); a new one is in the journal on return.
     public var responseCache: any ResponseCache { JournalResponseCache(context: self) }
 
+    /// True once `cancel()` ran (SIGTERM, SIGINT, or the warning signal before the time limit).
     public var isCancelled: Bool {
         lock.lock()
         defer { lock.unlock() }
@@ -64,8 +77,12 @@ public final class JournalContext: StageContext, @unchecked Sendable {
         lock.unlock()
     }
 
+    /// Appended to this attempt's journal, buffered: the controller sees it after the next flush (checkpoint,
+    /// response, ledger flush, or the end).
     public func progress(done: Int, total: Int?, note: String?) { writer.append(.progress(done: done, total: total, note: note)) }
+    /// Appended to this attempt's journal, buffered like `progress`; the controller imports it into the store.
     public func metric(_ name: String, step: Int, value: Double) { writer.append(.metric(name: name, step: step, value: value)) }
+    /// Appended to the journal as a `log` event, buffered like `progress`; it reaches the node's event log on import.
     public func log(_ message: String) { writer.append(.event(kind: "log", message: message)) }
 
     /// Durable on return, as locally: older checkpoint files may be deleted once a newer one is recorded.
@@ -77,6 +94,7 @@ public final class JournalContext: StageContext, @unchecked Sendable {
         lock.unlock()
     }
 
+    /// The newest checkpoint of all journals read at start, or the one this attempt recorded since; never throws.
     public func latestCheckpoint() throws -> (step: Int, file: String)? {
         lock.lock()
         defer { lock.unlock() }

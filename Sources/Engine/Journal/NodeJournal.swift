@@ -8,10 +8,13 @@ import StageAPI
 public enum JournalRecord: Sendable, Hashable {
     /// A finished item of the node's ledger.
     case item(key: String, payload: Data)
+    /// A metric point (`StageContext.metric`).
     case metric(name: String, step: Int, value: Double)
+    /// An event for the node's event log (`kind` is `log` for `StageContext.log`).
     case event(kind: String, message: String)
     /// A checkpoint file (relative to the node's checkpoint directory) is durable.
     case checkpoint(step: Int, file: String)
+    /// The node's progress (`StageContext.progress`); only the latest counts.
     case progress(done: Int, total: Int?, note: String?)
     /// A model-endpoint response the node fetched (the controller adds it to the run's request cache).
     case response(key: String, endpoint: String, model: String, response: CachedResponse)
@@ -91,10 +94,13 @@ public enum JournalRecord: Sendable, Hashable {
 
 /// A journal file problem: where it is and what is wrong.
 public struct JournalError: Error, Sendable, CustomStringConvertible {
+    /// The journal file's path.
     public var path: String
     /// Byte offset of the line.
     public var offset: Int
+    /// What is wrong, with the start of the offending line where there is one.
     public var message: String
+    /// `journal <path> at byte <offset>: <message>`.
     public var description: String { "journal \(path) at byte \(offset): \(message)" }
 }
 
@@ -103,6 +109,7 @@ public struct JournalError: Error, Sendable, CustomStringConvertible {
 /// a record torn by a crash is an incomplete last line, which readers leave alone.
 public final class JournalWriter: @unchecked Sendable {
     // @unchecked Sendable: `pending` and `handle` are only touched under `lock`.
+    /// The journal file this writer appends to.
     public let url: URL
     private let lock = NSLock()
     private let handle: FileHandle
@@ -122,6 +129,7 @@ public final class JournalWriter: @unchecked Sendable {
 
     deinit { try? handle.close() }
 
+    /// Buffers the record as one line; nothing reaches the file until `flush()`. Thread-safe; never fails.
     public func append(_ record: JournalRecord) {
         var line = record.json.canonicalText
         line += "\n"

@@ -3,7 +3,9 @@ import StageAPI
 
 /// How a node's run ended, as its journal says.
 public enum JournalEnding: Sendable, Hashable {
+    /// The stage returned this outcome.
     case succeeded(StageOutcome)
+    /// The stage threw: `retryable` tells whether another attempt may succeed.
     case failed(message: String, retryable: Bool)
 }
 

@@ -2,21 +2,27 @@ import Foundation
 
 /// One cluster job of a node, as the store remembers it.
 public struct JobRecord: Sendable, Hashable {
+    /// The node's fingerprint.
     public var node: String
+    /// 1 for the node's first job; each retry is a new attempt with its own row and job (a requeue is not).
     public var attempt: Int
+    /// The `--job-name` given to sbatch, `lema.<run>.<node>.<attempt>` (`JobName`).
     public var jobName: String
     /// Nil while the submission's answer is unknown (sbatch still running, or the controller died before it
     /// answered): look the job up by `jobName` before submitting again.
     public var jobID: String?
+    /// When the submission was recorded, just before sbatch ran; rows are listed in this order.
     public var submittedAt: Date
     /// Last state seen (`JobState.name`), `SUBMITTING` before sbatch answered.
     public var state: String
+    /// The last message shown for the job (`JobState.message`: Slurm's pending reason, why it ended), nil if none yet.
     public var reason: String?
     /// Nil while the job may still run.
     public var endedAt: Date?
     /// When it was first seen running (nil while pending, or when it ended before anyone saw it run).
     public var startedAt: Date?
 
+    /// A row as read from the `jobs` table; the store creates rows through `recordJobIntent`.
     public init(node: String, attempt: Int, jobName: String, jobID: String?, submittedAt: Date, state: String,
                 reason: String?, endedAt: Date?, startedAt: Date? = nil) {
         self.node = node
@@ -38,15 +44,20 @@ public struct JobRecord: Sendable, Hashable {
 
 /// A new state for a job.
 public struct JobUpdate: Sendable, Hashable {
+    /// The node's fingerprint.
     public var node: String
+    /// Which attempt's row to update.
     public var attempt: Int
+    /// The state's name (`JobState.name`, e.g. `RUNNING`, `TIMEOUT`, or `LOST`).
     public var state: String
+    /// The message to show for the state; nil clears the recorded one.
     public var reason: String?
     /// Set when the job has ended (for good: a requeued job is not ended).
     public var endedAt: Date?
     /// When the job started running; nil keeps what is recorded.
     public var startedAt: Date?
 
+    /// Replaces the row's state, reason and `endedAt` (nil: still live); a nil `startedAt` keeps the recorded one.
     public init(node: String, attempt: Int, state: String, reason: String?, endedAt: Date?, startedAt: Date? = nil) {
         self.node = node
         self.attempt = attempt
