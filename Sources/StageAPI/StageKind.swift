@@ -21,6 +21,11 @@ public protocol StageKind: Sendable {
     /// Default: all of them. A kind drops purely operational settings (an endpoint's rate limits, timeout, the name
     /// of its key variable) so that changing them does not redo finished work; the node still runs with them.
     func fingerprinted(_ params: [String: JSONValue]) -> [String: JSONValue]
+    /// Whether the pipeline's `replicates:` give each replicate its own node of this kind (its random choices
+    /// drawn from the replicate's seed) — training and sampling — rather than one node shared by every replicate
+    /// (datasets, deterministic transformations). A node downstream of a reseeded one differs per replicate through
+    /// its inputs anyway. Default: shared.
+    var reseededByReplicates: Bool { get }
 }
 
 extension StageKind {
@@ -28,6 +33,8 @@ extension StageKind {
     public func validate(_ params: [String: JSONValue]) -> [ParameterProblem] { [] }
     /// Every parameter counts.
     public func fingerprinted(_ params: [String: JSONValue]) -> [String: JSONValue] { params }
+    /// Shared by every replicate.
+    public var reseededByReplicates: Bool { false }
 }
 
 /// A problem found by `StageKind.validate`: which parameter and what is wrong (with the fix where possible).
