@@ -52,11 +52,8 @@ struct TrainingSetup {
             config = base
             tokenizer = pool.tokenizer
             initialParameters = try pool.withModel { $0.model.parameters }
-        } else if try p.string("tokenizer") == "bpe" {
-            tokenizer = BPETokenizer.train(texts: [Self.charAlphabet] + records.map(\.text), maxMerges: try p.int("bpe_merges"))
-            config.vocabSize = tokenizer.vocabularySize
         } else {
-            tokenizer = CharTokenizer(trainingTexts: [Self.charAlphabet])
+            tokenizer = try Self.scratchTokenizer(p, records: records)
             config.vocabSize = tokenizer.vocabularySize
         }
         self.config = config
@@ -77,6 +74,14 @@ struct TrainingSetup {
                                 weightDecay: Float(try p.double("weight_decay")), gradClip: clip > 0 ? Float(clip) : nil)
         layout = try p.string("layout") == "pack" ? .pack : .pad
         checkpointEvery = try p.int("checkpoint_every")
+    }
+
+    /// The tokenizer of a model trained from scratch: BPE merges learned on `records`, or one token per character.
+    static func scratchTokenizer(_ p: ParameterValues, records: [TrainingRecord]) throws -> any Tokenizer {
+        if try p.string("tokenizer") == "bpe" {
+            return BPETokenizer.train(texts: [Self.charAlphabet] + records.map(\.text), maxMerges: try p.int("bpe_merges"))
+        }
+        return CharTokenizer(trainingTexts: [Self.charAlphabet])
     }
 
     /// Training records from one input: `prompt`/`target` records as they are (with their `source`, if any),

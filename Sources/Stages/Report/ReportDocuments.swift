@@ -39,7 +39,8 @@ public enum ReportCells {
 /// `report.md`: title, the results table, links to the figures and notes.
 public enum ReportMarkdown {
     /// `lossMissing` is nil when loss.svg exists, else the sentence saying why there is none.
-    public static func render(title: String, table: ReportTable, lossMissing: String?, notes: [String]) -> String {
+    public static func render(title: String, table: ReportTable, lossMissing: String?, notes: [String],
+                              sections: [ReportSection] = []) -> String {
         var out = "# \(title)\n\n"
         if table.rows.isEmpty {
             out += "No evaluation results were gathered.\n\n"
@@ -49,7 +50,9 @@ public enum ReportMarkdown {
                               firstNumeric: ReportCells.firstNumericColumn(table)) + "\n\n"
         }
         out += "![Accuracy vs \(table.x)](accuracy.svg)\n\n"
+        out += sections.filter { !$0.afterLoss }.map(\.markdown).joined()
         out += lossMissing.map { "\($0)\n\n" } ?? "![Training loss](loss.svg)\n\n"
+        out += sections.filter(\.afterLoss).map(\.markdown).joined()
         if !notes.isEmpty {
             out += "## Notes\n\n" + notes.map { "- \($0)\n" }.joined() + "\n"
         }
@@ -75,7 +78,7 @@ public enum ReportMarkdown {
 public enum ReportHTML {
     /// `lossSVG` nil means no loss figure; `lossMissing` then says why.
     public static func render(title: String, table: ReportTable, accuracySVG: String, lossSVG: String?,
-                              lossMissing: String?, notes: [String]) -> String {
+                              lossMissing: String?, notes: [String], sections: [ReportSection] = []) -> String {
         let t = SVGFormat.escape(title)
         var out = """
             <!DOCTYPE html>
@@ -117,12 +120,14 @@ public enum ReportHTML {
             out += "</tbody>\n</table>\n"
         }
         out += "<h2>Accuracy</h2>\n<figure id=\"accuracy\">\n\(accuracySVG)</figure>\n"
+        out += sections.filter { !$0.afterLoss }.map(\.html).joined()
         out += "<h2>Training loss</h2>\n"
         if let lossSVG {
             out += "<figure id=\"loss\">\n\(lossSVG)</figure>\n"
         } else {
             out += "<p>\(SVGFormat.escape(lossMissing ?? "No loss figure."))</p>\n"
         }
+        out += sections.filter(\.afterLoss).map(\.html).joined()
         if !notes.isEmpty {
             out += "<h2>Notes</h2>\n<ul>\n" + notes.map { "<li>\(SVGFormat.escape($0))</li>\n" }.joined() + "</ul>\n"
         }
@@ -137,9 +142,11 @@ public enum ReportHTML {
 /// on are right-aligned numbers); `results` has one entry per (stage, variant) with `stage`, `variant`, `params`,
 /// `accuracy`, `ci_low`, `ci_high`, `n`, `no_answer` (null when unknown).
 public enum ReportResults {
-    public static func json(title: String, table: ReportTable) -> JSONValue {
+    /// `extra` adds top-level keys: `seeds` (`SeedSummary.json`) and `truncation` (`ReportTruncation.json`) when
+    /// the run has them.
+    public static func json(title: String, table: ReportTable, extra: [String: JSONValue] = [:]) -> JSONValue {
         let header = ReportCells.header(table)
-        return .object([
+        var object: [String: JSONValue] = [
             "title": .string(title),
             "table": .object([
                 "header": .array(header.map(JSONValue.string)),
@@ -147,7 +154,9 @@ public enum ReportResults {
                 "first_numeric": .int(Int64(ReportCells.firstNumericColumn(table))),
             ]),
             "results": .array(table.rows.map(result)),
-        ])
+        ]
+        object.merge(extra) { current, _ in current }
+        return .object(object)
     }
 
     /// One (stage, variant) pair's numbers.
