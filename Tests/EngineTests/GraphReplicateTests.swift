@@ -99,6 +99,25 @@ struct GraphReplicateTests {
         #expect(!plain.contains("replicates:"))
     }
 
+    @Test func reseedOverridesTheKind() throws {
+        // sample shared by every seed (reseed: false); gen per seed (reseed: true).
+        let text = Self.spec(replicates: 2)
+            .replacingOccurrences(of: "    kind: sample\n", with: "    kind: sample\n    reseed: false\n")
+            .replacingOccurrences(of: "    kind: gen\n", with: "    kind: gen\n    reseed: true\n")
+        let graph = try SpecFixtures.compile(text, registry: Self.registry)
+        #expect(graph.nodes(ofStage: "gen").map(\.seed) == [5, 6])
+        #expect(graph.nodes(ofStage: "sample").count == 2)  // per seed through its input, not its own seed
+        #expect(graph.nodes(ofStage: "sample").map(\.seed) == [5, 5])
+        let shared = try SpecFixtures.compile(Self.spec(replicates: 2)
+            .replacingOccurrences(of: "    kind: sample\n", with: "    kind: sample\n    reseed: false\n"), registry: Self.registry)
+        #expect(shared.nodes(ofStage: "sample").count == 1)
+        #expect(shared.nodes(ofStage: "train").count == 4)
+        #expect(GraphRenderer.render(shared, format: .text).contains("one node per seed: train; shared by every seed: gen, sample, report"))
+        let errors = SpecFixtures.errors(Self.spec(replicates: 2)
+            .replacingOccurrences(of: "    kind: sample\n", with: "    kind: sample\n    reseed: sometimes\n"))
+        #expect(errors == ["spec.yaml:14:13: error: expected true or false for 'reseed' (whether each replicate gets its own node of this stage), got 'sometimes'"])
+    }
+
     @Test(arguments: ["0", "-1", "two", "[3]"])
     func badReplicateCountsAreRefusedWithTheRange(_ value: String) {
         let errors = SpecFixtures.errors(Self.spec(replicates: nil).replacingOccurrences(of: "seed: 5", with: "seed: 5\nreplicates: \(value)"))

@@ -85,7 +85,7 @@ let brokenSpecs: [BrokenSpec] = [
         "spec.yaml:4:3: error: stage 't' (kind 'train') is missing required parameter 'steps' (an integer)",
         "spec.yaml:7:5: error: unknown key 'stpes' in stage 't' (kind 'train') — did you mean 'steps'?"]),
     BrokenSpec(label: "unknown stage key without suggestion", yaml: "name: demo\nstages:\n  g:\n    kind: gen\n    colour: red\n", expected: [
-        "spec.yaml:5:5: error: unknown key 'colour' in stage 'g' (kind 'gen') — kind 'gen' accepts: count, mode, source; every stage also accepts: after, executor, resources, retries, threads, timeout"]),
+        "spec.yaml:5:5: error: unknown key 'colour' in stage 'g' (kind 'gen') — kind 'gen' accepts: count, mode, source; every stage also accepts: after, executor, reseed, resources, retries, threads, timeout"]),
     BrokenSpec(label: "missing required parameters", yaml: "name: demo\nstages:\n  g: {kind: gen}\n  t:\n    kind: train\n", expected: [
         "spec.yaml:4:3: error: stage 't' (kind 'train') is missing required parameter 'data' (a stage reference (STAGE or STAGE.ARTIFACT))",
         "spec.yaml:4:3: error: stage 't' (kind 'train') is missing required parameter 'steps' (an integer)"]),

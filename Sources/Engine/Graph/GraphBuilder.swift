@@ -160,7 +160,7 @@ private struct NodeAssembler {
         }
         edgeCount &+= parents.count
         // A reseeded kind fingerprints its replicate's seed; every other node the pipeline's (replicates share it).
-        let seed = stage.kind.reseededByReplicates ? spec.seed &+ (spec.variants[v].replicate?.seedOffset ?? 0) : spec.seed
+        let seed = stage.reseed ?? stage.kind.reseededByReplicates ? spec.seed &+ (spec.variants[v].replicate?.seedOffset ?? 0) : spec.seed
         let key = MemoKey(resolution: resolution, parents: parents, seed: seed)
         if let known = memo[s][key] {
             record(node: known, stage: s, variant: v)

@@ -60,6 +60,8 @@ struct StageSpec {
     /// Operational keys (see `ExecutorReader`): where the stage runs and what its jobs ask for.
     var executor: YAMLPair?
     var resources: YAMLPair?
+    /// `reseed:` — overrides the kind's `reseededByReplicates` (nil: the kind decides).
+    var reseed: Bool?
     /// `after:` stage names (ordering-only inputs).
     var after: [StageReference]
     /// Reference parameters, in the order written.
@@ -101,5 +103,6 @@ enum EngineKeys {
     static let after = "after"
     static let executor = "executor"
     static let resources = "resources"
-    static let all = [kind, retries, timeout, threads, after, executor, resources]
+    static let reseed = "reseed"
+    static let all = [kind, retries, timeout, threads, after, executor, resources, reseed]
 }
