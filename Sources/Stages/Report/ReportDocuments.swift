@@ -106,18 +106,8 @@ public enum ReportHTML {
             out += "<p>No evaluation results were gathered.</p>\n"
         } else {
             out += "<p>Pass@1 is greedy-decoding accuracy; the interval is the 95% Wilson score interval.</p>\n"
-            let header = ReportCells.header(table)
-            let firstNumeric = ReportCells.firstNumericColumn(table)
-            out += "<table>\n<thead><tr>" + header.map { "<th>\(SVGFormat.escape($0))</th>" }.joined() + "</tr></thead>\n<tbody>\n"
-            for row in table.nodeRows {
-                out += "<tr>"
-                for (i, cell) in ReportCells.cells(row, table).enumerated() {
-                    out += i >= firstNumeric ? "<td class=\"num\">" : "<td>"
-                    out += SVGFormat.escape(cell) + "</td>"
-                }
-                out += "</tr>\n"
-            }
-            out += "</tbody>\n</table>\n"
+            out += Self.table(header: ReportCells.header(table), rows: table.nodeRows.map { ReportCells.cells($0, table) },
+                         firstNumeric: ReportCells.firstNumericColumn(table))
         }
         out += "<h2>Accuracy</h2>\n<figure id=\"accuracy\">\n\(accuracySVG)</figure>\n"
         out += sections.filter { !$0.afterLoss }.map(\.html).joined()
@@ -133,6 +123,19 @@ public enum ReportHTML {
         }
         out += "</body>\n</html>\n"
         return out
+    }
+
+    /// An HTML table: escaped header and cells, columns from `firstNumeric` on right-aligned (`td.num`).
+    static func table(header: [String], rows: [[String]], firstNumeric: Int) -> String {
+        var out = "<table>\n<thead><tr>" + header.map { "<th>\(SVGFormat.escape($0))</th>" }.joined() + "</tr></thead>\n<tbody>\n"
+        for row in rows {
+            out += "<tr>"
+            for (i, cell) in row.enumerated() {
+                out += (i >= firstNumeric ? "<td class=\"num\">" : "<td>") + SVGFormat.escape(cell) + "</td>"
+            }
+            out += "</tr>\n"
+        }
+        return out + "</tbody>\n</table>\n"
     }
 }
 

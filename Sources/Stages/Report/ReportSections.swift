@@ -43,15 +43,7 @@ public struct ReportSection: Sendable, Hashable {
     /// The HTML text.
     var html: String {
         var out = "<h2>\(SVGFormat.escape(heading))</h2>\n<p>\(SVGFormat.escape(paragraph))</p>\n"
-        if !rows.isEmpty {
-            out += "<table>\n<thead><tr>" + header.map { "<th>\(SVGFormat.escape($0))</th>" }.joined() + "</tr></thead>\n<tbody>\n"
-            for row in rows {
-                out += "<tr>" + row.enumerated().map { i, cell in
-                    (i >= firstNumeric ? "<td class=\"num\">" : "<td>") + SVGFormat.escape(cell) + "</td>"
-                }.joined() + "</tr>\n"
-            }
-            out += "</tbody>\n</table>\n"
-        }
+        if !rows.isEmpty { out += ReportHTML.table(header: header, rows: rows, firstNumeric: firstNumeric) }
         if let figureSVG { out += "<figure>\n\(figureSVG)</figure>\n" }
         return out
     }
