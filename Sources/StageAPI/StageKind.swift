@@ -23,6 +23,11 @@ public protocol StageKind: Sendable {
     func fingerprinted(_ params: [String: JSONValue]) -> [String: JSONValue]
     /// Where the kind may run and how it stops; default `.anywhere`.
     var placement: KindPlacement { get }
+    /// Whether the pipeline's `replicates:` give each replicate its own node of this kind (its random choices
+    /// drawn from the replicate's seed) — training and sampling — rather than one node shared by every replicate
+    /// (datasets, deterministic transformations). A node downstream of a reseeded one differs per replicate through
+    /// its inputs anyway. Default: shared.
+    var reseededByReplicates: Bool { get }
 }
 
 /// Where a kind's nodes may run, for executors that run nodes elsewhere (Slurm).
@@ -44,6 +49,8 @@ extension StageKind {
     public func fingerprinted(_ params: [String: JSONValue]) -> [String: JSONValue] { params }
     /// Runs anywhere.
     public var placement: KindPlacement { .anywhere }
+    /// Shared by every replicate.
+    public var reseededByReplicates: Bool { false }
 }
 
 /// A problem found by `StageKind.validate`: which parameter and what is wrong (with the fix where possible).

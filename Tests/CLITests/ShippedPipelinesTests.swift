@@ -14,7 +14,23 @@ import Testing
     }
 
     @Test func theExpectedPipelinesShip() {
-        #expect(Set(["lema.yaml", "ratio-sweep.yaml", "smoke.yaml", "evolution.yaml", "diagnostics.yaml"]).isSubset(of: Set(Self.files)))
+        #expect(Set(["lema.yaml", "ratio-sweep.yaml", "ablations.yaml", "smoke.yaml", "evolution.yaml", "diagnostics.yaml"]).isSubset(of: Set(Self.files)))
+    }
+
+    /// The multi-seed pipelines: 3 seeds; the dataset (so the test set) is one node, training and sampling one per
+    /// seed, and the report's baseline names an arm of the sweep.
+    @Test(arguments: [("ratio-sweep.yaml", 10), ("ablations.yaml", 7)])
+    func multiSeedPipelinesShareTheTestSetAndReseedTraining(_ file: String, points: Int) throws {
+        let graph = try PipelineCompiler.compile(file: Self.directory.appendingPathComponent(file), overrides: [],
+                                                 registry: KindCatalog.registry)
+        #expect(graph.variants.count == 3 * points)
+        #expect(Set(graph.variants.compactMap { $0.replicate?.seed }) == [1, 2, 3])
+        #expect(graph.nodes(ofStage: "problems").count == 1)
+        #expect(graph.nodes(ofStage: "base").count == 3 && graph.nodes(ofStage: "sample").count == 3)
+        #expect(graph.nodes(ofStage: "finetune").count == 3 * points)
+        let baseline = try #require(graph.nodes(ofStage: "report").first?.params["baseline"]?.stringValue)
+        #expect(graph.variants.contains { $0.replicate?.of == baseline }, "baseline \(baseline)")
+        #expect(GraphRenderer.render(graph, format: .text).contains("replicates: seeds 1, 2, 3 — one node per seed: base, sample"))
     }
 
     @Test(arguments: files)

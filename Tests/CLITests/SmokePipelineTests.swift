@@ -112,14 +112,14 @@ import Glibc
     }
 }
 
-/// pipelines/ratio-sweep.yaml shrunk with `--set`: ten variants share one dataset, base model, sampling,
+/// pipelines/ratio-sweep.yaml shrunk with `--set` (one seed): ten variants share one dataset, base model, sampling,
 /// filtering, correction and dedupe — each executed once, counted from the store's attempts.
 @Suite(.serialized) struct RatioSweepTests {
     static let spec = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .appendingPathComponent("../../pipelines/ratio-sweep.yaml").standardizedFileURL.path
 
     static let shrink = [
-        "stages.problems.count=150", "stages.base.steps=3", "stages.base.d_model=32", "stages.base.context=256",
+        "replicates=1", "stages.problems.count=150", "stages.base.steps=3", "stages.base.d_model=32", "stages.base.context=256",
         "stages.sample.k=1", "stages.sample.limit=20", "stages.finetune.epochs=0.02",
         "stages.finetune.checkpoint_every=1", "stages.evaluate.limit=4",
     ].flatMap { ["--set", $0] }

@@ -61,7 +61,7 @@ let brokenSpecs: [BrokenSpec] = [
         "spec.yaml:1:1: error: missing required key 'stages' (a mapping from stage name to its definition)",
         "spec.yaml:2:1: error: unknown top-level key 'stage' — did you mean 'stages'?"]),
     BrokenSpec(label: "unknown top-level key without suggestion", yaml: "name: demo\ncolour: red\nstages:\n  a: {kind: gen}\n", expected: [
-        "spec.yaml:2:1: error: unknown top-level key 'colour' (allowed: name, description, seed, params, sweep, stages, executor, or x-… for anchors)"]),
+        "spec.yaml:2:1: error: unknown top-level key 'colour' (allowed: name, description, seed, replicates, params, sweep, stages, executor, or x-… for anchors)"]),
     BrokenSpec(label: "missing name", yaml: "stages:\n  a: {kind: gen}\n", expected: [
         "spec.yaml:1:1: error: missing required key 'name' (the pipeline's name, e.g. name: lema-mini)"]),
     BrokenSpec(label: "invalid name", yaml: "name: my pipe\nstages:\n  a: {kind: gen}\n", expected: [
@@ -85,7 +85,7 @@ let brokenSpecs: [BrokenSpec] = [
         "spec.yaml:4:3: error: stage 't' (kind 'train') is missing required parameter 'steps' (an integer)",
         "spec.yaml:7:5: error: unknown key 'stpes' in stage 't' (kind 'train') — did you mean 'steps'?"]),
     BrokenSpec(label: "unknown stage key without suggestion", yaml: "name: demo\nstages:\n  g:\n    kind: gen\n    colour: red\n", expected: [
-        "spec.yaml:5:5: error: unknown key 'colour' in stage 'g' (kind 'gen') — kind 'gen' accepts: count, mode, source; every stage also accepts: after, executor, resources, retries, threads, timeout"]),
+        "spec.yaml:5:5: error: unknown key 'colour' in stage 'g' (kind 'gen') — kind 'gen' accepts: count, mode, source; every stage also accepts: after, executor, reseed, resources, retries, threads, timeout"]),
     BrokenSpec(label: "missing required parameters", yaml: "name: demo\nstages:\n  g: {kind: gen}\n  t:\n    kind: train\n", expected: [
         "spec.yaml:4:3: error: stage 't' (kind 'train') is missing required parameter 'data' (a stage reference (STAGE or STAGE.ARTIFACT))",
         "spec.yaml:4:3: error: stage 't' (kind 'train') is missing required parameter 'steps' (an integer)"]),
@@ -165,7 +165,7 @@ let brokenSpecs: [BrokenSpec] = [
     BrokenSpec(label: "--set of an unknown parameter", yaml: overrideBase, overrides: ["ratio=0.1", "ratoi=3"], expected: [
         "--set:2:1: error: unknown parameter 'ratoi' in --set 'ratoi=3' — did you mean 'ratio'?"]),
     BrokenSpec(label: "--set of an unknown key", yaml: overrideBase, overrides: ["foo.bar=1"], expected: [
-        "--set:1:1: error: unknown key 'foo.bar' in --set 'foo.bar=1': use PARAM=VALUE, seed=N, name=NAME or stages.STAGE.KEY=VALUE"]),
+        "--set:1:1: error: unknown key 'foo.bar' in --set 'foo.bar=1': use PARAM=VALUE, seed=N, replicates=N, name=NAME or stages.STAGE.KEY=VALUE"]),
     BrokenSpec(label: "--set of an unknown stage", yaml: overrideBase, overrides: ["stages.trian.steps=1"], expected: [
         "--set:1:1: error: unknown stage 'trian' in --set 'stages.trian.steps=1'"]),
     BrokenSpec(label: "--set with a value of the wrong type", yaml: overrideBase, overrides: ["stages.t.steps=abc"], expected: [
@@ -188,7 +188,7 @@ let brokenSpecs: [BrokenSpec] = [
             data: h
             steps: many
         """, expected: [
-        "spec.yaml:2:1: error: unknown top-level key 'colour' (allowed: name, description, seed, params, sweep, stages, executor, or x-… for anchors)",
+        "spec.yaml:2:1: error: unknown top-level key 'colour' (allowed: name, description, seed, replicates, params, sweep, stages, executor, or x-… for anchors)",
         "spec.yaml:4:13: error: unknown stage kind 'gne' — did you mean 'gen'?",
         "spec.yaml:7:11: error: reference to unknown stage 'h'",
         "spec.yaml:8:12: error: expected an integer for 'steps', got 'many'"]),

@@ -138,7 +138,7 @@ struct SpecLimitsTests {
         let keys = (0..<150).map { "bad\($0): 1\n" }.joined()
         let errors = SpecFixtures.errors(validBase + keys)
         #expect(errors.count == SpecLimits.maxErrors + 1)
-        #expect(errors.first == "spec.yaml:4:1: error: unknown top-level key 'bad0' (allowed: name, description, seed, params, sweep, stages, executor, or x-… for anchors)")
+        #expect(errors.first == "spec.yaml:4:1: error: unknown top-level key 'bad0' (allowed: name, description, seed, replicates, params, sweep, stages, executor, or x-… for anchors)")
         #expect(errors.last == "error: too many errors: stopped after the first 100 (the limit); fix these and compile again")
     }
 

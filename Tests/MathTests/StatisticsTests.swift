@@ -67,4 +67,22 @@ import Testing
         #expect(abs(mixed.difference - 0.04) < 1e-12)
         #expect(mixed.lower < 0 && mixed.upper > 0.04)
     }
+
+    /// The bootstrap of per-question differences averaged over seeds (how the report pools seeds).
+    @Test func meanIntervalOfRealValuedDifferences() throws {
+        // Every question the same: no spread at all.
+        let flat = try #require(PairedBootstrap.meanInterval([0.5, 0.5, 0.5], resamples: 200))
+        #expect(flat.difference == 0.5 && flat.lower == 0.5 && flat.upper == 0.5)
+        // Two questions, differences 0 and 1: a resample's mean is 0, ½ or 1 with chances ¼, ½, ¼, so the 2.5%
+        // and 97.5% quantiles of 10,000 resamples are 0 and 1.
+        let two = try #require(PairedBootstrap.meanInterval([0, 1], resamples: 10_000, seed: 3))
+        #expect(two.difference == 0.5 && two.lower == 0 && two.upper == 1)
+        #expect(PairedBootstrap.meanInterval([]) == nil)
+        // Booleans are the special case of ±1/0 differences: the same numbers for the same seed.
+        let a = (0..<50).map { $0 % 3 == 0 }, b = (0..<50).map { $0 % 2 == 0 }
+        let booleans = try #require(PairedBootstrap.differenceInterval(a, b, resamples: 1000, seed: 9))
+        let reals = try #require(PairedBootstrap.meanInterval(zip(a, b).map { Double(($1 ? 1 : 0) - ($0 ? 1 : 0)) },
+                                                              resamples: 1000, seed: 9))
+        #expect(booleans == reals)
+    }
 }

@@ -62,12 +62,28 @@ public struct GraphVariant: Sendable, Hashable {
     public var params: [String: JSONValue]
     /// Stage name → node fingerprint for this variant.
     public var stageNodes: [String: String]
+    /// With `replicates:`: the sweep point this variant replicates (its name without `,seed=N`) and its seed.
+    public var replicate: Replicate?
+
+    /// A replicate's place: which sweep point it repeats, and with which seed.
+    public struct Replicate: Sendable, Hashable {
+        /// The sweep point's name (`default` without a sweep).
+        public var of: String
+        /// The seed its reseeded nodes (training, sampling) fingerprint and draw from.
+        public var seed: UInt64
+        /// A replicate of `of` with `seed`.
+        public init(of: String, seed: UInt64) {
+            self.of = of
+            self.seed = seed
+        }
+    }
 
     /// A variant with these values.
-    public init(name: String, params: [String: JSONValue], stageNodes: [String: String]) {
+    public init(name: String, params: [String: JSONValue], stageNodes: [String: String], replicate: Replicate? = nil) {
         self.name = name
         self.params = params
         self.stageNodes = stageNodes
+        self.replicate = replicate
     }
 }
 
@@ -98,7 +114,8 @@ public struct GraphNode: Sendable, Hashable {
     public var variants: [String]
     /// Where the stage is defined in the spec.
     public var location: SourceLocation
-    /// The pipeline's `seed:`; part of the fingerprint, since every random choice of the node derives from it.
+    /// The seed in the fingerprint: the pipeline's `seed:`, or for a node of a reseeded kind (`train`, `sample`) in a
+    /// replicate, that replicate's seed. Every random choice of the node derives from its fingerprint.
     public var seed: UInt64
     /// Where the node runs and what it asks for (`executor:`, `resources:`). Not in the fingerprint. When variants
     /// share a node, it keeps the execution of the first variant that has it.

@@ -126,6 +126,7 @@ private struct NodeAssembler {
     struct MemoKey: Hashable {
         var resolution: Int
         var parents: [Int]
+        var seed: UInt64
     }
 
     init(spec: PipelineSpec, resolutions: [ResolvedStage]) {
@@ -158,12 +159,14 @@ private struct NodeAssembler {
             if let target = spec.stageIndex[ref.stage] { parents.append(nodeOf[v][target]) }
         }
         edgeCount &+= parents.count
-        let key = MemoKey(resolution: resolution, parents: parents)
+        // A reseeded kind fingerprints its replicate's seed; every other node the pipeline's (replicates share it).
+        let seed = stage.reseed ?? stage.kind.reseededByReplicates ? spec.seed &+ (spec.variants[v].replicate?.seedOffset ?? 0) : spec.seed
+        let key = MemoKey(resolution: resolution, parents: parents, seed: seed)
         if let known = memo[s][key] {
             record(node: known, stage: s, variant: v)
             return
         }
-        let node = makeNode(stage: stage, s: s, variant: v, resolution: resolutions[resolution])
+        let node = makeNode(stage: stage, s: s, variant: v, resolution: resolutions[resolution], seed: seed)
         memo[s][key] = node
         record(node: node, stage: s, variant: v)
     }
@@ -176,7 +179,8 @@ private struct NodeAssembler {
         }
     }
 
-    private mutating func makeNode(stage: StageSpec, s: Int, variant v: Int, resolution: ResolvedStage) -> Int {
+    private mutating func makeNode(stage: StageSpec, s: Int, variant v: Int, resolution: ResolvedStage,
+                                   seed: UInt64) -> Int {
         var inputs: [String: [InputEdge]] = [:]
         func edge(_ ref: StageReference, _ n: Int) {
             inputs[ref.parameter, default: []].append(
@@ -188,7 +192,7 @@ private struct NodeAssembler {
         }
         var components = FingerprintComponents(kind: stage.kind.name, kindVersion: stage.kind.version,
                                                params: resolution.paramsText, inputs: inputs.mapValues { $0.map(\.nodeID) },
-                                               seed: spec.seed)
+                                               seed: seed)
         let inputsText = CanonicalJSON.inputsText(components.inputs)
         var id = Fingerprint.sha256Hex(components.canonicalText(inputsText: inputsText))
         if let existing = byFingerprint[id], nodes[existing].stage != stage.name {
@@ -205,7 +209,7 @@ private struct NodeAssembler {
         nodes.append(GraphNode(
             id: id, stage: stage.name, kind: stage.kind.name, kindVersion: stage.kind.version, params: resolution.params,
             inputs: inputs, retries: resolution.retries, timeout: resolution.timeout, threads: resolution.threads,
-            variants: [], location: stage.location, seed: spec.seed, execution: resolution.execution))
+            variants: [], location: stage.location, seed: seed, execution: resolution.execution))
         return n
     }
 
@@ -214,7 +218,11 @@ private struct NodeAssembler {
             var stageNodes: [String: String] = [:]
             stageNodes.reserveCapacity(spec.stages.count)
             for s in spec.stages.indices { stageNodes[spec.stages[s].name] = nodes[nodeOf[v][s]].id }
-            return GraphVariant(name: spec.variants[v].name, params: variantValues[v], stageNodes: stageNodes)
+            let replicate = spec.variants[v].replicate.map {
+                GraphVariant.Replicate(of: $0.of, seed: spec.seed &+ $0.seedOffset)
+            }
+            return GraphVariant(name: spec.variants[v].name, params: variantValues[v], stageNodes: stageNodes,
+                                replicate: replicate)
         }
         var ordered: [GraphNode] = []
         ordered.reserveCapacity(nodes.count)

@@ -57,6 +57,7 @@ public enum GraphRenderer {
         if graph.variants.count > 1 {
             out += "variants: " + graph.variants.map(\.name).joined(separator: " | ") + "\n"
         }
+        if let replicates = replicateLine(graph) { out += replicates + "\n" }
         for node in graph.nodes {
             out += "\n\(node.stage) \(short(node.id)) [\(node.kind)]"
             if let label = variantLabel(node, in: graph) { out += "  \(label)" }
@@ -66,6 +67,29 @@ public enum GraphRenderer {
             }
         }
         return out + "\n"
+    }
+
+    /// "replicates: seeds 1, 2, 3 — one node per seed: base, sample, …; shared by every seed: problems" under
+    /// `replicates:`, else nil. A stage is per seed when some sweep point's replicates use different nodes of it.
+    static func replicateLine(_ graph: Graph) -> String? {
+        let seeds = graph.variants.compactMap { $0.replicate?.seed }
+        guard !seeds.isEmpty else { return nil }
+        var seen = Set<UInt64>()
+        let distinctSeeds = seeds.filter { seen.insert($0).inserted }
+        var stages: [String] = []
+        for node in graph.nodes where !stages.contains(node.stage) { stages.append(node.stage) }
+        var perSeed: [String] = [], shared: [String] = []
+        for stage in stages {
+            var nodesByPoint: [String: Set<String>] = [:]
+            for variant in graph.variants {
+                guard let point = variant.replicate?.of, let node = variant.stageNodes[stage] else { continue }
+                nodesByPoint[point, default: []].insert(node)
+            }
+            if nodesByPoint.values.contains(where: { $0.count > 1 }) { perSeed.append(stage) } else { shared.append(stage) }
+        }
+        return "replicates: seeds " + distinctSeeds.map(String.init).joined(separator: ", ")
+            + " — one node per seed: " + (perSeed.isEmpty ? "none" : perSeed.joined(separator: ", "))
+            + "; shared by every seed: " + (shared.isEmpty ? "none" : shared.joined(separator: ", "))
     }
 
     // MARK: dot

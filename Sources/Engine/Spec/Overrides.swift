@@ -3,7 +3,7 @@ import LemaCore
 /// `--set key=value` overrides, applied to the YAML tree before it is read so that every check (types, unknown
 /// keys, interpolation) treats an override exactly like a value written in the spec.
 ///
-/// Keys: `PARAM` or `params.PARAM` (a parameter declared under `params:`), `seed`, `name`, and
+/// Keys: `PARAM` or `params.PARAM` (a parameter declared under `params:`), `seed`, `replicates`, `name`, and
 /// `stages.STAGE.KEY` (any key a stage accepts, including `retries`, `timeout`, `threads`).
 /// Locations of problems are `--set:N:COL` where N is the 1-based position of the `--set` argument.
 enum Overrides {
@@ -34,7 +34,7 @@ enum Overrides {
             let path = key.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
             let declared = root["params"]?.value.mapping?.map(\.key) ?? []
             switch path.count {
-            case 1 where path[0] == "seed" || path[0] == "name":
+            case 1 where path[0] == "seed" || path[0] == "name" || path[0] == "replicates":
                 root = root.setting(path[0], to: value, keyLocation: at)
             case 1 where declared.contains(path[0]), 2 where path[0] == "params" && declared.contains(path[1]):
                 let name = path[path.count - 1]
@@ -55,7 +55,7 @@ enum Overrides {
                     stagesNode.updating(path[1]) { $0.setting(path[2], to: value, keyLocation: at) }
                 }
             default:
-                diagnostics.error(at, "unknown key '\(SpecLimits.shown(key))' in --set '\(SpecLimits.shown(argument))': use PARAM=VALUE, seed=N, name=NAME or stages.STAGE.KEY=VALUE")
+                diagnostics.error(at, "unknown key '\(SpecLimits.shown(key))' in --set '\(SpecLimits.shown(argument))': use PARAM=VALUE, seed=N, replicates=N, name=NAME or stages.STAGE.KEY=VALUE")
             }
         }
         return (root, overridden)

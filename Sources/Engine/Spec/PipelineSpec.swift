@@ -19,6 +19,8 @@ struct PipelineSpec {
     var sweepLocation: SourceLocation?
     /// The top-level `executor:` (local when absent).
     var executor = ExecutorSpec()
+    /// `replicates:` (1 when absent): each sweep point runs with seeds `seed`, `seed + 1`, … (see `VariantSpec`).
+    var replicates = 1
 }
 
 /// One `params:` entry: the default value of a pipeline parameter.
@@ -34,6 +36,9 @@ struct VariantSpec {
     /// Parameter → value, in the order written.
     var values: [(name: String, value: JSONValue)]
     var location: SourceLocation
+    /// With `replicates:`, the sweep point this variant replicates (its name without `,seed=N`) and the offset of
+    /// its seed from the pipeline's: reseeded kinds fingerprint `seed + seedOffset`. Nil without replicates.
+    var replicate: (of: String, seedOffset: UInt64)? = nil
 }
 
 /// A stage definition.
@@ -55,6 +60,8 @@ struct StageSpec {
     /// Operational keys (see `ExecutorReader`): where the stage runs and what its jobs ask for.
     var executor: YAMLPair?
     var resources: YAMLPair?
+    /// `reseed:` — overrides the kind's `reseededByReplicates` (nil: the kind decides).
+    var reseed: Bool?
     /// `after:` stage names (ordering-only inputs).
     var after: [StageReference]
     /// Reference parameters, in the order written.
@@ -96,5 +103,6 @@ enum EngineKeys {
     static let after = "after"
     static let executor = "executor"
     static let resources = "resources"
-    static let all = [kind, retries, timeout, threads, after, executor, resources]
+    static let reseed = "reseed"
+    static let all = [kind, retries, timeout, threads, after, executor, resources, reseed]
 }

@@ -27,6 +27,8 @@ public enum SpecLimits {
     /// variant copies or a stage reads, per resolved stage value and per input edge. Bounds specs whose every part
     /// is within its own limit but whose product (variants × stages × values) is not.
     public static let maxExpansionSteps = 1_000_000
+    /// `replicates:` of one pipeline (each multiplies the variants).
+    public static let maxReplicates = 1_000
     /// Distinct errors reported for one spec; the rest are summarised in one line.
     public static let maxErrors = 100
     /// Words longer than this get no did-you-mean suggestion (edit distance costs length × length).

@@ -91,6 +91,13 @@ extension SpecReader {
             case EngineKeys.threads: stage.threads = pair
             case EngineKeys.executor: stage.executor = pair
             case EngineKeys.resources: stage.resources = pair
+            case EngineKeys.reseed:
+                if let s = pair.value.scalar, case .success(.bool(let b)) = YAMLScalarResolver.resolve(s) {
+                    stage.reseed = b
+                } else {
+                    diagnostics.error(pair.value.location, "expected true or false for 'reseed' (whether each replicate "
+                                      + "gets its own node of this stage), got \(pair.value.shortDescription)")
+                }
             case EngineKeys.after:
                 stage.after = readReferences(pair, parameter: EngineKeys.after, single: false, stage: name,
                                              defined: defined, names: names, allowArtifact: false)
@@ -185,7 +192,7 @@ extension SpecReader {
         let accepted = info.parameters.map(\.name).sorted().joined(separator: ", ")
         return "unknown key '\(SpecLimits.shown(key))' in stage '\(SpecLimits.shown(stage))' (kind '\(kind)')"
             + Suggestions.hint(for: key, in: info.parameters.map(\.name) + EngineKeys.all, orElse:
-                " — kind '\(kind)' accepts: \(accepted.isEmpty ? "no parameters" : accepted); every stage also accepts: after, executor, resources, retries, threads, timeout")
+                " — kind '\(kind)' accepts: \(accepted.isEmpty ? "no parameters" : accepted); every stage also accepts: after, executor, reseed, resources, retries, threads, timeout")
     }
 
     /// Artifact names select among a stage's outputs (files it wrote); they are stored in the run's database and

@@ -18,7 +18,7 @@ struct SpecReader {
     /// Where a sweep-expansion problem is reported: the `sweep:` key, or the start of the document.
     var sweepLocation: SourceLocation?
 
-    static let topLevelKeys = ["name", "description", "seed", "params", "sweep", "stages", "executor"]
+    static let topLevelKeys = ["name", "description", "seed", "replicates", "params", "sweep", "stages", "executor"]
 
     init(fileName: String, registry: KindRegistry, diagnostics: DiagnosticCollector) {
         self.fileName = fileName
@@ -35,6 +35,7 @@ struct SpecReader {
         }
         var name: String?
         var seed: UInt64 = 0
+        var replicates = 1
         var params: [ParamDeclaration] = []
         var sweepPair: YAMLPair?
         var stagesPair: YAMLPair?
@@ -48,6 +49,7 @@ struct SpecReader {
                     diagnostics.error(pair.value.location, "expected a string for 'description', got \(pair.value.shortDescription)")
                 }
             case "seed": seed = readSeed(pair) ?? 0
+            case "replicates": replicates = readReplicates(pair) ?? 1
             case "params": params = readParams(pair)
             case "sweep": sweepPair = pair
             case "stages": stagesPair = pair
@@ -73,10 +75,15 @@ struct SpecReader {
         } else {
             diagnostics.error(start, "missing required key 'stages' (a mapping from stage name to its definition)")
         }
-        let variants = readSweep(sweepPair, params: params, paramIndex: paramIndex, overridden: overriddenParams)
+        var variants = readSweep(sweepPair, params: params, paramIndex: paramIndex, overridden: overriddenParams)
+        if replicates > 1 {
+            variants = replicated(variants, count: replicates, seed: seed,
+                                  at: pairs.first { $0.key == "replicates" }?.keyLocation ?? start)
+        }
         guard let name, stagesPair != nil else { return nil }
         return PipelineSpec(name: name, seed: seed, params: params, paramIndex: paramIndex, variants: variants,
-                            stages: stages, stageIndex: stageIndex, sweepLocation: sweepLocation, executor: executor)
+                            stages: stages, stageIndex: stageIndex, sweepLocation: sweepLocation, executor: executor,
+                            replicates: replicates)
     }
 
     static func unknownTopLevelKey(_ key: String) -> String {
@@ -121,6 +128,37 @@ struct SpecReader {
         }
         diagnostics.error(pair.value.location, "expected a non-negative integer for 'seed', got \(pair.value.shortDescription)")
         return nil
+    }
+
+    private mutating func readReplicates(_ pair: YAMLPair) -> Int? {
+        if let s = pair.value.scalar, case .success(.int(let i)) = YAMLScalarResolver.resolve(s),
+           i >= 1, i <= SpecLimits.maxReplicates {
+            return Int(i)
+        }
+        diagnostics.error(pair.value.location, "expected an integer from 1 to \(SpecLimits.maxReplicates) for 'replicates' "
+                          + "(how many seeds each variant runs with), got \(pair.value.shortDescription)")
+        return nil
+    }
+
+    /// Each variant once per seed `seed`, `seed + 1`, …, named `<variant>,seed=N` (`seed=N` for the sweep-less
+    /// `default`), replicates of one variant next to each other.
+    private mutating func replicated(_ variants: [VariantSpec], count: Int, seed: UInt64,
+                                     at location: SourceLocation) -> [VariantSpec] {
+        guard variants.count.multipliedReportingOverflow(by: count).partialValue <= SpecLimits.maxVariants,
+              !variants.count.multipliedReportingOverflow(by: count).overflow else {
+            diagnostics.error(location, "\(variants.count) variants × \(count) replicates is more than the limit of "
+                              + "\(SpecLimits.maxVariants) variants")
+            return []
+        }
+        return variants.flatMap { variant in
+            (0..<UInt64(count)).map { offset in
+                var copy = variant
+                let label = "seed=\(seed &+ offset)"
+                copy.name = variant.name == "default" && variant.values.isEmpty ? label : variant.name + "," + label
+                copy.replicate = (variant.name, offset)
+                return copy
+            }
+        }
     }
 
     private mutating func readParams(_ pair: YAMLPair) -> [ParamDeclaration] {

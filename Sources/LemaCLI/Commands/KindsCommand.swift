@@ -32,7 +32,7 @@ enum KindDescription {
     static func render(_ kind: any StageKind, markdown: Bool) -> String {
         var lines: [String] = []
         if markdown {
-            lines.append("### `\(kind.name)` (version \(kind.version))\n\n\(kind.summary)\n")
+            lines.append("### `\(kind.name)` (version \(kind.version))\n\n\(kind.summary)" + replicates(kind) + "\n")
             lines.append("| key | type | default | meaning |")
             lines.append("| --- | --- | --- | --- |")
             for p in kind.parameters {
@@ -40,12 +40,17 @@ enum KindDescription {
                 lines.append("| `\(p.name)` | \(p.type) | \(def) | \(p.doc) |")
             }
         } else {
-            lines.append("\(kind.name) (version \(kind.version)): \(kind.summary)")
+            lines.append("\(kind.name) (version \(kind.version)): \(kind.summary)" + replicates(kind))
             for p in kind.parameters {
                 let def = p.defaultValue.map { "default \($0.canonicalText)" } ?? "required"
                 lines.append("  \(p.name): \(p.type); \(def)\n      \(p.doc)")
             }
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// What `replicates:` does to the kind's nodes (said only for reseeded kinds; the rest are shared).
+    static func replicates(_ kind: any StageKind) -> String {
+        kind.reseededByReplicates ? " Reseeded per replicate (`replicates:`): one node per seed." : ""
     }
 }

@@ -81,6 +81,11 @@ public struct RunCommand: ParsableCommand {
                             options: options)
         let summary = try runner.run()
         print(summary.text)
+        if dryRun {
+            for warning in TruncationPreview.warnings(graph: graph, records: try store.nodeRecords(), runDirectory: runDirectory) {
+                ErrorFunnel.printError(warning)
+            }
+        }
         var exitCode = summary.exitCode
         if !dryRun {
             do {

@@ -70,7 +70,7 @@ enum StatusReport {
                     }
                 }
             }
-            table.add(row + [reason])
+            table.add(row + [reason + truncationNote(record)])
         }
         var out = "pipeline \(graph.pipelineName): \(graph.nodes.count) nodes, \(allVariants) variant"
             + (allVariants == 1 ? "" : "s")
@@ -93,6 +93,21 @@ enum StatusReport {
         guard let start = record?.startedAt else { return "" }
         let end = record?.finishedAt ?? Date()
         return formatDuration(end.timeIntervalSince(start))
+    }
+
+    /// " — context cut 412 examples (correction 400, cot 12)" for a train node whose summary counts examples
+    /// longer than its context; empty otherwise.
+    static func truncationNote(_ record: NodeRecord?) -> String {
+        guard let summary = record?.summary, let total = summary["truncated_examples"]?.intValue, total > 0 else { return "" }
+        var bySource: [(source: String, count: Int)] = []
+        for (source, counts) in summary["truncation"]?.objectValue ?? [:] {
+            if let n = counts["truncated"]?.intValue, n > 0 { bySource.append((source, n)) }
+        }
+        bySource.sort { a, b in a.count != b.count ? a.count > b.count : a.source < b.source }
+        let parts: [String] = bySource.map { "\($0.source) \($0.count)" }
+        let plural = total == 1 ? "" : "s"
+        let detail = parts.isEmpty ? "" : " (" + parts.joined(separator: ", ") + ")"
+        return " — context cut \(total) example\(plural)" + detail
     }
 
     private static func firstLine(_ s: String) -> String {

@@ -11,21 +11,29 @@ public enum PairedBootstrap {
                                           confidence: Double = 0.95, seed: UInt64 = 0)
         -> (difference: Double, lower: Double, upper: Double)?
     {
-        let n = a.count
-        guard n > 0, b.count == n, resamples > 0 else { return nil }
-        // Per question: +1 (only b right), −1 (only a right), 0 (both or neither).
-        let delta = (0..<n).map { (b[$0] ? 1 : 0) - (a[$0] ? 1 : 0) }
-        let observed = Double(delta.reduce(0, +)) / Double(n)
+        guard b.count == a.count else { return nil }
+        return meanInterval(zip(a, b).map { Double(($1 ? 1 : 0) - ($0 ? 1 : 0)) }, resamples: resamples,
+                            confidence: confidence, seed: seed)
+    }
+
+    /// The mean of per-question `differences` with its two-sided `confidence` percentile interval, resampling the
+    /// questions. With several seeds per question, a question's difference is its mean over the seeds, so all of a
+    /// question's seeds move together (the questions are the shared, resampled unit). Nil when empty.
+    public static func meanInterval(_ differences: [Double], resamples: Int = 10_000, confidence: Double = 0.95,
+                                    seed: UInt64 = 0) -> (difference: Double, lower: Double, upper: Double)? {
+        let n = differences.count
+        guard n > 0, resamples > 0 else { return nil }
+        let observed = differences.reduce(0, +) / Double(n)
         var rng = SeededRNG(seed: SeededRNG.derive(seed, "paired-bootstrap"))
-        var differences = [Double](repeating: 0, count: resamples)
+        var means = [Double](repeating: 0, count: resamples)
         for r in 0..<resamples {
-            var sum = 0
-            for _ in 0..<n { sum += delta[rng.nextInt(below: n)] }
-            differences[r] = Double(sum) / Double(n)
+            var sum = 0.0
+            for _ in 0..<n { sum += differences[rng.nextInt(below: n)] }
+            means[r] = sum / Double(n)
         }
-        differences.sort()
+        means.sort()
         let alpha = (1 - confidence) / 2
-        return (observed, percentile(differences, alpha), percentile(differences, 1 - alpha))
+        return (observed, percentile(means, alpha), percentile(means, 1 - alpha))
     }
 
     /// The `q` quantile of sorted values, interpolating linearly between neighbours.

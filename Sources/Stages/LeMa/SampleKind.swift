@@ -15,6 +15,8 @@ public struct SampleKind: StageKind {
     public let version = 1
     /// One sentence for `lema kinds` and the spec reference.
     public let summary = "Sample k reasoning paths per question from a model; answers extracted and checked."
+    /// Each replicate draws its own samples (even from a shared model or endpoint).
+    public var reseededByReplicates: Bool { true }
 
     /// The keys the kind accepts, with types, defaults and docs (docs/spec.md is generated from them).
     public var parameters: [ParameterSpec] {

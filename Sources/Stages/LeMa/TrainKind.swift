@@ -58,6 +58,9 @@ public struct TrainKind: StageKind {
         ]
     }
 
+    /// Each replicate trains its own model (initialisation and data order from its seed).
+    public var reseededByReplicates: Bool { true }
+
     /// The external-trainer keys are left out of in-process nodes' fingerprints (they do not change the result,
     /// and runs made before they existed keep their fingerprints).
     public func fingerprinted(_ params: [String: JSONValue]) -> [String: JSONValue] {
@@ -93,7 +96,7 @@ public struct TrainKind: StageKind {
         let p = ParameterValues(context.params, specs: parameters, stage: context.stageName)
         if try p.string("backend") == "command" {
             let builder = RecordBuilder(templates: try p.templates())
-            let records = try context.inputs("data").flatMap { try TrainingSetup.records(from: $0, builder: builder) }
+            let records = try context.inputs("data").flatMap { try TrainingSetup.records(from: $0, builder: builder).map(\.record) }
             guard !records.isEmpty else {
                 throw StageFailure("stage '\(context.stageName)': the training data is empty", retryable: false)
             }

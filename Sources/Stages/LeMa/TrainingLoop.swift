@@ -11,6 +11,9 @@ struct TrainingLoop {
 
     func run() throws -> StageOutcome {
         let examples = setup.records.map { Example(prompt: $0.prompt, target: $0.target, tokenizer: setup.tokenizer) }
+        let truncation = TruncationTally(sequenceLengths: examples.map(\.sequenceLength), sources: setup.sources,
+                                         contextLength: setup.config.contextLength)
+        for sentence in truncation.sentences { context.log("warning: the context cuts training examples — \(sentence)") }
         let batcher: Batcher
         let trainer: Trainer
         do {
@@ -62,13 +65,19 @@ struct TrainingLoop {
             tokensSeen += arrays.batchSize * arrays.length
             let key = Self.key(step)
             let lr = setup.optimizer.schedule.rate(atStep: step)
+            let bySource = SourceLoss.split(tokenLosses: trainer.model.lastTokenLosses, batch: arrays,
+                                            sources: setup.sources)
             let payload = RecordLine.encode(["step": .int(Int64(step)), "loss": .double(Double(loss)),
-                                             "lr": .double(Double(lr))])
+                                             "lr": .double(Double(lr)),
+                                             "loss_by_source": .object(bySource.mapValues { .double($0) })])
             if losses[key] == nil {
                 try context.ledger.record(key: key, payload: payload)
                 losses[key] = payload
             }
             context.metric("loss", step: step, value: Double(loss))
+            for (source, value) in bySource.sorted(by: { $0.key < $1.key }) {
+                context.metric("loss/\(source)", step: step, value: value)
+            }
             let elapsed = Date().timeIntervalSince(start)
             context.progress(done: step + 1, total: setup.steps,
                              note: String(format: "loss %.3f, %.0f tok/s", loss, Double(tokensSeen) / max(elapsed, 1e-9)))
@@ -76,7 +85,11 @@ struct TrainingLoop {
                 try checkpoint(trainer, cursor: cursor, tokenizerJSON: tokenizerJSON, configJSON: configJSON)
             }
         }
-        return try finish(trainer, losses: losses, tokenizerJSON: tokenizerJSON, configJSON: configJSON)
+        var outcome = try finish(trainer, losses: losses, tokenizerJSON: tokenizerJSON, configJSON: configJSON)
+        outcome.summary["truncation"] = truncation.summaryValue
+        outcome.summary["truncated_examples"] = .int(Int64(truncation.truncated))
+        outcome.summary["context"] = .int(Int64(setup.config.contextLength))
+        return outcome
     }
 
     static func key(_ step: Int) -> String { String(format: "step-%08d", step) }

@@ -7,6 +7,8 @@ import TinyGPT
 /// Everything the training loop needs, resolved from the stage's parameters and inputs.
 struct TrainingSetup {
     var records: [TrainingRecord]
+    /// Where each record came from (`SourcedRecord.source`), parallel to `records`.
+    var sources: [String]
     var tokenizer: any Tokenizer
     var config: GPTConfig
     var optimizer: AdamWConfig
@@ -23,7 +25,9 @@ struct TrainingSetup {
 
     init(_ p: ParameterValues, context: any StageContext) throws {
         let builder = RecordBuilder(templates: try p.templates())
-        records = try context.inputs("data").flatMap { try Self.records(from: $0, builder: builder) }
+        let sourced = try context.inputs("data").flatMap { try Self.records(from: $0, builder: builder) }
+        records = sourced.map(\.record)
+        sources = sourced.map(\.source)
         guard !records.isEmpty else {
             throw StageFailure("stage '\(context.stageName)': the training data is empty", retryable: false)
         }
@@ -48,11 +52,8 @@ struct TrainingSetup {
             config = base
             tokenizer = pool.tokenizer
             initialParameters = try pool.withModel { $0.model.parameters }
-        } else if try p.string("tokenizer") == "bpe" {
-            tokenizer = BPETokenizer.train(texts: [Self.charAlphabet] + records.map(\.text), maxMerges: try p.int("bpe_merges"))
-            config.vocabSize = tokenizer.vocabularySize
         } else {
-            tokenizer = CharTokenizer(trainingTexts: [Self.charAlphabet])
+            tokenizer = try Self.scratchTokenizer(p, records: records)
             config.vocabSize = tokenizer.vocabularySize
         }
         self.config = config
@@ -75,16 +76,26 @@ struct TrainingSetup {
         checkpointEvery = try p.int("checkpoint_every")
     }
 
-    /// Training records from one input: `prompt`/`target` records as they are, problems as CoT examples.
-    static func records(from input: InputArtifact, builder: RecordBuilder) throws -> [TrainingRecord] {
+    /// The tokenizer of a model trained from scratch: BPE merges learned on `records`, or one token per character.
+    static func scratchTokenizer(_ p: ParameterValues, records: [TrainingRecord]) throws -> any Tokenizer {
+        if try p.string("tokenizer") == "bpe" {
+            return BPETokenizer.train(texts: [Self.charAlphabet] + records.map(\.text), maxMerges: try p.int("bpe_merges"))
+        }
+        return CharTokenizer(trainingTexts: [Self.charAlphabet])
+    }
+
+    /// Training records from one input: `prompt`/`target` records as they are (with their `source`, if any),
+    /// problems as CoT examples.
+    static func records(from input: InputArtifact, builder: RecordBuilder) throws -> [SourcedRecord] {
         let file = try input.file(default: "train")
         return try JSONLines.read(file).map { line in
             let o = try line.object()
             if let prompt = o["prompt"]?.stringValue, let target = o["target"]?.stringValue {
-                return TrainingRecord(prompt: prompt, target: target)
+                return SourcedRecord(TrainingRecord(prompt: prompt, target: target),
+                                     source: o["source"]?.stringValue ?? SourcedRecord.unlabelled)
             }
             if let question = o["question"]?.stringValue, let solution = o["solution"]?.stringValue {
-                return builder.cot(question: question, solution: solution)
+                return SourcedRecord(builder.cot(question: question, solution: solution), source: "cot")
             }
             throw StageFailure("\(file.path):\(line.lineNumber): a training record needs prompt/target or "
                 + "question/solution fields", retryable: false)

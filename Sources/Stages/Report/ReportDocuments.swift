@@ -40,7 +40,8 @@ public enum ReportCells {
 /// `report.md`: title, the results table, links to the figures and notes.
 public enum ReportMarkdown {
     /// `lossMissing` is nil when loss.svg exists, else the sentence saying why there is none.
-    public static func render(title: String, table: ReportTable, lossMissing: String?, notes: [String]) -> String {
+    public static func render(title: String, table: ReportTable, lossMissing: String?, notes: [String],
+                              sections: [ReportSection] = []) -> String {
         var out = "# \(title)\n\n"
         if table.rows.isEmpty {
             out += "No evaluation results were gathered.\n\n"
@@ -50,7 +51,9 @@ public enum ReportMarkdown {
                               firstNumeric: ReportCells.firstNumericColumn(table)) + "\n\n"
         }
         out += "![Accuracy vs \(table.x)](accuracy.svg)\n\n"
+        out += sections.filter { !$0.afterLoss }.map(\.markdown).joined()
         out += lossMissing.map { "\($0)\n\n" } ?? "![Training loss](loss.svg)\n\n"
+        out += sections.filter(\.afterLoss).map(\.markdown).joined()
         if !notes.isEmpty {
             out += "## Notes\n\n" + notes.map { "- \($0)\n" }.joined() + "\n"
         }
@@ -76,7 +79,7 @@ public enum ReportMarkdown {
 public enum ReportHTML {
     /// `lossSVG` nil means no loss figure; `lossMissing` then says why.
     public static func render(title: String, table: ReportTable, accuracySVG: String, lossSVG: String?,
-                              lossMissing: String?, notes: [String]) -> String {
+                              lossMissing: String?, notes: [String], sections: [ReportSection] = []) -> String {
         let t = SVGFormat.escape(title)
         var out = """
             <!DOCTYPE html>
@@ -104,31 +107,36 @@ public enum ReportHTML {
             out += "<p>No evaluation results were gathered.</p>\n"
         } else {
             out += "<p>Pass@1 is greedy-decoding accuracy; the interval is the 95% Wilson score interval.</p>\n"
-            let header = ReportCells.header(table)
-            let firstNumeric = ReportCells.firstNumericColumn(table)
-            out += "<table>\n<thead><tr>" + header.map { "<th>\(SVGFormat.escape($0))</th>" }.joined() + "</tr></thead>\n<tbody>\n"
-            for row in table.nodeRows {
-                out += "<tr>"
-                for (i, cell) in ReportCells.cells(row, table).enumerated() {
-                    out += i >= firstNumeric ? "<td class=\"num\">" : "<td>"
-                    out += SVGFormat.escape(cell) + "</td>"
-                }
-                out += "</tr>\n"
-            }
-            out += "</tbody>\n</table>\n"
+            out += Self.table(header: ReportCells.header(table), rows: table.nodeRows.map { ReportCells.cells($0, table) },
+                         firstNumeric: ReportCells.firstNumericColumn(table))
         }
         out += "<h2>Accuracy</h2>\n<figure id=\"accuracy\">\n\(accuracySVG)</figure>\n"
+        out += sections.filter { !$0.afterLoss }.map(\.html).joined()
         out += "<h2>Training loss</h2>\n"
         if let lossSVG {
             out += "<figure id=\"loss\">\n\(lossSVG)</figure>\n"
         } else {
             out += "<p>\(SVGFormat.escape(lossMissing ?? "No loss figure."))</p>\n"
         }
+        out += sections.filter(\.afterLoss).map(\.html).joined()
         if !notes.isEmpty {
             out += "<h2>Notes</h2>\n<ul>\n" + notes.map { "<li>\(SVGFormat.escape($0))</li>\n" }.joined() + "</ul>\n"
         }
         out += "</body>\n</html>\n"
         return out
+    }
+
+    /// An HTML table: escaped header and cells, columns from `firstNumeric` on right-aligned (`td.num`).
+    static func table(header: [String], rows: [[String]], firstNumeric: Int) -> String {
+        var out = "<table>\n<thead><tr>" + header.map { "<th>\(SVGFormat.escape($0))</th>" }.joined() + "</tr></thead>\n<tbody>\n"
+        for row in rows {
+            out += "<tr>"
+            for (i, cell) in row.enumerated() {
+                out += (i >= firstNumeric ? "<td class=\"num\">" : "<td>") + SVGFormat.escape(cell) + "</td>"
+            }
+            out += "</tr>\n"
+        }
+        return out + "</tbody>\n</table>\n"
     }
 }
 
@@ -139,9 +147,11 @@ public enum ReportHTML {
 /// `accuracy`, `ci_low`, `ci_high`, `n`, `no_answer` (null when unknown).
 public enum ReportResults {
     /// The `results.json` value for `table`, in the shape described above.
-    public static func json(title: String, table: ReportTable) -> JSONValue {
+    /// `extra` adds top-level keys: `seeds` (`SeedSummary.json`) and `truncation` (`ReportTruncation.json`) when
+    /// the run has them.
+    public static func json(title: String, table: ReportTable, extra: [String: JSONValue] = [:]) -> JSONValue {
         let header = ReportCells.header(table)
-        return .object([
+        var object: [String: JSONValue] = [
             "title": .string(title),
             "table": .object([
                 "header": .array(header.map(JSONValue.string)),
@@ -149,7 +159,9 @@ public enum ReportResults {
                 "first_numeric": .int(Int64(ReportCells.firstNumericColumn(table))),
             ]),
             "results": .array(table.rows.map(result)),
-        ])
+        ]
+        object.merge(extra) { current, _ in current }
+        return .object(object)
     }
 
     /// One (stage, variant) pair's numbers.

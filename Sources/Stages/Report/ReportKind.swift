@@ -9,7 +9,10 @@ import StageAPI
 /// self-contained page). Output bytes are a pure function of the inputs (no timestamps, fixed number formats).
 ///
 /// Artifacts: `report` (report.md), `accuracy` (accuracy.svg), `loss` (loss.svg, when drawn), `index` (index.html),
-/// `results` (results.json: the results table and the numbers per variant, for programs — see `ReportResults`).
+/// `results` (results.json: the results table and the numbers per variant, for programs — see `ReportResults`);
+/// under `replicates:` also `seeds` (seeds.svg: mean over seeds per arm with t-intervals, the `baseline` marked;
+/// the table and paired comparisons are in report.md — see `SeedSummary`), and `loss_by_source`
+/// (loss_by_source.svg) when the training runs recorded loss per data source.
 /// Summary: `rows`, `series`, `loss_curves`, and `results` (per row: stage, variant, accuracy, ci_low, ci_high, n).
 public struct ReportKind: StageKind {
     /// The kind; it keeps no state between nodes.
@@ -17,8 +20,9 @@ public struct ReportKind: StageKind {
 
     /// The kind's name in specs.
     public var name: String { "report" }
-    /// 2: a node shared by several variants is one row of the results table.
-    public var version: Int { 2 }
+    /// 2: a node shared by several variants is one row of the results table. 3: across-seeds aggregation and paired
+    /// comparisons, truncation table, loss per data source.
+    public var version: Int { 3 }
     /// A few charts and tables from files the controller has: not worth a job's queue wait.
     public var placement: KindPlacement { .local }
     /// One sentence for `lema kinds` and the spec reference.
@@ -41,6 +45,8 @@ public struct ReportKind: StageKind {
                           doc: "Heading of report.md and index.html, and the accuracy figure's title."),
             ParameterSpec("endpoints", .gather, default: .array([]),
                           doc: "Stages that called model endpoints (`sample`, `correct`, `evaluate` with `endpoint`) whose requests, cache hits, tokens and estimated cost are listed; gathered from every variant."),
+            ParameterSpec("baseline", .string, default: .string(""),
+                          doc: "Under `replicates:`, the arm every other arm is paired with (McNemar's exact test and a paired-bootstrap interval of the difference, pooled over seeds as docs/spec.md describes): its label (`evaluate [mode=cot-only]`), sweep point (`mode=cot-only`) or stage (when that stage has one arm). Empty: no comparisons."),
             ParameterSpec("loss_scale", .choice([SVGScale.log.rawValue, SVGScale.linear.rawValue]), default: .string("log"),
                           doc: "Y scale of loss.svg; 'log' falls back to linear when a loss is ≤ 0."),
         ]
@@ -78,16 +84,16 @@ public struct ReportKind: StageKind {
                                        x: try values.string("x"), series: try values.string("series"),
                                        title: try values.string("title"),
                                        lossScale: SVGScale(rawValue: try values.string("loss_scale")) ?? .log,
-                                       endpoints: context.inputs("endpoints"))
+                                       endpoints: context.inputs("endpoints"), baseline: try values.string("baseline"))
         if context.isCancelled { throw StageCancelled() }
 
         let out = context.outputDirectory
         for (name, text) in report.files.sorted(by: { $0.key < $1.key }) {
             try AtomicFile.write(Data(text.utf8), to: out.appendingPathComponent(name))
         }
-        if report.files["loss.svg"] == nil {
-            // A rerun in the same directory must not leave an earlier attempt's figure behind.
-            try? FileManager.default.removeItem(at: out.appendingPathComponent("loss.svg"))
+        // A rerun in the same directory must not leave an earlier attempt's optional figure behind.
+        for optional in ["loss.svg", "seeds.svg", "loss_by_source.svg"] where report.files[optional] == nil {
+            try? FileManager.default.removeItem(at: out.appendingPathComponent(optional))
         }
         context.progress(done: 1, total: 1, note: "\(report.table.rows.count) rows")
         context.log("report: \(report.table.rows.count) rows → \(out.appendingPathComponent("index.html").path)")
@@ -110,7 +116,8 @@ public struct ReportFiles: Sendable {
 
     /// Builds the report from gathered `evaluate` inputs and (optionally) `train` inputs.
     public static func build(evaluations: [InputArtifact], training: [InputArtifact], x: String, series: String,
-                             title: String, lossScale: SVGScale, endpoints: [InputArtifact] = []) -> ReportFiles {
+                             title: String, lossScale: SVGScale, endpoints: [InputArtifact] = [],
+                             baseline: String = "") -> ReportFiles {
         let table = ReportTable.build(evaluations, x: x, series: series)
         let (accuracyChart, accuracyNotes) = ReportCharts.accuracy(table, title: title)
         let (curves, lossNotes) = LossCurve.read(training)
@@ -118,19 +125,50 @@ public struct ReportFiles: Sendable {
         let lossMissing: String? = lossChart != nil ? nil
             : training.isEmpty ? "No training runs were gathered, so there is no loss figure."
             : "None of the gathered training runs has loss points, so there is no loss figure."
-        let notes = accuracyNotes + lossNotes + endpoints.compactMap(endpointUsage)
+        let seeds = SeedSummary.build(table, baseline: baseline)
+        let notes = accuracyNotes + (seeds?.notes ?? []) + lossNotes + endpoints.compactMap(endpointUsage)
+
+        var sections: [ReportSection] = []
+        var extraFiles: [String: String] = [:]
+        var extraJSON: [String: JSONValue] = [:]
+        if let seeds {
+            let svg = seeds.figure(title: title).render()
+            extraFiles["seeds.svg"] = svg
+            extraJSON["seeds"] = seeds.json
+            sections.append(ReportSection(heading: "Across seeds", paragraph: seeds.explanation, header: seeds.header,
+                                          rows: seeds.cells, firstNumeric: seeds.firstNumericColumn,
+                                          figureFile: "seeds.svg", figureSVG: svg))
+        }
+        if let chart = ReportCharts.lossBySource(curves, scale: lossScale) {
+            let svg = chart.render()
+            extraFiles["loss_by_source.svg"] = svg
+            sections.append(ReportSection(
+                heading: "Training loss per data source",
+                paragraph: "The loss on the target tokens of each kind of training example (CoT solutions, corrections, …), "
+                    + "so the reader sees what the fine-tuning spends its steps on.",
+                figureFile: "loss_by_source.svg", figureSVG: svg, afterLoss: true))
+        }
+        if let truncation = ReportTruncation.section(training) {
+            sections.append(truncation)
+            extraJSON["truncation"] = ReportTruncation.json(training)
+        }
 
         let accuracySVG = accuracyChart.render()
         let lossSVG = lossChart?.render()
         var files = [
             "accuracy.svg": accuracySVG,
-            "report.md": ReportMarkdown.render(title: title, table: table, lossMissing: lossMissing, notes: notes),
+            "report.md": ReportMarkdown.render(title: title, table: table, lossMissing: lossMissing, notes: notes,
+                                               sections: sections),
             "index.html": ReportHTML.render(title: title, table: table, accuracySVG: accuracySVG, lossSVG: lossSVG,
-                                            lossMissing: lossMissing, notes: notes),
+                                            lossMissing: lossMissing, notes: notes, sections: sections),
         ]
-        files["results.json"] = ReportResults.json(title: title, table: table).canonicalText + "\n"
+        files["results.json"] = ReportResults.json(title: title, table: table, extra: extraJSON).canonicalText + "\n"
         var artifacts = ["report": "report.md", "accuracy": "accuracy.svg", "index": "index.html",
                          "results": "results.json"]
+        for (file, text) in extraFiles {
+            files[file] = text
+            artifacts[String(file.dropLast(4))] = file  // seeds, loss_by_source
+        }
         if let lossSVG {
             files["loss.svg"] = lossSVG
             artifacts["loss"] = "loss.svg"

@@ -27,6 +27,14 @@ public struct ReportRow: Sendable, Hashable {
     public var byDifficulty: [String: Double]
     /// The split evaluated.
     public var split: String?
+    /// Under `replicates:`: the sweep point this row's variant replicates, and its seed (nil otherwise).
+    public var replicateOf: String?
+    public var seed: Int?
+    /// The evaluated node's per-question answers (`predictions.jsonl`), for paired comparisons.
+    public var predictions: URL?
+
+    /// The sweep point the row belongs to: the one its variant replicates, else the variant itself.
+    public var point: String { replicateOf ?? variant }
 
     /// No-answer rate, when both counts are known and n > 0.
     public var noAnswerRate: Double? {
@@ -65,7 +73,7 @@ public struct ReportTable: Sendable, Hashable {
                                  byDifficulty: (s["by_difficulty"]?.objectValue ?? [:]).compactMapValues {
                                      $0.doubleValue ?? $0["accuracy"]?.doubleValue  // a number, or {accuracy, n, …}
                                  },
-                                 split: s["split"]?.stringValue)
+                                 split: s["split"]?.stringValue, predictions: input.artifacts["predictions"])
             if base.ciLow == nil || base.ciHigh == nil, let accuracy = base.accuracy, let n = base.n, n > 0 {
                 // Older or foreign summaries without an interval: recompute the Wilson interval from accuracy and n.
                 (base.ciLow, base.ciHigh) = wilsonInterval(successes: accuracy * Double(n), n: n)
@@ -76,6 +84,8 @@ public struct ReportTable: Sendable, Hashable {
                 var row = base
                 row.variant = v["name"]?.stringValue ?? "variant \(k + 1)"
                 row.params = v["params"]?.objectValue ?? [:]
+                row.replicateOf = v["replicate_of"]?.stringValue
+                row.seed = v["seed"]?.intValue
                 rows.append(row)
             }
         }
@@ -114,6 +124,7 @@ public struct ReportTable: Sendable, Hashable {
     /// when it is every variant of the table) and whose parameters are those the variants agree on.
     public var nodeRows: [ReportRow] {
         let allVariants = Set(rows.map(\.variant))
+        let allPoints = Set(rows.map(\.point))
         var merged: [ReportRow] = []
         var members: [[ReportRow]] = []
         var index: [String: Int] = [:]
@@ -130,8 +141,13 @@ public struct ReportTable: Sendable, Hashable {
         for k in merged.indices where members[k].count > 1 {
             let group = members[k]
             let names = group.map(\.variant)
-            merged[k].variant = allVariants.count > 1 && Set(names) == allVariants
-                ? "all variants" : names.joined(separator: ", ")
+            let seeds = Set(group.map(\.seed))
+            if allPoints.count > 1, Set(group.map(\.point)) == allPoints, seeds.count == 1, let seed = group[0].seed {
+                merged[k].variant = "all variants,seed=\(seed)"  // e.g. the base model's evaluation of one seed
+            } else {
+                merged[k].variant = allVariants.count > 1 && Set(names) == allVariants
+                    ? "all variants" : names.joined(separator: ", ")
+            }
             merged[k].params = merged[k].params.filter { key, value in group.allSatisfy { $0.params[key] == value } }
         }
         return merged

@@ -21,6 +21,13 @@ extension GPT {
         }
     }
 
+    /// The per-token losses of the last `forward` (B,T): −log p(target) where the loss mask is set, 0 elsewhere;
+    /// empty before any forward. Lets a caller split the batch's loss by example (e.g. by data source).
+    public var lastTokenLosses: [Float] {
+        guard let batch = lastBatch, let a = acts else { return [] }
+        return Array(UnsafeBufferPointer(start: a.losses, count: batch.batchSize * batch.length))
+    }
+
     /// The layers up to the logits (B,T,V), left in the activations. When `cache` is given, keys and values of
     /// every position are also stored in it (prefill). `training` also saves what only backward needs.
     func runForward(
