@@ -78,11 +78,16 @@ let package = Package(
             "OpenAIWire", "TinyGPT", "LemaCore",
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),
+        // `lema ui`: a read-only live view of a run in the browser (Hummingbird; page and script embedded).
+        .target(name: "RunView", dependencies: [
+            "Engine", "Stages", "Math", "LemaCore",
+            .product(name: "Hummingbird", package: "hummingbird"),
+        ]),
         // Stage kinds: command, map, noop, and the LeMa stages.
         .target(name: "Stages", dependencies: ["StageAPI", "LemaCore", "Math", "TinyGPT", "Endpoint", "OpenAIWire"]),
         // The one place that turns errors into messages and exit codes.
         .target(name: "LemaCLI", dependencies: [
-            "Engine", "Stages", "Math", "StageAPI", "LemaCore", "Serve", "TinyGPT",
+            "Engine", "Stages", "Math", "StageAPI", "LemaCore", "Serve", "RunView", "TinyGPT",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "lema", dependencies: ["LemaCLI", "Kernels"]),
