@@ -83,6 +83,10 @@ let package = Package(
             "Engine", "Stages", "Math", "LemaCore",
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),
+        // Headless Chromium over WebDriver (plain HTTP to chromedriver): `lema ui`'s browser tests and benchmark.
+        .target(name: "BrowserDriver", dependencies: [
+            "LemaCore", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ]),
         // Stage kinds: command, map, noop, and the LeMa stages.
         .target(name: "Stages", dependencies: ["StageAPI", "LemaCore", "Math", "TinyGPT", "Endpoint", "OpenAIWire"]),
         // The one place that turns errors into messages and exit codes.
@@ -92,8 +96,9 @@ let package = Package(
         ]),
         .executableTarget(name: "lema", dependencies: ["LemaCLI", "Kernels"]),
         .executableTarget(name: "lema-bench", dependencies: [
-            "Engine", "Stages", "Kernels", "KernelsAVX512", "TinyGPT", "LemaCore", "COpenBLAS",
+            "Engine", "Stages", "RunView", "BrowserDriver", "Kernels", "KernelsAVX512", "TinyGPT", "LemaCore", "COpenBLAS",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ], swiftSettings: optimised),
 
         .testTarget(name: "LemaCoreTests", dependencies: ["LemaCore"]),
@@ -108,6 +113,11 @@ let package = Package(
         // Helpers shared by test targets: start the built `lema`, scratch directories, file trees.
         .target(name: "LemaTestSupport", dependencies: ["Engine", "LemaCore", "Slurm"], path: "Tests/LemaTestSupport"),
         .testTarget(name: "CLITests", dependencies: ["LemaCLI", "Engine", "LemaCore", "LemaTestSupport", "Slurm"]),
+        // `lema ui`: the API (shapes, escaping, live updates) and, when Chromium is installed, the page in a browser.
+        .testTarget(name: "RunViewTests", dependencies: [
+            "RunView", "BrowserDriver", "Engine", "Stages", "StageAPI", "LemaCore", "LemaTestSupport",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ]),
         .testTarget(name: "EndpointTests", dependencies: [
             "Endpoint", "Serve", "OpenAIWire", "Stages", "Engine", "LemaCLI", "TinyGPT", "StageAPI", "LemaCore",
             "LemaTestSupport",

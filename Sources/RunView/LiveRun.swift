@@ -85,11 +85,13 @@ final class LiveRun: @unchecked Sendable {
         guard let reader = openedReader() else { return nil }
         var delta: [String: JSONValue] = [:]
         let version = try reader.dataVersion()
-        if version != lastVersion {
+        let changed = version != lastVersion
+        if changed {
             lastVersion = version
             try readChanges(reader, now: now, into: &delta)
         }
-        if now.timeIntervalSince(lastOwnerRead) >= 0.2 || delta["nodes"] != nil {
+        // The owner's row changes with a commit; its death does not: look at its process now and then too.
+        if changed || now.timeIntervalSince(lastOwnerRead) >= 0.2 {
             lastOwnerRead = now
             let current = RunDocuments.owner(try reader.owner())
             if current != owner {

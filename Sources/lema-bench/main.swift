@@ -5,14 +5,18 @@ import Foundation
 //   lema-bench ledger [...]   1,000,000 ledger items through the store
 //   lema-bench kernels [...]  tiny-GPT training/sampling tokens/s (configs S, M, L) and GEMM GFLOP/s
 //   lema-bench spec [...]     hostile specs of about 10 MB: accepted or refused, and how fast
+//   lema-bench ui [...]       `lema ui` on a 10,000-node run in headless Chromium (draw, API, updates, memory)
 let arguments = Array(CommandLine.arguments.dropFirst())
-let usage = "usage: lema-bench engine|ledger|kernels|spec [options]   (see docs/operations.md#benchmarks)"
+let usage = "usage: lema-bench engine|ledger|kernels|spec|ui [options]   (see docs/operations.md#benchmarks)"
 do {
     switch arguments.first {
     case "engine": try EngineBench.main(Array(arguments.dropFirst()))
     case "ledger": try LedgerBench.main(Array(arguments.dropFirst()))
     case "kernels": try KernelsBench.main(Array(arguments.dropFirst()))
     case "spec": try HostileSpecBench.main(Array(arguments.dropFirst()))
+    case "ui":
+        let rest = Array(arguments.dropFirst())
+        try UIBench.blocking { try await UIBench.main(rest) }
     default:
         FileHandle.standardError.write(Data((usage + "\n").utf8))
         exit(2)
