@@ -76,9 +76,10 @@ public final class ChromeDriver: Sendable {
         return BrowserSession(driver: self, id: id)
     }
 
-    /// Ends chromedriver (sessions should be closed first: that ends their browsers).
+    /// Ends chromedriver (sessions should be closed first: that ends their browsers). SIGKILL: chromedriver
+    /// ignores SIGTERM.
     public func stop() {
-        if process.isRunning { process.terminate() }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
     }
 
