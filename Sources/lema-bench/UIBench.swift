@@ -73,6 +73,8 @@ enum UIBench {
     }
 
     private static func browserFigures(_ session: BrowserSession, base: String, store: Store, graph: Graph) async throws {
+        try await session.navigate("about:blank")
+        let blank = rendererMemory()
         var draws: [Double] = []
         for _ in 0..<3 {
             try await session.navigate("about:blank")
@@ -105,9 +107,11 @@ enum UIBench {
                          collapsed ? "collapsed" : "expanded", median(applies), applies.max() ?? 0))
         }
         let heap = try await session.execute("return performance.memory ? performance.memory.usedJSHeapSize : null")
-        let rss = rendererMemory()
-        print(String(format: "  tab memory: JS heap %.1f MB, renderer RSS %.1f MB (largest renderer process)",
-                     (heap.doubleValue ?? 0) / 1e6, Double(rss) / 1e6))
+        let tab = rendererMemory()
+        print(String(format: "  tab memory: JS heap %.1f MB; renderer private (RssAnon) %.1f MB, RSS %.1f MB "
+                     + "(an empty tab: %.1f MB private, %.1f MB RSS)", (heap.doubleValue ?? 0) / 1e6,
+                     Double(tab.anonymous) / 1e6, Double(tab.resident) / 1e6, Double(blank.anonymous) / 1e6,
+                     Double(blank.resident) / 1e6))
     }
 
     /// `variants` grid points × `stages` command stages in a chain; each node differs per variant.
@@ -161,17 +165,20 @@ enum UIBench {
         return sorted.isEmpty ? .nan : sorted[sorted.count / 2]
     }
 
-    /// The largest resident set among Chromium's renderer processes (the tab), in bytes.
-    private static func rendererMemory() -> Int {
+    /// The renderer process with the largest resident set (the tab): its resident and private anonymous bytes.
+    private static func rendererMemory() -> (resident: Int, anonymous: Int) {
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-        var largest = 0
+        var largest = (resident: 0, anonymous: 0)
         for pid in entries where Int(pid) != nil {
             guard let command = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline"),
                   String(decoding: command, as: UTF8.self).contains("--type=renderer"),
-                  let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-                  let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
-                  let kilobytes = line.split(separator: " ").dropFirst().first.flatMap({ Int($0) }) else { continue }
-            largest = max(largest, kilobytes * 1024)
+                  let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { continue }
+            func kilobytes(_ field: String) -> Int {
+                status.split(separator: "\n").first { $0.hasPrefix(field) }?.split(separator: " ").dropFirst().first
+                    .flatMap { Int($0) } ?? 0
+            }
+            let resident = kilobytes("VmRSS:") * 1024
+            if resident > largest.resident { largest = (resident, kilobytes("RssAnon:") * 1024) }
         }
         return largest
     }
