@@ -55,13 +55,13 @@ public final class RunViewServer: Sendable {
     /// Starts polling and listening; returns the bound port once the socket accepts connections.
     @discardableResult
     public func start(stopOnSignals: Bool = false) async throws -> Int {
-        let started = PortPromise()
+        let started = OneShot<Int>()
         var logger = Logger(label: "lema-ui")
         logger.logLevel = .warning
         let app = Application(
             router: makeRouter(),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "lema-ui"),
-            onServerRunning: { channel in started.fulfil(.success(channel.localAddress?.port ?? 0)) },
+            onServerRunning: { channel in started.succeed(channel.localAddress?.port ?? 0) },
             logger: logger)
         let signals: [UnixSignal] = stopOnSignals ? [.sigterm, .sigint] : []
         let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: signals, logger: logger))
@@ -69,9 +69,9 @@ public final class RunViewServer: Sendable {
         let task = Task {
             do {
                 try await group.run()
-                started.fulfil(.failure(RunViewError.stopped))
+                started.fail(RunViewError.stopped)
             } catch {
-                started.fulfil(.failure(RunViewError.cannotListen(host: host, port: port, "\(error)")))
+                started.fail(RunViewError.cannotListen(host: host, port: port, "\(error)"))
             }
         }
         let live = self.live, interval = configuration.pollInterval
@@ -86,7 +86,7 @@ public final class RunViewServer: Sendable {
             $0.task = task
             $0.poller = poller
         }
-        let bound = try await started.value()
+        let bound = try await started.value
         state.withLock { $0.port = bound }
         return bound
     }
@@ -128,32 +128,6 @@ public enum RunViewError: Error, CustomStringConvertible {
         case .cannotListen(let host, let port, let detail):
             "cannot listen on \(host):\(port): \(detail) (is the port taken? try --port 0 for a free one)"
         case .stopped: "the server stopped before it started listening"
-        }
-    }
-}
-
-/// The port, once the server listens (or why it never will).
-private final class PortPromise: Sendable {
-    private let state = Locked<(result: Result<Int, any Error>?, waiters: [CheckedContinuation<Int, any Error>])>((nil, []))
-
-    func fulfil(_ result: Result<Int, any Error>) {
-        let waiters = state.withLock { state -> [CheckedContinuation<Int, any Error>] in
-            guard state.result == nil else { return [] }
-            state.result = result
-            defer { state.waiters = [] }
-            return state.waiters
-        }
-        for waiter in waiters { waiter.resume(with: result) }
-    }
-
-    func value() async throws -> Int {
-        try await withCheckedThrowingContinuation { continuation in
-            let ready = state.withLock { state -> Result<Int, any Error>? in
-                if let result = state.result { return result }
-                state.waiters.append(continuation)
-                return nil
-            }
-            if let ready { continuation.resume(with: ready) }
         }
     }
 }

@@ -143,18 +143,6 @@ enum UIBench {
         try store.flush()
     }
 
-    /// Runs async work from the synchronous entry point, on the cooperative pool while this thread waits.
-    static func blocking(_ body: @escaping @Sendable () async throws -> Void) throws {
-        let done = DispatchSemaphore(value: 0)
-        let failure = Locked<(any Error)?>(nil)
-        Task {
-            do { try await body() } catch { failure.withLock { $0 = error } }
-            done.signal()
-        }
-        done.wait()
-        if let error = failure.withLock({ $0 }) { throw error }
-    }
-
     private static func get(_ url: String) async throws -> Int {
         let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(30))
         return try await response.body.collect(upTo: 256 << 20).readableBytes

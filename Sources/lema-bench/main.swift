@@ -1,4 +1,5 @@
 import Foundation
+import LemaCore
 
 // lema-bench: benchmarks print figures; they are never tests.
 //   lema-bench engine [...]   orchestration overhead (fan-out, chain, rerun, command nodes vs xargs) and the ledger
@@ -16,7 +17,7 @@ do {
     case "spec": try HostileSpecBench.main(Array(arguments.dropFirst()))
     case "ui":
         let rest = Array(arguments.dropFirst())
-        try UIBench.blocking { try await UIBench.main(rest) }
+        try BlockingTask.run { try await UIBench.main(rest) }
     default:
         FileHandle.standardError.write(Data((usage + "\n").utf8))
         exit(2)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Engine
 import Foundation
+import LemaCore
 import RunView
 
 /// `lema ui SPEC`: a live, read-only view of the pipeline's run in the browser.
