@@ -115,7 +115,7 @@ let package = Package(
         .testTarget(name: "CLITests", dependencies: ["LemaCLI", "Engine", "LemaCore", "LemaTestSupport", "Slurm"]),
         // `lema ui`: the API (shapes, escaping, live updates) and, when Chromium is installed, the page in a browser.
         .testTarget(name: "RunViewTests", dependencies: [
-            "RunView", "BrowserDriver", "Engine", "Stages", "StageAPI", "LemaCore", "LemaTestSupport",
+            "RunView", "BrowserDriver", "Engine", "Stages", "StageAPI", "Math", "LemaCore", "LemaTestSupport",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ]),
         .testTarget(name: "EndpointTests", dependencies: [

@@ -15,7 +15,8 @@ struct RunDetails {
     var graph: Graph { live.graph }
 
     /// Parameters, artifacts, summary, error, the planner's reason and `lema why`'s text (`Why.explain`, the same
-    /// function), the node's latest events, its cluster jobs with their output's tail, and its ledger count.
+    /// function), the node's latest events, its cluster jobs and its own stdout/stderr with their tails, and its
+    /// ledger count.
     func node(_ key: String) throws -> JSONValue? {
         guard let position = Int(key).flatMap({ graph.nodes.indices.contains($0) ? $0 : nil }) ?? live.index[key]
         else { return nil }
@@ -46,6 +47,9 @@ struct RunDetails {
             }),
             "ledger_items": .int(Int64(try reader?.ledgerCount(node.id) ?? 0)),
             "jobs": .array(jobs), "directory": .string(directory.path),
+            // A `command` node's own output (cluster jobs' output is under `jobs`).
+            "stdout": Self.tail(directory.appendingPathComponent("stdout.txt")),
+            "stderr": Self.tail(directory.appendingPathComponent("stderr.txt")),
         ])
     }
 

@@ -50,6 +50,7 @@ function rate(st) {
 function applySnapshot(doc) {
   S.nodes = S.graph.nodes.map((_, i) => ({ i, status: 'not run' }));
   S.events = []; S.metrics = new Map(); S.checkpoints = {}; S.jobs = []; S.usage = []; S.owner = null;
+  clear(document.getElementById('log'));  // a reconnect sends the whole tail again
   applyDelta(doc);
   S.stats.snapshotApplied = performance.now();
   if (S.stats.firstDraw === null) S.stats.firstDraw = performance.now();
@@ -157,6 +158,9 @@ async function showPanel(i) {
     panel.appendChild(el('p', null, job.state + (job.reason ? ': ' + job.reason : '')));
     if (job.stdout !== null) { panel.appendChild(el('div', { class: 'hint' }, 'stdout (tail)')); panel.appendChild(el('pre', null, job.stdout)); }
     if (job.stderr !== null) { panel.appendChild(el('div', { class: 'hint' }, 'stderr (tail)')); panel.appendChild(el('pre', null, job.stderr)); }
+  }
+  for (const [name, text] of [['stdout.txt', d.stdout], ['stderr.txt', d.stderr]]) {
+    if (text) { panel.appendChild(el('h3', null, name + ' (tail)')); panel.appendChild(el('pre', null, text)); }
   }
   if (d.events.length) {
     panel.appendChild(el('h3', null, 'Events'));
