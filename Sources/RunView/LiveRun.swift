@@ -17,6 +17,8 @@ final class LiveRun: @unchecked Sendable {
     let index: [String: Int]
     /// `/api/graph`, encoded once (the graph never changes while the server runs).
     let graphJSON: String
+    /// Events queued for a page at most (see `send`).
+    static let pageBacklog = 256
     /// Events kept for pages that connect later (the log view's tail).
     let eventsKept: Int
 
@@ -42,6 +44,8 @@ final class LiveRun: @unchecked Sendable {
     private var owner = JSONValue.null
     private var subscribers: [UInt64: AsyncStream<String>.Continuation] = [:]
     private var nextSubscriber: UInt64 = 0
+    /// Streams of pages that fell behind, finished by `poll` once it let go of the lock.
+    private var ending: [AsyncStream<String>.Continuation] = []
 
     init(graph: Graph, storePath: URL, eventsKept: Int = 2000, keepAlive: TimeInterval = 15) {
         self.graph = graph
@@ -81,7 +85,16 @@ final class LiveRun: @unchecked Sendable {
     @discardableResult
     func poll(now: Date = Date()) throws -> String? {
         lock.lock()
-        defer { lock.unlock() }
+        let result = Result { try pollLocked(now: now) }
+        let ended = ending
+        ending = []
+        lock.unlock()
+        // Outside the lock: finishing a stream runs its termination handler, which takes the lock.
+        for continuation in ended { continuation.finish() }
+        return try result.get()
+    }
+
+    private func pollLocked(now: Date) throws -> String? {
         guard let reader = openedReader() else { return nil }
         var delta: [String: JSONValue] = [:]
         let version = try reader.dataVersion()
@@ -102,7 +115,7 @@ final class LiveRun: @unchecked Sendable {
         guard !delta.isEmpty else {
             if now.timeIntervalSince(lastSent) >= keepAlive {
                 lastSent = now
-                for continuation in subscribers.values { continuation.yield(": keep-alive\n\n") }
+                for continuation in subscribers.values { send(": keep-alive\n\n", to: continuation) }
             }
             return nil
         }
@@ -110,7 +123,7 @@ final class LiveRun: @unchecked Sendable {
         seq += 1
         delta["seq"] = .int(Int64(seq))
         let text = Self.sse(event: "delta", id: seq, data: JSONValue.object(delta).canonicalText)
-        for continuation in subscribers.values { continuation.yield(text) }
+        for continuation in subscribers.values { send(text, to: continuation) }
         return text
     }
 
@@ -181,6 +194,12 @@ final class LiveRun: @unchecked Sendable {
         }
     }
 
+    /// Queues an event for one page. A page that fell `pageBacklog` events behind has its stream ended rather than
+    /// an event dropped (a lost delta would leave it wrong for good): its browser reconnects and gets a snapshot.
+    private func send(_ text: String, to continuation: AsyncStream<String>.Continuation) {
+        if case .dropped = continuation.yield(text) { ending.append(continuation) }
+    }
+
     /// Everything a page needs to draw the run now, as a `snapshot` event.
     private func snapshotLocked() -> String {
         let document = JSONValue.object([
@@ -202,7 +221,7 @@ final class LiveRun: @unchecked Sendable {
 
     /// A stream of server-sent-event texts: the snapshot now, then every delta, until the page leaves.
     func subscribe() -> AsyncStream<String> {
-        let (stream, continuation) = AsyncStream<String>.makeStream(bufferingPolicy: .bufferingNewest(256))
+        let (stream, continuation) = AsyncStream<String>.makeStream(bufferingPolicy: .bufferingOldest(Self.pageBacklog))
         let id: UInt64 = withLock {
             let id = nextSubscriber
             nextSubscriber += 1

@@ -47,6 +47,22 @@ import Testing
         }
     }
 
+    @Test func aPageThatFallsBehindIsEndedNotSkipped() async throws {
+        try await RunViewFixture.with { fixture in
+            let live = LiveRun(graph: fixture.graph, storePath: fixture.runDirectory.appendingPathComponent("state.sqlite"))
+            let stream = live.subscribe()
+            for k in 0...LiveRun.pageBacklog {
+                fixture.store.appendEvent(node: nil, kind: "log", message: "line \(k)")
+                try fixture.store.flush()
+                try live.poll()
+            }
+            var received = 0
+            for await _ in stream { received += 1 }  // ends: the page would reconnect for a fresh snapshot
+            #expect(received == LiveRun.pageBacklog)
+            #expect(live.subscriberCount == 0)
+        }
+    }
+
     @Test func theEventStreamDeliversASnapshotThenDeltasOverHTTP() async throws {
         try await RunViewFixture.with { fixture in
             let request = HTTPClientRequest(url: "http://127.0.0.1:\(fixture.port)/api/stream")
