@@ -5,7 +5,7 @@ SPEC ?= pipelines/lema.yaml
 JOBS ?= 2
 FUZZ_SECONDS ?= 60
 
-.PHONY: deps build release run test test-release bench-engine bench-kernels fuzz-spec clean
+.PHONY: deps build release run test test-release bench-engine bench-kernels bench-ui fuzz-spec clean
 
 deps:
 	@scripts/ensure-deps.sh
@@ -41,6 +41,10 @@ test: deps
 
 bench-engine: release
 	.build/release/lema-bench engine
+
+# `lema ui` on a 10,000-node run in headless Chromium (needs chromium and chromium-driver; see docs/operations.md).
+bench-ui: release
+	.build/release/lema-bench ui
 
 # Runs the PyTorch peer (../shared/bench/kernels/torch_gpt.py) in the same run when LEMA_PYTHON or
 # ~/venv-bench/bin/python has torch; extra options: make bench-kernels KERNELS_ARGS="--configs M --no-gemm".
