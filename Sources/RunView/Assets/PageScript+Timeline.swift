@@ -68,7 +68,8 @@ function drawTimeline() {
   ctx.fillStyle = '#edf2f7'; ctx.fillRect(0, 0, w, T.headH);
   ctx.fillStyle = '#1a202c';
   ctx.fillText('0 s', T.leftW, T.headH / 2);
-  ctx.fillText(fmtDuration(span) + '  (critical path outlined in red)', T.leftW + plotW / 2, T.headH / 2);
+  ctx.textAlign = 'right'; ctx.fillText(fmtDuration(span), T.leftW + plotW, T.headH / 2); ctx.textAlign = 'left';
+  ctx.fillText('critical path outlined in red', 4, T.headH / 2);
 }
 """#
 }
