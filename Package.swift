@@ -78,17 +78,28 @@ let package = Package(
             "OpenAIWire", "TinyGPT", "LemaCore",
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),
+        // `lema ui`: a read-only live view of a run in the browser (Hummingbird; page and script embedded).
+        .target(name: "RunView", dependencies: [
+            "Engine", "Stages", "Math", "LemaCore",
+            .product(name: "Hummingbird", package: "hummingbird"),
+        ]),
+        // Headless Chromium over WebDriver (plain HTTP to chromedriver): `lema ui`'s browser tests and benchmark.
+        .target(name: "BrowserDriver", dependencies: [
+            "LemaCore", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ]),
         // Stage kinds: command, map, noop, and the LeMa stages.
         .target(name: "Stages", dependencies: ["StageAPI", "LemaCore", "Math", "TinyGPT", "Endpoint", "OpenAIWire"]),
         // The one place that turns errors into messages and exit codes.
         .target(name: "LemaCLI", dependencies: [
-            "Engine", "Stages", "Math", "StageAPI", "LemaCore", "Serve", "TinyGPT", "Slurm",
+            "Engine", "Stages", "Math", "StageAPI", "LemaCore", "Serve", "RunView", "TinyGPT", "Slurm",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "lema", dependencies: ["LemaCLI", "Kernels"]),
         .executableTarget(name: "lema-bench", dependencies: [
-            "Engine", "Stages", "Kernels", "KernelsAVX512", "TinyGPT", "LemaCore", "COpenBLAS", "Slurm",
+            "Engine", "Stages", "RunView", "BrowserDriver", "Kernels", "KernelsAVX512", "TinyGPT", "LemaCore", "COpenBLAS",
+            "Slurm",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ], swiftSettings: optimised),
 
         .testTarget(name: "LemaCoreTests", dependencies: ["LemaCore"]),
@@ -103,6 +114,11 @@ let package = Package(
         // Helpers shared by test targets: start the built `lema`, scratch directories, file trees.
         .target(name: "LemaTestSupport", dependencies: ["Engine", "LemaCore", "Slurm"], path: "Tests/LemaTestSupport"),
         .testTarget(name: "CLITests", dependencies: ["LemaCLI", "Engine", "LemaCore", "LemaTestSupport", "Slurm"]),
+        // `lema ui`: the API (shapes, escaping, live updates) and, when Chromium is installed, the page in a browser.
+        .testTarget(name: "RunViewTests", dependencies: [
+            "RunView", "BrowserDriver", "Engine", "Stages", "StageAPI", "Math", "LemaCore", "LemaTestSupport",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ]),
         .testTarget(name: "EndpointTests", dependencies: [
             "Endpoint", "Serve", "OpenAIWire", "Stages", "Engine", "LemaCLI", "TinyGPT", "StageAPI", "LemaCore",
             "LemaTestSupport",

@@ -14,7 +14,7 @@ public struct LemaCommand: ParsableCommand {
             """,
         subcommands: [
             RunCommand.self, StatusCommand.self, GraphCommand.self, WhyCommand.self, InvalidateCommand.self,
-            ExportCommand.self, ReportCommand.self, ScoreCommand.self, KindsCommand.self, ServeCommand.self,
+            ExportCommand.self, ReportCommand.self, ScoreCommand.self, KindsCommand.self, ServeCommand.self, UICommand.self,
             NodeExecCommand.self,
         ]
     )

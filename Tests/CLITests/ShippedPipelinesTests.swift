@@ -51,17 +51,19 @@ import Testing
         #expect(graph.nodes(ofStage: "finetune").count == 3)
     }
 
-    /// Correction-centric and random evolution share everything up to the corrections and plain LeMa's arm; each
-    /// evolves, labels and corrects on its own.
-    @Test func evolutionSharesThePlainLeMaArmAndEvolvesPerVariant() throws {
+    /// Correction-centric and random evolution, 3 seeds: the data set is shared, everything up to the corrections
+    /// and plain LeMa's arm is one node per seed, and each (arm, seed) evolves, labels and corrects on its own.
+    @Test func evolutionSharesThePlainLeMaArmPerSeedAndEvolvesPerVariant() throws {
         let graph = try PipelineCompiler.compile(file: Self.directory.appendingPathComponent("evolution.yaml"),
                                                  overrides: [], registry: KindCatalog.registry)
-        #expect(graph.variants.map(\.name) == ["seeds=corrections", "seeds=random"])
-        for stage in ["problems", "base", "dedupe", "mix_lema", "finetune_lema", "evaluate_lema", "report"] {
-            #expect(graph.nodes(ofStage: stage).count == 1, "\(stage)")
+        #expect(Set(graph.variants.compactMap { $0.replicate?.of }) == ["seeds=corrections", "seeds=random"])
+        #expect(Set(graph.variants.compactMap { $0.replicate?.seed }) == [1, 2, 3])
+        for stage in ["problems", "report"] { #expect(graph.nodes(ofStage: stage).count == 1, "\(stage)") }
+        for stage in ["base", "dedupe", "mix_lema", "finetune_lema", "evaluate_lema"] {
+            #expect(graph.nodes(ofStage: stage).count == 3, "\(stage)")
         }
         for stage in ["evolve", "teacher", "vote", "correct_evolved", "mix", "finetune", "evaluate"] {
-            #expect(graph.nodes(ofStage: stage).count == 2, "\(stage)")
+            #expect(graph.nodes(ofStage: stage).count == 6, "\(stage)")
         }
     }
 }

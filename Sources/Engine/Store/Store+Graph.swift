@@ -98,16 +98,21 @@ extension Store {
 
     /// Decodes a JSON object column.
     func decodeObject(_ text: String, what: String) throws -> [String: JSONValue] {
+        try Self.decodeObject(text, what: what, path: path.path)
+    }
+
+    /// Decodes a JSON object column of the database at `path` (named in errors); shared with `StoreReader`.
+    static func decodeObject(_ text: String, what: String, path: String) throws -> [String: JSONValue] {
         if text == "{}" { return [:] }
         do {
             guard case .object(let object) = try JSONValue.parse(Data(text.utf8)) else {
-                throw StoreError.invalidData(path: path.path, detail: "\(what) is not a JSON object: \(text)")
+                throw StoreError.invalidData(path: path, detail: "\(what) is not a JSON object: \(text)")
             }
             return object
         } catch let error as StoreError {
             throw error
         } catch {
-            throw StoreError.invalidData(path: path.path, detail: "\(what) is not valid JSON (\(error)): \(text)")
+            throw StoreError.invalidData(path: path, detail: "\(what) is not valid JSON (\(error)): \(text)")
         }
     }
 }

@@ -121,18 +121,22 @@ extension Store {
     }
 
     private func jobs(where condition: String, _ values: [SQLiteValue?] = []) throws -> [JobRecord] {
-        try read { db in
-            var out: [JobRecord] = []
-            try db.query("""
-                SELECT node, attempt, job_name, job_id, submitted_at, state, reason, ended_at, started_at FROM jobs
-                WHERE \(condition) ORDER BY submitted_at, node, attempt
-                """, values) { row in
-                out.append(JobRecord(node: row.text(0), attempt: row.int(1), jobName: row.text(2),
-                                     jobID: row.optionalText(3), submittedAt: Date(timeIntervalSince1970: row.double(4)),
-                                     state: row.text(5), reason: row.optionalText(6), endedAt: row.optionalDate(7),
-                                     startedAt: row.optionalDate(8)))
-            }
-            return out
+        try read { db in try Self.jobs(db, where: condition, values) }
+    }
+
+    /// Jobs matching `condition`, oldest first; shared with `StoreReader`.
+    static func jobs(_ db: SQLiteConnection, where condition: String, _ values: [SQLiteValue?] = []) throws
+        -> [JobRecord] {
+        var out: [JobRecord] = []
+        try db.query("""
+            SELECT node, attempt, job_name, job_id, submitted_at, state, reason, ended_at, started_at FROM jobs
+            WHERE \(condition) ORDER BY submitted_at, node, attempt
+            """, values) { row in
+            out.append(JobRecord(node: row.text(0), attempt: row.int(1), jobName: row.text(2),
+                                 jobID: row.optionalText(3), submittedAt: Date(timeIntervalSince1970: row.double(4)),
+                                 state: row.text(5), reason: row.optionalText(6), endedAt: row.optionalDate(7),
+                                 startedAt: row.optionalDate(8)))
         }
+        return out
     }
 }

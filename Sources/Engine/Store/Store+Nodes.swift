@@ -31,7 +31,7 @@ extension Store {
         try read { db in
             var records: [String: NodeRecord] = [:]
             try db.query("SELECT \(Self.nodeColumns) FROM nodes") { row in
-                let record = try nodeRecord(row)
+                let record = try Self.nodeRecord(row, path: path.path)
                 records[record.id] = record
             }
             return records
@@ -42,21 +42,22 @@ extension Store {
     public func nodeRecord(_ id: String) throws -> NodeRecord? {
         try read { db in
             var record: NodeRecord?
-            try db.query("SELECT \(Self.nodeColumns) FROM nodes WHERE id = ?", [.text(id)]) { record = try nodeRecord($0) }
+            try db.query("SELECT \(Self.nodeColumns) FROM nodes WHERE id = ?", [.text(id)]) { record = try Self.nodeRecord($0, path: path.path) }
             return record
         }
     }
 
-    private func nodeRecord(_ row: SQLiteStatement) throws -> NodeRecord {
+    /// A node record from a row selected with `nodeColumns` (of the database at `path`, named in errors).
+    static func nodeRecord(_ row: SQLiteStatement, path: String) throws -> NodeRecord {
         typealias C = NodeColumn
         let id = row.text(C.id)
         guard let status = NodeStatus(rawValue: row.text(C.status)) else {
-            throw StoreError.invalidData(path: path.path, detail: "node \(id) has unknown status '\(row.text(C.status))'")
+            throw StoreError.invalidData(path: path, detail: "node \(id) has unknown status '\(row.text(C.status))'")
         }
         var artifacts: [String: String] = [:]
-        for (name, value) in try decodeObject(row.text(C.artifacts), what: "artifacts of node \(id)") {
+        for (name, value) in try decodeObject(row.text(C.artifacts), what: "artifacts of node \(id)", path: path) {
             guard let file = value.stringValue else {
-                throw StoreError.invalidData(path: path.path, detail: "artifact \(name) of node \(id) is not a path")
+                throw StoreError.invalidData(path: path, detail: "artifact \(name) of node \(id) is not a path")
             }
             artifacts[name] = file
         }
@@ -65,7 +66,7 @@ extension Store {
             status: status, attempts: row.int(C.attempts), startedAt: row.optionalDate(C.startedAt),
             finishedAt: row.optionalDate(C.finishedAt), error: row.optionalText(C.error),
             reason: row.optionalText(C.reason), artifacts: artifacts,
-            summary: try decodeObject(row.text(C.summary), what: "summary of node \(id)"),
+            summary: try decodeObject(row.text(C.summary), what: "summary of node \(id)", path: path),
             components: row.text(C.components), progressDone: row.int(C.progressDone),
             progressTotal: row.optionalInt(C.progressTotal), progressNote: row.optionalText(C.progressNote),
             ownerPID: row.isNull(C.ownerPID) ? nil : Int32(truncatingIfNeeded: row.int64(C.ownerPID)))

@@ -61,13 +61,8 @@ extension Store {
     public func events(node: String?, limit: Int) throws -> [EventRecord] {
         try read { db in
             var events: [EventRecord] = []
-            typealias C = EventColumn
-            let columns = C.selectList
-            let handle: (SQLiteStatement) -> Void = { row in
-                events.append(EventRecord(id: row.int64(C.id), at: Date(timeIntervalSince1970: row.double(C.at)),
-                                          node: row.optionalText(C.node), kind: row.text(C.kind),
-                                          message: row.text(C.message), pid: Int32(truncatingIfNeeded: row.int64(C.pid))))
-            }
+            let columns = EventColumn.selectList
+            let handle: (SQLiteStatement) -> Void = { events.append(Self.eventRecord($0)) }
             if let node {
                 try db.query("SELECT \(columns) FROM events WHERE node = ? ORDER BY id DESC LIMIT ?",
                              [.text(node), .int(limit)], row: handle)
@@ -76,5 +71,13 @@ extension Store {
             }
             return events.reversed()
         }
+    }
+
+    /// An event from a row selected with `EventColumn.selectList`.
+    static func eventRecord(_ row: SQLiteStatement) -> EventRecord {
+        typealias C = EventColumn
+        return EventRecord(id: row.int64(C.id), at: Date(timeIntervalSince1970: row.double(C.at)),
+                           node: row.optionalText(C.node), kind: row.text(C.kind), message: row.text(C.message),
+                           pid: Int32(truncatingIfNeeded: row.int64(C.pid)))
     }
 }

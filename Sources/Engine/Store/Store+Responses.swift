@@ -1,4 +1,5 @@
 import Foundation
+import LemaCore
 import StageAPI
 
 /// Token usage of the responses one node fetched from model endpoints.
@@ -9,6 +10,15 @@ public struct ResponseUsage: Sendable, Hashable {
     public var promptTokens: Int
     /// Completion tokens summed over those responses, as the endpoint reported them.
     public var completionTokens: Int
+
+    /// Estimated USD from a stage's `endpoint.price` (`{prompt_per_million, completion_per_million}`), or nil
+    /// without a price. `lema status` and `lema ui` both show it.
+    public func cost(price: JSONValue?) -> Double? {
+        guard let price = price?.objectValue else { return nil }
+        let p = price["prompt_per_million"]?.doubleValue ?? 0
+        let c = price["completion_per_million"]?.doubleValue ?? 0
+        return (Double(promptTokens) * p + Double(completionTokens) * c) / 1_000_000
+    }
 }
 
 /// The request cache: responses of model endpoints, written through at once (not buffered) because a cached
@@ -43,16 +53,19 @@ extension Store {
 
     /// Responses fetched per node: node fingerprint → count and tokens.
     public func responseUsage() throws -> [String: ResponseUsage] {
-        try read { db in
-            var usage: [String: ResponseUsage] = [:]
-            try db.query("""
-                SELECT node, count(*), sum(prompt_tokens), sum(completion_tokens) FROM responses GROUP BY node
-                """) { row in
-                usage[row.text(0)] = ResponseUsage(responses: Int(row.int64(1)), promptTokens: Int(row.int64(2)),
-                                                   completionTokens: Int(row.int64(3)))
-            }
-            return usage
+        try read { db in try Self.responseUsage(db) }
+    }
+
+    /// Responses per node; shared with `StoreReader`.
+    static func responseUsage(_ db: SQLiteConnection) throws -> [String: ResponseUsage] {
+        var usage: [String: ResponseUsage] = [:]
+        try db.query("""
+            SELECT node, count(*), sum(prompt_tokens), sum(completion_tokens) FROM responses GROUP BY node
+            """) { row in
+            usage[row.text(0)] = ResponseUsage(responses: Int(row.int64(1)), promptTokens: Int(row.int64(2)),
+                                               completionTokens: Int(row.int64(3)))
         }
+        return usage
     }
 
     /// Every cached response's key (for audits and tests).

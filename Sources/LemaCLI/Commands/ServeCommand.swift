@@ -106,18 +106,3 @@ struct ServeCommand: ParsableCommand {
         return (runDirectory.appendingPathComponent(relative), name)
     }
 }
-
-/// Runs async work to completion from synchronous code (the CLI's `run()`), on the cooperative pool while the
-/// calling thread waits.
-enum BlockingTask {
-    static func run(_ body: @escaping @Sendable () async throws -> Void) throws {
-        let done = DispatchSemaphore(value: 0)
-        let failure = Locked<(any Error)?>(nil)
-        Task {
-            do { try await body() } catch { failure.withLock { $0 = error } }
-            done.signal()
-        }
-        done.wait()
-        if let error = failure.withLock({ $0 }) { throw error }
-    }
-}

@@ -15,7 +15,7 @@ enum EndpointUsageReport {
             let endpoint = node.params["endpoint"]?.objectValue
             let model = endpoint?["model"]?.stringValue ?? "?"
             var cost = ""
-            if let c = Self.cost(u, price: endpoint?["price"]) {
+            if let c = u.cost(price: endpoint?["price"]) {
                 cost = String(format: "$%.4f", c)
                 total += c
                 priced = true
@@ -31,13 +31,5 @@ enum EndpointUsageReport {
             + table.render()
         if priced { out += "\nestimated cost: " + String(format: "$%.4f", total) }
         return out
-    }
-
-    /// USD from `price: {prompt_per_million, completion_per_million}`, or nil without a price.
-    static func cost(_ usage: ResponseUsage, price: JSONValue?) -> Double? {
-        guard let price = price?.objectValue else { return nil }
-        let p = price["prompt_per_million"]?.doubleValue ?? 0
-        let c = price["completion_per_million"]?.doubleValue ?? 0
-        return (Double(usage.promptTokens) * p + Double(usage.completionTokens) * c) / 1_000_000
     }
 }
