@@ -135,10 +135,7 @@ public struct MixKind: StageKind {
             }
             examples = Array(examples.prefix(total))
         }
-        let lines = examples.map { e in
-            RecordLine.encode(["id": .string(e.id), "source": .string(e.source),
-                               "prompt": .string(e.record.prompt), "target": .string(e.record.target)])
-        }
+        let lines = examples.map { TrainingExampleRecord(id: $0.id, source: $0.source, example: $0.record).line }
         try RecordLine.write(lines, to: context.outputDirectory.appendingPathComponent("mix.jsonl"))
         var bySource: [String: Int64] = [:]
         for e in examples { bySource[e.source, default: 0] += 1 }

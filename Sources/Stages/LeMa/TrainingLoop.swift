@@ -67,9 +67,7 @@ struct TrainingLoop {
             let lr = setup.optimizer.schedule.rate(atStep: step)
             let bySource = SourceLoss.split(tokenLosses: trainer.model.lastTokenLosses, batch: arrays,
                                             sources: setup.sources)
-            let payload = RecordLine.encode(["step": .int(Int64(step)), "loss": .double(Double(loss)),
-                                             "lr": .double(Double(lr)),
-                                             "loss_by_source": .object(bySource.mapValues { .double($0) })])
+            let payload = LossRecord(step: step, loss: Double(loss), lr: Double(lr), lossBySource: bySource).line
             if losses[key] == nil {
                 try context.ledger.record(key: key, payload: payload)
                 losses[key] = payload
@@ -136,7 +134,8 @@ struct TrainingLoop {
         }
         let curve = (0..<state.step).compactMap { losses[Self.key($0)] }
         try RecordLine.write(curve, to: context.outputDirectory.appendingPathComponent("loss.jsonl"))
-        let last = curve.last.flatMap { try? JSONValue.parse($0)["loss"] } ?? .null
+        let last = curve.last.flatMap { try? LossRecord(RecordFields(payload: $0, key: "last step", record: LossRecord.record)) }
+            .map { JSONValue.double($0.loss) } ?? .null
         return StageOutcome(artifacts: artifacts, summary: [
             "steps": .int(Int64(state.step)), "final_loss": last, "examples": .int(Int64(setup.records.count)),
             // Every batch has the same (batch_size, context) shape, padding included.

@@ -89,11 +89,11 @@ struct TrainingSetup {
     static func records(from input: InputArtifact, builder: RecordBuilder) throws -> [SourcedRecord] {
         let file = try input.file(default: "train")
         return try JSONLines.read(file).map { line in
-            let o = try line.object()
-            if let prompt = o["prompt"]?.stringValue, let target = o["target"]?.stringValue {
-                return SourcedRecord(TrainingRecord(prompt: prompt, target: target),
-                                     source: o["source"]?.stringValue ?? SourcedRecord.unlabelled)
+            let fields = try RecordFields(line, record: TrainingExampleRecord.record)
+            if let example = try TrainingExampleRecord(fields) {
+                return SourcedRecord(example.example, source: example.source ?? SourcedRecord.unlabelled)
             }
+            let o = fields.values
             if let question = o["question"]?.stringValue, let solution = o["solution"]?.stringValue {
                 return SourcedRecord(builder.cot(question: question, solution: solution), source: "cot")
             }

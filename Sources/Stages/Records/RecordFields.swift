@@ -70,6 +70,9 @@ struct RecordFields {
         return try read(key)
     }
 
+    /// The failure for a field that is present but holds nothing usable (e.g. null where a number is needed).
+    func missing(_ key: String, _ expected: String) -> StageFailure { mistyped(key, expected) }
+
     private func mistyped(_ key: String, _ expected: String) -> StageFailure {
         let found = values[key].map { String($0.canonicalText.prefix(40)) } ?? "nothing"
         return StageFailure("\(location): \(record) field '\(key)' must be \(expected), found \(found)",

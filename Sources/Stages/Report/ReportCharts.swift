@@ -50,11 +50,12 @@ public struct LossCurve: Sendable, Hashable {
             var points: [(step: Double, loss: Double)] = []
             var bySource: [String: [(step: Double, loss: Double)]] = [:]
             for line in lines {
-                guard let object = try? line.object(), let step = object["step"]?.doubleValue,
-                      let loss = object["loss"]?.doubleValue, step.isFinite, loss.isFinite else { continue }
-                points.append((step, loss))
-                for (source, value) in object["loss_by_source"]?.objectValue ?? [:] {
-                    if let v = value.doubleValue, v.isFinite { bySource[source, default: []].append((step, v)) }
+                guard let record = try? LossRecord(RecordFields(line, record: LossRecord.record)),
+                      record.loss.isFinite else { continue }
+                let step = Double(record.step)
+                points.append((step, record.loss))
+                for (source, value) in record.lossBySource where value.isFinite {
+                    bySource[source, default: []].append((step, value))
                 }
             }
             if points.isEmpty { notes.append("\(name): the loss file has no points yet.") }

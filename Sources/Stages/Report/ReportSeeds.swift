@@ -167,11 +167,10 @@ public struct SeedSummary: Sendable, Hashable {
     static func correctness(_ url: URL) throws -> [String: Bool] {
         var out: [String: Bool] = [:]
         for line in try JSONLines.read(url) {
-            let object = try line.object()
-            guard let id = object["problem_id"]?.stringValue, let correct = object["correct"]?.boolValue else {
-                throw StageFailure("\(url.path):\(line.lineNumber): a prediction needs problem_id and correct")
-            }
-            out[id] = correct
+            // Only the verdict is needed, so prediction files made by other tools need only these two fields.
+            let fields = try RecordFields(line, record: SampleRecord.record)
+            try fields.require(["problem_id", "correct"], hint: "bind an `evaluate` stage")
+            out[try fields.string("problem_id")] = try fields.bool("correct")
         }
         return out
     }
