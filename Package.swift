@@ -74,13 +74,17 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
         ]),
         // `lema serve`: an in-process checkpoint behind the same OpenAI-compatible API.
+        // The life of one Hummingbird server (start, bound port, graceful stop): `lema serve` and `lema ui`.
+        .target(name: "HTTPServing", dependencies: [
+            "LemaCore", .product(name: "Hummingbird", package: "hummingbird"),
+        ]),
         .target(name: "Serve", dependencies: [
-            "OpenAIWire", "TinyGPT", "LemaCore",
+            "OpenAIWire", "TinyGPT", "LemaCore", "HTTPServing",
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),
         // `lema ui`: a read-only live view of a run in the browser (Hummingbird; page and script embedded).
         .target(name: "RunView", dependencies: [
-            "Engine", "Stages", "Math", "LemaCore",
+            "Engine", "Stages", "Math", "LemaCore", "HTTPServing",
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),
         // Headless Chromium over WebDriver (plain HTTP to chromedriver): `lema ui`'s browser tests and benchmark.

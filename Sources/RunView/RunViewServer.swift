@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import HTTPServing
 import Hummingbird
 import LemaCore
 import Logging
@@ -35,11 +36,10 @@ public final class RunViewServer: Sendable {
     let details: RunDetails
     private let state = Locked(State())
 
+    private let runner = HTTPServerRunner()
+
     private struct State {
-        var group: ServiceGroup?
-        var task: Task<Void, Never>?
         var poller: Task<Void, Never>?
-        var port: Int?
     }
 
     /// - Parameters:
@@ -55,25 +55,6 @@ public final class RunViewServer: Sendable {
     /// Starts polling and listening; returns the bound port once the socket accepts connections.
     @discardableResult
     public func start(stopOnSignals: Bool = false) async throws -> Int {
-        let started = OneShot<Int>()
-        var logger = Logger(label: "lema-ui")
-        logger.logLevel = .warning
-        let app = Application(
-            router: makeRouter(),
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "lema-ui"),
-            onServerRunning: { channel in started.succeed(channel.localAddress?.port ?? 0) },
-            logger: logger)
-        let signals: [UnixSignal] = stopOnSignals ? [.sigterm, .sigint] : []
-        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: signals, logger: logger))
-        let host = configuration.host, port = configuration.port
-        let task = Task {
-            do {
-                try await group.run()
-                started.fail(RunViewError.stopped)
-            } catch {
-                started.fail(RunViewError.cannotListen(host: host, port: port, "\(error)"))
-            }
-        }
         let live = self.live, interval = configuration.pollInterval
         let poller = Task.detached {
             while !Task.isCancelled {
@@ -81,34 +62,37 @@ public final class RunViewServer: Sendable {
                 try? await Task.sleep(for: interval)
             }
         }
-        state.withLock {
-            $0.group = group
-            $0.task = task
-            $0.poller = poller
+        state.withLock { $0.poller = poller }
+        do {
+            return try await runner.start(router: makeRouter(), host: configuration.host, port: configuration.port,
+                                          serverName: "lema-ui", stopOnSignals: stopOnSignals)
+        } catch let error as HTTPServerStartError {
+            poller.cancel()
+            switch error {
+            case .addressInUse(let host, let port):
+                throw RunViewError.cannotListen(host: host, port: port, "address already in use")
+            case .cannotListen(let host, let port, let detail): throw RunViewError.cannotListen(host: host, port: port, detail)
+            case .stopped: throw RunViewError.stopped
+            }
         }
-        let bound = try await started.value
-        state.withLock { $0.port = bound }
-        return bound
     }
 
     /// The bound port while running.
-    public var port: Int? { state.withLock { $0.port } }
+    public var port: Int? { runner.port }
 
     /// Returns when the server has stopped (after `stop()` or a shutdown signal).
     public func waitUntilStopped() async {
-        let task = state.withLock { $0.task }
-        await task?.value
+        await runner.waitUntilStopped()
         state.withLock { $0.poller?.cancel() }
         live.finishSubscribers()
     }
 
     /// Stops polling and listening; open event streams end.
     public func stop() async {
-        let group = state.withLock { $0.group }
         live.finishSubscribers()
-        await group?.triggerGracefulShutdown()
-        await waitUntilStopped()
-        state.withLock { $0.port = nil }
+        await runner.stop()
+        state.withLock { $0.poller?.cancel() }
+        live.finishSubscribers()
     }
 
     /// Reads the store now (the poller does this every `pollInterval`); for tests that want no wait.

@@ -1,5 +1,6 @@
 import Foundation
 import LemaCore
+import HTTPServing
 import Hummingbird
 import Logging
 import NIOCore
@@ -41,15 +42,9 @@ public final class ModelServer: Sendable {
     /// The model's context length in tokens.
     public let contextLength: Int
     let queue: GenerationQueue
-    private let state = Locked(State())
+    private let runner = HTTPServerRunner()
     private let responseCounter = Locked<UInt64>(0)
     private let generationRequestCounter = Locked<Int>(0)
-
-    private struct State {
-        var group: ServiceGroup?
-        var task: Task<Void, Never>?
-        var port: Int?
-    }
 
     /// Sets up the generation queue for `model` (its thread starts here); nothing listens until `start()`.
     public init(model: ServedModel, configuration: ServeConfiguration = ServeConfiguration()) {
@@ -65,52 +60,31 @@ public final class ModelServer: Sendable {
     /// - Parameter stopOnSignals: SIGINT and SIGTERM stop the server gracefully (the CLI); otherwise call `stop()`
     @discardableResult
     public func start(stopOnSignals: Bool = false) async throws -> Int {
-        let started = OneShot<Int>()
-        var logger = Logger(label: "lema-serve")
-        logger.logLevel = .warning
-        let app = Application(
-            router: makeRouter(),
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port),
-                                 serverName: "lema-serve"),
-            onServerRunning: { channel in started.succeed(channel.localAddress?.port ?? 0) },
-            logger: logger)
-        let signals: [UnixSignal] = stopOnSignals ? [.sigterm, .sigint] : []
-        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: signals,
-                                                      logger: logger))
-        let host = configuration.host, port = configuration.port
-        let task = Task {
-            do {
-                try await group.run()
-                started.fail(ServeError.stopped)
-            } catch {
-                started.fail(Self.listenError(error, host: host, port: port))
+        do {
+            return try await runner.start(router: makeRouter(), host: configuration.host, port: configuration.port,
+                                          serverName: "lema-serve", stopOnSignals: stopOnSignals)
+        } catch let error as HTTPServerStartError {
+            switch error {
+            case .addressInUse(let host, let port): throw ServeError.addressInUse(host: host, port: port)
+            case .cannotListen(let host, let port, let detail): throw ServeError.cannotListen(host: host, port: port, detail)
+            case .stopped: throw ServeError.stopped
             }
         }
-        state.withLock {
-            $0.group = group
-            $0.task = task
-        }
-        let bound = try await started.value
-        state.withLock { $0.port = bound }
-        return bound
     }
 
     /// The bound port while running.
-    public var port: Int? { state.withLock { $0.port } }
+    public var port: Int? { runner.port }
 
     /// Returns when the server has stopped (after `stop()` or a shutdown signal); then finishes queued generation.
     public func waitUntilStopped() async {
-        let task = state.withLock { $0.task }
-        await task?.value
+        await runner.waitUntilStopped()
         queue.shutdown()
     }
 
     /// Stops accepting connections, lets in-flight requests finish, and ends the generation thread.
     public func stop() async {
-        let group = state.withLock { $0.group }
-        await group?.triggerGracefulShutdown()
-        await waitUntilStopped()
-        state.withLock { $0.port = nil }
+        await runner.stop()
+        queue.shutdown()
     }
 
     /// POSTs received on the generation routes (completions and chat), valid or not; lets tests check that a
@@ -131,13 +105,5 @@ public final class ModelServer: Sendable {
             return value
         }
         return "\(prefix)-\(String(n, radix: 16))"
-    }
-
-    /// A bind failure in words a user can act on.
-    static func listenError(_ error: any Error, host: String, port: Int) -> ServeError {
-        if let io = error as? IOError, io.errnoCode == EADDRINUSE { return .addressInUse(host: host, port: port) }
-        let text = "\(error)"
-        if text.contains("Address already in use") { return .addressInUse(host: host, port: port) }
-        return .cannotListen(host: host, port: port, text)
     }
 }
