@@ -128,4 +128,19 @@ struct ReportSeedsTests {
         #expect(outcome.artifacts["seeds"] == nil)
         #expect(try JSONValue.parse(Data(context.outputText(outcome, "results").utf8))["seeds"] == nil)
     }
+
+    @Test func aPointsSeedsStayTogetherInTheTable() {
+        // Two points with the same series value, handed over seed-major (as a gather over replicates can be).
+        func input(_ point: String, seed: Int) -> InputArtifact {
+            var artifact = InputArtifact.fake(stage: "evaluate", artifacts: [:], summary: [
+                "accuracy": .double(0.5), "n": .int(4),
+                "_variants": .array([.object(["name": .string("\(point),seed=\(seed)"), "params": .object(["mode": .string("lema")]),
+                                              "replicate_of": .string(point), "seed": .int(Int64(seed))])])])
+            artifact.fingerprint = "\(point)-\(seed)"
+            return artifact
+        }
+        let table = ReportTable.build([input("a", seed: 1), input("b", seed: 1), input("a", seed: 2), input("b", seed: 2)],
+                                      x: "ratio", series: "mode")
+        #expect(table.rows.map(\.variant) == ["a,seed=1", "a,seed=2", "b,seed=1", "b,seed=2"])
+    }
 }

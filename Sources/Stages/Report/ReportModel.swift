@@ -61,7 +61,8 @@ public struct ReportTable: Sendable, Hashable {
 
     /// Builds rows from `evaluate` inputs. Each input's `summary["_variants"]` (`[{name, params}]`) says which
     /// variants it belongs to; without it the input counts as one variant named `default` with no parameters.
-    /// Row order: stage (first appearance), series value (first appearance), x (ascending, missing last), variant.
+    /// Row order: stage (first appearance), series value (first appearance), x (ascending, missing last), sweep
+    /// point (so the seeds of one point stay together), variant.
     public static func build(_ inputs: [InputArtifact], x: String, series: String) -> ReportTable {
         var rows: [ReportRow] = []
         for input in inputs {
@@ -92,12 +93,15 @@ public struct ReportTable: Sendable, Hashable {
         let stageOrder = firstAppearance(rows.map(\.stage))
         let seriesOrder = firstAppearance(rows.map { Self.text($0.params[series]) })
         let variantOrder = firstAppearance(rows.map(\.variant))
+        let pointOrder = firstAppearance(rows.map(\.point))  // keeps a point's seeds together
         let sorted = rows.enumerated().sorted { a, b in
             let ka = (stageOrder[a.element.stage] ?? 0, seriesOrder[text(a.element.params[series])] ?? 0)
             let kb = (stageOrder[b.element.stage] ?? 0, seriesOrder[text(b.element.params[series])] ?? 0)
             if ka != kb { return ka < kb }
             let xa = number(a.element.params[x]) ?? .infinity, xb = number(b.element.params[x]) ?? .infinity
             if xa != xb { return xa < xb }
+            let pa = pointOrder[a.element.point] ?? 0, pb = pointOrder[b.element.point] ?? 0
+            if pa != pb { return pa < pb }
             let va = variantOrder[a.element.variant] ?? 0, vb = variantOrder[b.element.variant] ?? 0
             return va != vb ? va < vb : a.offset < b.offset
         }.map(\.element)
