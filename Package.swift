@@ -80,7 +80,7 @@ let package = Package(
         ]),
         // `lema ui`: a read-only live view of a run in the browser (Hummingbird; page and script embedded).
         .target(name: "RunView", dependencies: [
-            "Engine", "Stages", "Math", "LemaCore",
+            "Engine", "Stages", "StageAPI", "Math", "LemaCore",
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),
         // Headless Chromium over WebDriver (plain HTTP to chromedriver): `lema ui`'s browser tests and benchmark.

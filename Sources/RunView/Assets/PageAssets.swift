@@ -45,7 +45,7 @@ enum PageAssets {
         <canvas id="graph-canvas"></canvas></div></section>
           <section id="view-timeline" class="view"><div class="scroll" id="timeline-scroll"><div class="spacer"></div>\
         <canvas id="timeline-canvas"></canvas></div></section>
-          <section id="view-sweep" class="view"><table id="sweep-table"></table></section>
+          <section id="view-sweep" class="view"><table id="sweep-table"></table><table id="sweep-baseline"></table></section>
           <section id="view-curves" class="view"><canvas id="curves-canvas"></canvas><div id="curves-legend"></div></section>
           <section id="view-items" class="view"><div class="split"><div class="tablebox"><table id="items-table"></table>\
         </div><div><div class="loghead"><span id="log-title">log</span> <button id="log-all">all nodes</button></div>\
