@@ -1,3 +1,4 @@
+import BrowserDriver
 import Engine
 import Foundation
 import LemaCore
@@ -41,20 +42,15 @@ import Testing
         return Graph(pipelineName: "paired", seed: 7, specDirectory: directory, nodes: nodes, variants: variants)
     }
 
-    @Test func sweepPairsEachPointWithTheBaselineAsTheReportDoes() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("lema-ui-paired-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let graph = Self.graph(in: directory)
-        let store = try Store(path: directory.appendingPathComponent("state.sqlite"))
-        defer { try? store.close() }
-        try store.register(graph)
-        let live = LiveRun(graph: graph, storePath: store.path)
-        let details = RunDetails(live: live, runDirectory: directory)
-
-        var inputs: [InputArtifact] = []  // as the scheduler hands them to the report stage
+    /// Writes each evaluation's predictions and marks it succeeded, one at a time; `afterEach(done)` runs after
+    /// each. Returns the inputs as the scheduler hands them to the report stage.
+    @discardableResult
+    static func populate(_ graph: Graph, store: Store, in directory: URL,
+                         afterEach: (Int) throws -> Void = { _ in }) throws -> [InputArtifact] {
+        var inputs: [InputArtifact] = []
         for (node, variant) in zip(graph.nodes.dropLast(), graph.variants) {
             let (point, seed) = (variant.replicate?.of ?? "", variant.replicate?.seed ?? 0)
-            let right = Self.answers[point]?[seed] ?? []
+            let right = answers[point]?[seed] ?? []
             let relative = "nodes/\(node.id)/predictions.jsonl"
             let file = directory.appendingPathComponent(relative)
             try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
@@ -69,8 +65,23 @@ import Testing
             inputs.append(InputArtifact(stage: node.stage, fingerprint: node.id, selected: nil,
                                         artifacts: ["predictions": file], summary: withVariants))
             try store.flush()
+            try afterEach(inputs.count)
+        }
+        return inputs
+    }
+
+    @Test func sweepPairsEachPointWithTheBaselineAsTheReportDoes() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("lema-ui-paired-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let graph = Self.graph(in: directory)
+        let store = try Store(path: directory.appendingPathComponent("state.sqlite"))
+        defer { try? store.close() }
+        try store.register(graph)
+        let live = LiveRun(graph: graph, storePath: store.path)
+        let details = RunDetails(live: live, runDirectory: directory)
+        let inputs = try Self.populate(graph, store: store, in: directory) { done in
             try live.poll()
-            if inputs.count < 4 {
+            if done < 4 {
                 #expect(try details.sweep()["baseline"] == .null, "not before every evaluation has succeeded")
             }
         }
@@ -93,5 +104,50 @@ import Testing
         #expect(texts == ["baseline", "baseline", "Δ \(cells[4]) pts, McNemar p \(cells[5])",
                           "Δ \(cells[4]) pts, McNemar p \(cells[5])"])
         #expect(cells[4].hasPrefix("+37.5 [") && cells[5] == "0.031 (6/0)", "\(cells)")
+    }
+}
+
+/// The same store in headless Chromium: the sweep view shows the comparison table and the per-variant Δ.
+@Suite(.enabled(if: ChromeDriver.unavailableReason == nil, Comment(rawValue: ChromeDriver.unavailableReason ?? "")))
+struct RunViewBaselineBrowserTests {
+    @Test func theSweepViewShowsTheReportsComparison() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("lema-ui-paired-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let graph = RunViewBaselineTests.graph(in: directory)
+        let store = try Store(path: directory.appendingPathComponent("state.sqlite"))
+        defer { try? store.close() }
+        try store.register(graph)
+        try RunViewBaselineTests.populate(graph, store: store, in: directory)
+        let server = RunViewServer(graph: graph, runDirectory: directory,
+                                   configuration: RunViewConfiguration(port: 0, pollInterval: .milliseconds(20)))
+        let port = try await server.start()
+        let driver = try await ChromeDriver.start()
+        defer { driver.stop() }
+        let session = try await driver.newSession()
+        do {
+            try await session.navigate("http://127.0.0.1:\(port)/")
+            try await session.waitFor("the first snapshot", "return !!(window.lemaUI && lemaUI.stats.firstDraw !== null)")
+            try await session.execute("showView('sweep')")
+            try await session.waitFor("the baseline table", "return document.querySelectorAll('#sweep-baseline tr').length === 3")
+            let text = try await session.execute("""
+                return { table: document.getElementById('sweep-baseline').textContent,
+                         cells: [...document.querySelectorAll('#sweep-table .vs-baseline')].map(e => e.textContent) }
+                """)
+            #expect(text["table"]?.stringValue?.contains("evaluate [mode=a] (baseline)") == true)
+            #expect(text["table"]?.stringValue?.contains("0.031 (6/0)") == true)
+            let cells = text["cells"]?.arrayValue?.compactMap(\.stringValue) ?? []
+            #expect(cells.count == 4 && cells.prefix(2).allSatisfy { $0 == "baseline" }
+                    && cells.suffix(2).allSatisfy { $0.hasPrefix("Δ +37.5 [") && $0.hasSuffix("McNemar p 0.031 (6/0)") },
+                    "\(cells)")
+            try await session.screenshot().write(to: try BrowserPage.outputFolder("baseline").appendingPathComponent("sweep.png"))
+            let errors = try await session.consoleLog().filter { $0.level == "SEVERE" }
+            #expect(errors.isEmpty, "console errors: \(errors.map(\.message))")
+        } catch {
+            await session.close()
+            await server.stop()
+            throw error
+        }
+        await session.close()
+        await server.stop()
     }
 }
