@@ -87,6 +87,8 @@ enum PageAssets {
                     background: #f1f5f9; padding: 6px; margin: 0; }
         .log { height: calc(100vh - 150px); overflow: auto; }
         table { border-collapse: collapse; font-size: 12px; }
+        #sweep-baseline { margin-top: 16px; }
+        #sweep-baseline caption { text-align: left; font-weight: 600; padding-bottom: 4px; }
         th, td { border-bottom: 1px solid #e2e8f0; padding: 2px 8px; text-align: left; vertical-align: top; }
         td.num { text-align: right; font-variant-numeric: tabular-nums; }
         .split { display: flex; gap: 12px; } .split > div { flex: 1; min-width: 0; }

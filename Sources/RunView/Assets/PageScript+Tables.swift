@@ -37,7 +37,7 @@ async function refreshSweep() {
   const paired = document.getElementById('sweep-baseline');
   clear(paired);
   if (!d.baseline) return;
-  paired.appendChild(el('caption', null, 'Across seeds, paired with the baseline (as ' + d.baseline.report_stage + ' reports)'));
+  paired.appendChild(el('caption', null, 'Across seeds, paired with the baseline (stage ' + d.baseline.report_stage + ')'));
   const ph = el('tr');
   for (const h of d.baseline.header) ph.appendChild(el('th', null, h));
   paired.appendChild(ph);
