@@ -84,7 +84,7 @@ let package = Package(
         ]),
         // `lema ui`: a read-only live view of a run in the browser (Hummingbird; page and script embedded).
         .target(name: "RunView", dependencies: [
-            "Engine", "Stages", "Math", "LemaCore", "HTTPServing",
+            "Engine", "Stages", "StageAPI", "Math", "LemaCore", "HTTPServing",
             .product(name: "Hummingbird", package: "hummingbird"),
         ]),
         // Headless Chromium over WebDriver (plain HTTP to chromedriver): `lema ui`'s browser tests and benchmark.

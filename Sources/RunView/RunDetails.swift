@@ -65,7 +65,9 @@ struct RunDetails {
 
     /// One row per variant: the parameters that differ between variants, and each evaluation's pass@1 with its
     /// 95% Wilson interval — final from the node's summary (as the report shows it), or provisional from the
-    /// items scored so far while it runs.
+    /// items scored so far while it runs. When the report names a `baseline` (under `replicates:`), each evaluation
+    /// also carries its arm's mean over seeds and paired comparison, and `baseline` the report's across-seeds table
+    /// (`RunDetails+Baseline`); null until every evaluation the report gathers has succeeded.
     func sweep() throws -> JSONValue {
         let variants = graph.variants
         var keys = Set<String>()
@@ -73,12 +75,19 @@ struct RunDetails {
         let differing = keys.sorted().filter { key in Set(variants.map { $0.params[key] ?? .null }).count > 1 }
         let records = live.nodeRecords
         let reader = live.storeReader()
+        let comparison = baselineSummary(records: records)
         var rows: [JSONValue] = []
         for variant in variants {
             var evaluations: [JSONValue] = []
             for (position, node) in graph.nodes.enumerated()
             where node.kind == "evaluate" && node.variants.contains(variant.name) {
-                evaluations.append(try evaluation(node, position: position, record: records[node.id], reader: reader))
+                var entry = try evaluation(node, position: position, record: records[node.id], reader: reader)
+                if let comparison, case .object(var fields) = entry {
+                    fields.merge(Self.armCells(comparison.seeds, stage: node.stage,
+                                               point: variant.replicate?.of ?? variant.name)) { $1 }
+                    entry = .object(fields)
+                }
+                evaluations.append(entry)
             }
             rows.append(.object([
                 "variant": .string(variant.name),
@@ -86,7 +95,8 @@ struct RunDetails {
                 "evaluations": .array(evaluations),
             ]))
         }
-        return .object(["differing": .array(differing.map { .string($0) }), "rows": .array(rows)])
+        return .object(["differing": .array(differing.map { .string($0) }), "rows": .array(rows),
+                        "baseline": comparison.map { Self.baselineDocument(report: $0.report, seeds: $0.seeds) } ?? .null])
     }
 
     /// Items an evaluation scores on its test split carry this key prefix; their records say `"correct":true`.

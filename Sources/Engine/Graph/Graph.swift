@@ -52,6 +52,21 @@ public struct Graph: Sendable {
 
     /// Nodes of a stage (one per distinct fingerprint across variants), in graph order.
     public func nodes(ofStage stage: String) -> [GraphNode] { nodes.filter { $0.stage == stage } }
+
+    /// `[{"name": variant, "params": {…}}]` (with `replicate_of` and `seed` under `replicates:`) for the variants
+    /// containing `node`, in the node's variant order: the `_variants` entry of the summary a child's input carries
+    /// (the scheduler's, and `lema ui`'s when it rebuilds the report's inputs).
+    public func variantsValue(of node: GraphNode) -> JSONValue {
+        .array(node.variants.map { name in
+            let variant = variants.first { $0.name == name }
+            var entry: [String: JSONValue] = ["name": .string(name), "params": .object(variant?.params ?? [:])]
+            if let replicate = variant?.replicate {
+                entry["replicate_of"] = .string(replicate.of)
+                entry["seed"] = .int(Int64(bitPattern: replicate.seed))
+            }
+            return .object(entry)
+        })
+    }
 }
 
 /// One point of a sweep.

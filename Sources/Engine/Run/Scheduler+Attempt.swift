@@ -156,19 +156,10 @@ extension Scheduler {
         }
     }
 
-    /// `[{"name": variant, "params": {…}}]` (with `replicate_of` and `seed` under `replicates:`) for the variants containing node `i`, in variant order; computed once
-    /// per node (a fan-in of 10,000 children of one parent asks 10,000 times). Caller holds `lock`.
+    /// `Graph.variantsValue` of node `i`, computed once per node (a fan-in of 10,000 children of one parent asks 10,000 times). Caller holds `lock`.
     private func variantsValue(of i: Int) -> JSONValue {
         if let cached = variantsValues[i] { return cached }
-        let value = JSONValue.array(nodes[i].variants.map { name in
-            let variant = graph.variants.first { $0.name == name }
-            var entry: [String: JSONValue] = ["name": .string(name), "params": .object(variant?.params ?? [:])]
-            if let replicate = variant?.replicate {
-                entry["replicate_of"] = .string(replicate.of)
-                entry["seed"] = .int(Int64(bitPattern: replicate.seed))
-            }
-            return .object(entry)
-        })
+        let value = graph.variantsValue(of: nodes[i])
         variantsValues[i] = value
         return value
     }

@@ -45,7 +45,7 @@ enum PageAssets {
         <canvas id="graph-canvas"></canvas></div></section>
           <section id="view-timeline" class="view"><div class="scroll" id="timeline-scroll"><div class="spacer"></div>\
         <canvas id="timeline-canvas"></canvas></div></section>
-          <section id="view-sweep" class="view"><table id="sweep-table"></table></section>
+          <section id="view-sweep" class="view"><table id="sweep-table"></table><table id="sweep-baseline"></table></section>
           <section id="view-curves" class="view"><canvas id="curves-canvas"></canvas><div id="curves-legend"></div></section>
           <section id="view-items" class="view"><div class="split"><div class="tablebox"><table id="items-table"></table>\
         </div><div><div class="loghead"><span id="log-title">log</span> <button id="log-all">all nodes</button></div>\
@@ -87,6 +87,8 @@ enum PageAssets {
                     background: #f1f5f9; padding: 6px; margin: 0; }
         .log { height: calc(100vh - 150px); overflow: auto; }
         table { border-collapse: collapse; font-size: 12px; }
+        #sweep-baseline { margin-top: 16px; }
+        #sweep-baseline caption { text-align: left; font-weight: 600; padding-bottom: 4px; }
         th, td { border-bottom: 1px solid #e2e8f0; padding: 2px 8px; text-align: left; vertical-align: top; }
         td.num { text-align: right; font-variant-numeric: tabular-nums; }
         .split { display: flex; gap: 12px; } .split > div { flex: 1; min-width: 0; }

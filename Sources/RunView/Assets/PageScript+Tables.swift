@@ -27,10 +27,24 @@ async function refreshSweep() {
       if (e && e.pass_at_1) {
         td.appendChild(el('span', { class: 'value' }, e.pass_at_1));
         if (e.provisional) { td.classList.add('provisional'); td.appendChild(el('span', null, ' (' + e.provisional + ')')); }
+        if (e.mean_over_seeds) td.appendChild(el('div', { class: 'seeds' }, 'mean over seeds ' + e.mean_over_seeds));
+        if (e.vs_baseline) td.appendChild(el('div', { class: 'vs-baseline' }, e.vs_baseline));
       } else td.textContent = e ? e.status : '';
       tr.appendChild(td);
     }
     table.appendChild(tr);
+  }
+  const paired = document.getElementById('sweep-baseline');
+  clear(paired);
+  if (!d.baseline) return;
+  paired.appendChild(el('caption', null, 'Across seeds, paired with the baseline (stage ' + d.baseline.report_stage + ')'));
+  const ph = el('tr');
+  for (const h of d.baseline.header) ph.appendChild(el('th', null, h));
+  paired.appendChild(ph);
+  for (const cells of d.baseline.cells) {
+    const tr = el('tr');
+    cells.forEach((c, i) => tr.appendChild(el('td', i > 0 ? { class: 'num' } : null, c)));
+    paired.appendChild(tr);
   }
 }
 
