@@ -157,14 +157,11 @@ struct EvolveParameters {
             throw StageFailure("stage '\(p.stage)': name at least one perturbation", retryable: false)
         }
         var config = GeneratorConfig()
-        let low = try p.int("operand_min"), high = try p.int("operand_max")
-        guard low <= high else {
-            throw StageFailure("stage '\(p.stage)': operand_min (\(low)) is above operand_max (\(high))", retryable: false)
+        do {
+            try config.readNumbers(p)
+        } catch let failure as StageFailure {
+            throw StageFailure("stage '\(p.stage)': \(failure.message)", retryable: false)
         }
-        config.operandRange = low...high
-        config.maxValue = try p.int("max_value")
-        config.operations = try p.strings("operations").compactMap(ArithmeticOp.init(rawValue:))
-        config.distractorProbability = try p.double("distractors")
         generator = config
     }
 }

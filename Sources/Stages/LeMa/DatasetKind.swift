@@ -124,15 +124,7 @@ public struct DatasetKind: StageKind {
         if let weights = try p.value("step_weights").arrayValue {
             config.stepWeights = weights.compactMap(\.doubleValue)
         }
-        let low = try p.int("operand_min"), high = try p.int("operand_max")
-        guard low <= high else {
-            throw StageFailure("operand_min (\(low)) must not exceed operand_max (\(high)); "
-                + "swap them", retryable: false)
-        }
-        config.operandRange = low...high
-        config.maxValue = try p.int("max_value")
-        config.operations = try p.strings("operations").compactMap { ArithmeticOp(rawValue: $0) }
-        config.distractorProbability = try p.double("distractors")
+        try config.readNumbers(p)
         config.trainFraction = try p.double("train")
         config.devFraction = try p.double("dev")
         config.testFraction = try p.double("test")
